@@ -1,0 +1,1 @@
+/* backup_conf: to be written */

@@ -1,0 +1,1 @@
+/* checkpoint_conf: to be written */

@@ -1,0 +1,1 @@
+/* domain_conf: to be written */

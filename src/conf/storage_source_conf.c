@@ -1,0 +1,1 @@
+/* storage_source_conf: to be written */

@@ -1,0 +1,54 @@
+/*
+ * testutils.h: the small harness every test program uses
+ *
+ * Output is TAP: one "ok N - title" / "not ok N - title" line per case,
+ * the plan at the end.  A program whose whole subject is unavailable
+ * exits 77 (skipped) after printing why.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+#define EXIT_AM_SKIP 77
+
+extern const char *abs_srcdir;      /* tests/ in the source tree */
+extern const char *abs_top_srcdir;  /* the source tree */
+extern const char *abs_builddir;    /* tests/ in the build tree */
+
+/* Run one case; prints its TAP line.  Returns 0 on pass, -1 on fail. */
+int virTestRun(const char *title, int (*body)(const void *data),
+               const void *data);
+/* Record a case that could not run, with the reason. */
+void virTestSkip(const char *title, const char *reason);
+
+/* Print a diagnostic line (TAP comment). */
+void virTestDiag(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* True when FLEECE_TEST_REGENERATE=1: expected files are rewritten. */
+bool virTestRegenerate(void);
+
+/* Compare text with the file's content; on mismatch print a diff-like
+ * report.  With regenerate, write the file instead. */
+int virTestCompareToFile(const char *actual, const char *filename);
+/* Compare two strings, reporting the first difference. */
+int virTestCompareStrings(const char *expected, const char *actual);
+char *virTestLoadFile(const char *path);
+
+/* Directory of libvirt's corpus (../shared/compat beside the source
+ * tree, or $FLEECE_COMPAT_DIR); NULL if absent. */
+const char *virTestCompatDir(void);
+
+/* The code of the thread's last error (0 if none). */
+int virTestLastErrorCode(void);
+
+/* Set up and run func; returns the exit status for main(). */
+int virTestMain(int argc, char **argv, int (*func)(void));
+
+#define VIR_TEST_MAIN(func) \
+    int main(int argc, char **argv) \
+    { \
+        return virTestMain(argc, argv, func); \
+    }
