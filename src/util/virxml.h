@@ -77,5 +77,5 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virXPathContextNodeSave,
 #define VIR_XPATH_NODE_AUTORESTORE(_ctxt) \
     g_auto(virXPathContextNodeSave) _ctxt ## CtxtSave = { .ctxt = _ctxt, \
                                                          .node = _ctxt->node}; \
-    ignore_value(_ctxt ## CtxtSave)
+    ignore_value(&_ctxt ## CtxtSave);
 #define ignore_value(x) ((void)(x))
