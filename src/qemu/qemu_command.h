@@ -1,0 +1,41 @@
+/*
+ * qemu_command.h: the QEMU command line of a domain definition
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "domain_conf.h"
+
+typedef struct _qemuCommandParams qemuCommandParams;
+struct _qemuCommandParams {
+    const char *qmpSocket;     /* path of the QMP unix socket */
+    const char *pidfile;       /* -pidfile, NULL = none */
+    bool kvm;                  /* accelerate with KVM (else TCG) */
+};
+
+/* Give each disk its device alias (libvirt's scheme: virtio-disk0,
+ * scsi0-0-0-0, sata0-0-0, …) and each image of its chain a node index
+ * (libvirt-N-format / libvirt-N-storage), counting from *nextIndex. */
+int qemuAssignDeviceAliases(virDomainDef *def);
+void qemuAssignNodeNames(virDomainDef *def, unsigned int *nextIndex);
+
+/* The node names of an image: format node (bitmaps live there) and
+ * storage (protocol) node. */
+char *qemuBlockFormatNodeName(const virStorageSource *src);
+char *qemuBlockStorageNodeName(const virStorageSource *src);
+
+/* Check what the command line cannot express before anything runs
+ * (VIR_ERR_CONFIG_UNSUPPORTED naming the disk). */
+int qemuValidateDomainDef(const virDomainDef *def);
+
+/* argv of the QEMU process (NULL-terminated; argv[0] is the emulator).
+ * Aliases and node names must have been assigned. */
+char **qemuBuildCommandLine(const virDomainDef *def,
+                            const qemuCommandParams *params);
+
+/* Whether /dev/kvm can be used by this process. */
+bool qemuKVMUsable(void);
