@@ -20,7 +20,7 @@ VIR_ENUM_IMPL(virStorage, VIR_STORAGE_TYPE_LAST,
 VIR_ENUM_IMPL(virStorageFileFormat, VIR_STORAGE_FILE_LAST,
               "none", "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc",
               "vdi", "fat", "vhd", "ploop", "cow", "qcow", "qcow2", "qed",
-              "vmdk");
+              "vmdk", "luks");
 
 VIR_ENUM_IMPL(virStorageEncryptionFormat, VIR_STORAGE_ENCRYPTION_FORMAT_LAST,
               "default", "qcow", "luks", "luks2", "luks-any");

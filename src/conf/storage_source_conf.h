@@ -50,6 +50,7 @@ typedef enum {
     VIR_STORAGE_FILE_QCOW2,
     VIR_STORAGE_FILE_QED,
     VIR_STORAGE_FILE_VMDK,
+    VIR_STORAGE_FILE_LUKS,
 
     VIR_STORAGE_FILE_LAST
 } virStorageFileFormat;

@@ -452,6 +452,9 @@ qemuBuildCommandLine(const virDomainDef *def, const qemuCommandParams *params)
     if (params->pidfile)
         qemuArgAdd(argv, "-pidfile", g_strdup(params->pidfile));
     qemuArgAdd(argv, "-rtc", g_strdup("base=utc"));
+    /* a guest power-off leaves QEMU running (status 'shutdown') so that
+     * the driver sees why it stopped and quits it cleanly */
+    qemuArgAdd(argv, "-no-shutdown", NULL);
     qemuArgAdd(argv, "-boot", g_strdup("strict=on"));
 
     for (i = 0; i < def->ndisks; i++) {

@@ -13,3 +13,6 @@
         (arr) = g_renew(__typeof__(*(arr)), (arr), (count) + 1); \
         (arr)[(count)++] = (elem); \
     } while (0)
+
+/* Explicitly drop a result (e.g. of a cleanup step that may fail). */
+#define ignore_value(x) ((void)(x))

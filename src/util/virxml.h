@@ -11,6 +11,7 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
+#include "viralloc.h"
 #include "virbuffer.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc);
@@ -78,4 +79,3 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virXPathContextNodeSave,
     g_auto(virXPathContextNodeSave) _ctxt ## CtxtSave = { .ctxt = _ctxt, \
                                                          .node = _ctxt->node}; \
     ignore_value(&_ctxt ## CtxtSave);
-#define ignore_value(x) ((void)(x))

@@ -1,0 +1,384 @@
+/*
+ * qemu_domain.c: loading and saving domains, reconciling dead processes
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qemu_domain.h"
+#include "libvirt/libvirt-domain.h"
+#include "virerror.h"
+#include "virfile.h"
+#include "virlog.h"
+#include "virstring.h"
+#include "virxml.h"
+
+#define VIR_FROM_THIS VIR_FROM_QEMU
+
+VIR_LOG_INIT("qemu.domain");
+
+/* How long a change waits for another process's change of the same
+ * domain to finish.  Holders never keep the lock across long jobs. */
+#define QEMU_DOMAIN_LOCK_WAIT_MS 60000
+
+/* Largest status or config file we read. */
+#define QEMU_DOMAIN_FILE_MAX (16 * 1024 * 1024)
+
+void
+qemuDomainObjFree(qemuDomainObj *obj)
+{
+    if (!obj)
+        return;
+    g_free(obj->name);
+    virDomainDefFree(obj->def);
+    virDomainDefFree(obj->newDef);
+    qemuDomainJobObjClear(&obj->job);
+    if (obj->lock)
+        virFileLockRelease(obj->lock);
+    g_free(obj);
+}
+
+static int
+qemuDomainObjSaveJobHook(void *opaque)
+{
+    return qemuDomainObjSaveStatus(opaque);
+}
+
+static qemuDomainObj *
+qemuDomainObjNew(qemuDriver *driver, const char *name)
+{
+    qemuDomainObj *obj = g_new0(qemuDomainObj, 1);
+    qemuDomainJobHooks hooks = { .save = qemuDomainObjSaveJobHook };
+
+    obj->driver = driver;
+    obj->name = g_strdup(name);
+    obj->id = -1;
+    obj->state = VIR_DOMAIN_SHUTOFF;
+    obj->reason = VIR_DOMAIN_SHUTOFF_UNKNOWN;
+    obj->nextIndex = 1;
+    qemuDomainJobObjInit(&obj->job, &hooks, obj);
+    return obj;
+}
+
+int
+qemuDomainObjLock(qemuDomainObj *obj, const char *purpose)
+{
+    g_autofree char *path = NULL;
+
+    if (obj->lock)
+        return 0;
+    if (obj->driver->readonly) {
+        virReportError(VIR_ERR_OPERATION_DENIED, "%s",
+                       _("read-only connection cannot change a domain"));
+        return -1;
+    }
+    path = qemuDriverLockPath(obj->driver, obj->name);
+    return virFileLockAcquire(path, purpose, QEMU_DOMAIN_LOCK_WAIT_MS,
+                              &obj->lock);
+}
+
+static virDomainDef *
+qemuDomainReadConfig(qemuDriver *driver, const char *name)
+{
+    g_autofree char *path = qemuDriverConfigPath(driver, name);
+    g_autofree char *xml = NULL;
+
+    if (!virFileExists(path))
+        return NULL;
+    if (virFileReadAll(path, QEMU_DOMAIN_FILE_MAX, &xml) < 0)
+        return NULL;
+    return virDomainDefParseString(xml, VIR_DOMAIN_DEF_PARSE_INACTIVE);
+}
+
+/* Read ROOT/run/NAME.xml into obj.  0 if absent, 1 if read, -1 error. */
+static int
+qemuDomainReadStatus(qemuDomainObj *obj)
+{
+    g_autofree char *path = qemuDriverStatusPath(obj->driver, obj->name);
+    g_autofree char *xml = NULL;
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(xmlXPathContext) ctxt = NULL;
+    g_autofree char *active = NULL;
+    g_autofree char *persistent = NULL;
+    unsigned long long v;
+    xmlNodePtr dom;
+
+    if (!virFileExists(path))
+        return 0;
+    if (virFileReadAll(path, QEMU_DOMAIN_FILE_MAX, &xml) < 0)
+        return -1;
+    if (!(doc = virXMLParseString(xml, path, "domstatus", &ctxt)))
+        return -1;
+
+    active = virXMLPropString(ctxt->node, "active");
+    persistent = virXMLPropString(ctxt->node, "persistent");
+    obj->active = active && g_str_equal(active, "yes");
+    obj->persistent = persistent && g_str_equal(persistent, "yes");
+    if (virXMLPropULongLong(ctxt->node, "state", &v) > 0)
+        obj->state = v;
+    if (virXMLPropULongLong(ctxt->node, "reason", &v) > 0)
+        obj->reason = v;
+    if (!obj->active)
+        return 1;
+
+    if (virXMLPropULongLong(ctxt->node, "pid", &v) > 0)
+        obj->pid = v;
+    if (virXMLPropULongLong(ctxt->node, "starttime", &v) > 0)
+        obj->starttime = v;
+    if (virXMLPropULongLong(ctxt->node, "id", &v) > 0)
+        obj->id = v;
+    if (virXMLPropULongLong(ctxt->node, "nextIndex", &v) > 0)
+        obj->nextIndex = v;
+    if (qemuDomainJobParse(ctxt, &obj->job) < 0)
+        return -1;
+    if (!(dom = virXPathNode("./domain", ctxt))) {
+        virReportError(VIR_ERR_INTERNAL_ERROR,
+                       _("status file '%s' has no domain definition"), path);
+        return -1;
+    }
+    virDomainDefFree(obj->def);
+    if (!(obj->def = virDomainDefParseNode(doc, dom, VIR_DOMAIN_DEF_PARSE_STATUS)))
+        return -1;
+    obj->def->id = obj->id;
+    return 1;
+}
+
+int
+qemuDomainObjSaveStatus(qemuDomainObj *obj)
+{
+    g_autofree char *path = qemuDriverStatusPath(obj->driver, obj->name);
+    g_auto(virBuffer) buf = VIR_BUFFER_INITIALIZER;
+    g_autofree char *xml = NULL;
+
+    if (!obj->active && !obj->persistent)
+        return virFileRemove(path);
+
+    virBufferAsprintf(&buf, "<domstatus active='%s' persistent='%s' state='%d' reason='%d'",
+                      obj->active ? "yes" : "no",
+                      obj->persistent ? "yes" : "no",
+                      obj->state, obj->reason);
+    if (!obj->active) {
+        virBufferAddLit(&buf, "/>\n");
+    } else {
+        virBufferAsprintf(&buf, " pid='%lld' starttime='%llu' id='%d' nextIndex='%u'>\n",
+                          (long long) obj->pid, obj->starttime, obj->id,
+                          obj->nextIndex);
+        virBufferAdjustIndent(&buf, 2);
+        qemuDomainJobFormat(&buf, &obj->job);
+        if (virDomainDefFormatInternal(obj->def, &buf,
+                                       VIR_DOMAIN_DEF_FORMAT_STATUS |
+                                       VIR_DOMAIN_DEF_FORMAT_SECURE) < 0)
+            return -1;
+        virBufferAdjustIndent(&buf, -2);
+        virBufferAddLit(&buf, "</domstatus>\n");
+    }
+    xml = virBufferContentAndReset(&buf);
+    return virFileRewriteStr(path, 0600, xml);
+}
+
+int
+qemuDomainObjSaveConfig(qemuDriver *driver, const virDomainDef *def)
+{
+    g_autofree char *path = qemuDriverConfigPath(driver, def->name);
+    g_autofree char *xml = NULL;
+
+    if (!(xml = virDomainDefFormat(def, VIR_DOMAIN_DEF_FORMAT_INACTIVE |
+                                        VIR_DOMAIN_DEF_FORMAT_SECURE)))
+        return -1;
+    return virFileRewriteStr(path, 0600, xml);
+}
+
+void
+qemuDomainObjRemoveRuntimeFiles(qemuDomainObj *obj)
+{
+    g_autofree char *mon = qemuDriverMonitorPath(obj->driver, obj->name);
+    g_autofree char *agent = qemuDriverAgentPath(obj->driver, obj->name);
+    g_autofree char *pid = qemuDriverPidPath(obj->driver, obj->name);
+    g_autofree char *status = qemuDriverStatusPath(obj->driver, obj->name);
+
+    unlink(mon);
+    unlink(agent);
+    unlink(pid);
+    if (obj->def && obj->def->agent_socket &&
+        g_str_has_prefix(obj->def->agent_socket, obj->driver->runDir))
+        unlink(obj->def->agent_socket);
+    if (!obj->persistent)
+        unlink(status);
+}
+
+virDomainDef *
+qemuDomainObjGetPersistentDef(qemuDomainObj *obj)
+{
+    if (obj->active)
+        return obj->newDef;
+    return obj->def;
+}
+
+/* The recorded QEMU is gone: the domain is off now.  Called with the lock. */
+static void
+qemuDomainObjReconcileDead(qemuDomainObj *obj)
+{
+    VIR_WARN("QEMU of domain '%s' (pid %lld) is gone; marking it crashed",
+             obj->name, (long long) obj->pid);
+    obj->active = false;
+    obj->state = VIR_DOMAIN_SHUTOFF;
+    obj->reason = VIR_DOMAIN_SHUTOFF_CRASHED;
+    obj->pid = 0;
+    obj->id = -1;
+    qemuDomainObjRemoveRuntimeFiles(obj);
+    if (obj->persistent) {
+        virDomainDefFree(obj->def);
+        obj->def = g_steal_pointer(&obj->newDef);
+        if (qemuDomainObjSaveStatus(obj) < 0)
+            VIR_WARN("cannot record the crash of domain '%s'", obj->name);
+    }
+}
+
+static bool
+qemuDomainObjProcessAlive(qemuDomainObj *obj)
+{
+    virProcessIdentity ident = { .pid = obj->pid, .starttime = obj->starttime };
+
+    return obj->pid > 0 && virProcessIdentityMatches(obj->pid, &ident);
+}
+
+/* Read both files into a fresh object. */
+static qemuDomainObj *
+qemuDomainObjRead(qemuDriver *driver, const char *name, bool *exists)
+{
+    g_autoptr(qemuDomainObj) obj = qemuDomainObjNew(driver, name);
+    g_autoptr(virDomainDef) config = NULL;
+    g_autofree char *cfgpath = qemuDriverConfigPath(driver, name);
+    bool hasConfig = virFileExists(cfgpath);
+    int rc;
+
+    *exists = false;
+    if (hasConfig && !(config = qemuDomainReadConfig(driver, name)))
+        return NULL;
+    if ((rc = qemuDomainReadStatus(obj)) < 0)
+        return NULL;
+    obj->persistent = hasConfig;
+    if (!hasConfig && (rc == 0 || !obj->active)) {
+        *exists = false;
+        return g_steal_pointer(&obj);
+    }
+    *exists = true;
+    if (obj->active) {
+        obj->newDef = g_steal_pointer(&config);
+    } else {
+        virDomainDefFree(obj->def);
+        obj->def = g_steal_pointer(&config);
+        obj->id = -1;
+    }
+    return g_steal_pointer(&obj);
+}
+
+qemuDomainObj *
+qemuDomainObjLoad(qemuDriver *driver, const char *name, unsigned int flags)
+{
+    g_autoptr(qemuDomainObj) obj = NULL;
+    g_autoptr(virFileLock) lock = NULL;
+    bool exists = false;
+
+    if (virNameValidate("domain", name) < 0)
+        return NULL;
+
+    if (flags & QEMU_DOMAIN_LOAD_LOCK) {
+        g_autofree char *path = NULL;
+
+        if (driver->readonly) {
+            virReportError(VIR_ERR_OPERATION_DENIED, "%s",
+                           _("read-only connection cannot change a domain"));
+            return NULL;
+        }
+        path = qemuDriverLockPath(driver, name);
+        if (virFileLockAcquire(path, "change", QEMU_DOMAIN_LOCK_WAIT_MS, &lock) < 0)
+            return NULL;
+    }
+
+    if (!(obj = qemuDomainObjRead(driver, name, &exists)))
+        return NULL;
+    obj->lock = g_steal_pointer(&lock);
+
+    if (obj->active && !qemuDomainObjProcessAlive(obj)) {
+        /* reconcile under the lock, from a fresh read */
+        if (!obj->lock && !driver->readonly) {
+            g_autoptr(qemuDomainObj) locked = NULL;
+
+            if (!(locked = qemuDomainObjLoad(driver, name, QEMU_DOMAIN_LOAD_LOCK)))
+                return NULL;
+            virFileLockRelease(g_steal_pointer(&locked->lock));
+            return g_steal_pointer(&locked);
+        }
+        if (obj->lock)
+            qemuDomainObjReconcileDead(obj);
+        else {
+            obj->active = false;
+            obj->state = VIR_DOMAIN_SHUTOFF;
+            obj->reason = VIR_DOMAIN_SHUTOFF_CRASHED;
+        }
+        exists = obj->persistent;
+    }
+
+    if (!exists) {
+        if (!(flags & QEMU_DOMAIN_LOAD_QUIET))
+            virReportError(VIR_ERR_NO_DOMAIN,
+                           _("no domain with matching name '%s'"), name);
+        return NULL;
+    }
+    return g_steal_pointer(&obj);
+}
+
+qemuDomainObj *
+qemuDomainObjLoadByUUID(qemuDriver *driver, const unsigned char *uuid,
+                        unsigned int flags)
+{
+    g_auto(GStrv) names = qemuDriverListDomainNames(driver);
+    char uuidstr[VIR_UUID_STRING_BUFLEN];
+    size_t i;
+
+    for (i = 0; names[i]; i++) {
+        g_autoptr(qemuDomainObj) obj = NULL;
+
+        obj = qemuDomainObjLoad(driver, names[i], QEMU_DOMAIN_LOAD_QUIET);
+        if (!obj) {
+            virResetLastError();
+            continue;
+        }
+        if (memcmp(obj->def->uuid, uuid, VIR_UUID_BUFLEN) != 0)
+            continue;
+        if ((flags & QEMU_DOMAIN_LOAD_LOCK) && qemuDomainObjLock(obj, "change") < 0)
+            return NULL;
+        return g_steal_pointer(&obj);
+    }
+    if (!(flags & QEMU_DOMAIN_LOAD_QUIET))
+        virReportError(VIR_ERR_NO_DOMAIN,
+                       _("no domain with matching uuid '%s'"),
+                       virUUIDFormat(uuid, uuidstr));
+    return NULL;
+}
+
+int
+qemuDomainAllocID(qemuDriver *driver)
+{
+    g_autofree char *lockpath = g_build_filename(driver->lockDir, ".ids.lock", NULL);
+    g_autofree char *idpath = g_build_filename(driver->runDir, ".next-id", NULL);
+    g_autoptr(virFileLock) lock = NULL;
+    g_autofree char *content = NULL;
+    g_autofree char *next = NULL;
+    long id = 1;
+
+    if (virFileLockAcquire(lockpath, "id", QEMU_DOMAIN_LOCK_WAIT_MS, &lock) < 0)
+        return -1;
+    if (virFileExists(idpath) && virFileReadAll(idpath, 64, &content) >= 0)
+        id = strtol(content, NULL, 10);
+    if (id < 1 || id >= G_MAXINT)
+        id = 1;
+    next = g_strdup_printf("%ld\n", id + 1);
+    if (virFileRewriteStr(idpath, 0600, next) < 0)
+        return -1;
+    return id;
+}

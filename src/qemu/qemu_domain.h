@@ -1,0 +1,79 @@
+/*
+ * qemu_domain.h: a domain as the driver sees it, loaded from its files
+ *
+ * Files hold the truth: any process may have started, changed or stopped
+ * a domain since we last looked, so every operation loads the domain from
+ * ROOT/domains/NAME.xml (config) and ROOT/run/NAME.xml (status), under
+ * the per-domain lock when it changes anything, and writes back
+ * atomically.  Loading a running domain checks that the recorded QEMU
+ * process is still the one that was started (PID and start time); if it
+ * is gone, the domain is shut off with reason 'crashed' and its runtime
+ * files are removed.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "domain_conf.h"
+#include "qemu_conf.h"
+#include "qemu_domainjob.h"
+#include "virfilelock.h"
+#include "virprocess.h"
+
+typedef struct _qemuDomainObj qemuDomainObj;
+struct _qemuDomainObj {
+    qemuDriver *driver;            /* not owned */
+    char *name;
+    virDomainDef *def;             /* live definition, or config if off */
+    virDomainDef *newDef;          /* config of a running persistent domain */
+    bool persistent;
+    bool active;
+    int state;                     /* virDomainState */
+    int reason;
+    int id;                        /* -1 when inactive */
+    pid_t pid;
+    unsigned long long starttime;  /* of the QEMU process */
+    unsigned int nextIndex;        /* next block node index */
+    qemuDomainJobObj job;
+    virFileLock *lock;             /* held while changing */
+};
+
+typedef enum {
+    /* take the per-domain lock (waits a bounded time for other changes) */
+    QEMU_DOMAIN_LOAD_LOCK = 1 << 0,
+    /* do not report an error when the domain does not exist */
+    QEMU_DOMAIN_LOAD_QUIET = 1 << 1,
+} qemuDomainLoadFlags;
+
+/* Load domain 'name'.  VIR_ERR_NO_DOMAIN if there is neither config nor
+ * status.  A running domain whose QEMU is gone is reconciled (shut off,
+ * crashed, runtime files removed) — which takes the lock briefly even
+ * without QEMU_DOMAIN_LOAD_LOCK. */
+qemuDomainObj *qemuDomainObjLoad(qemuDriver *driver, const char *name,
+                                 unsigned int flags);
+/* Find a domain by UUID (scans the files). */
+qemuDomainObj *qemuDomainObjLoadByUUID(qemuDriver *driver,
+                                       const unsigned char *uuid,
+                                       unsigned int flags);
+void qemuDomainObjFree(qemuDomainObj *obj);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuDomainObj, qemuDomainObjFree);
+
+/* Take the per-domain lock for a change ('purpose' is recorded). */
+int qemuDomainObjLock(qemuDomainObj *obj, const char *purpose);
+
+/* Write the status file (running) and/or config (persistent). */
+int qemuDomainObjSaveStatus(qemuDomainObj *obj);
+int qemuDomainObjSaveConfig(qemuDriver *driver, const virDomainDef *def);
+
+/* Remove the runtime files (status, sockets, pid file). */
+void qemuDomainObjRemoveRuntimeFiles(qemuDomainObj *obj);
+
+/* The persistent definition (config) of the domain. */
+virDomainDef *qemuDomainObjGetPersistentDef(qemuDomainObj *obj);
+
+/* A fresh domain ID for a starting domain. */
+int qemuDomainAllocID(qemuDriver *driver);
