@@ -13,6 +13,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <libxml/tree.h>
 
 #include "storage_source_conf.h"
 #include "virbuffer.h"
@@ -54,6 +55,25 @@ typedef enum {
 } virDomainDiskBus;
 VIR_ENUM_DECL(virDomainDiskBus);
 
+/* An element Fleece does not interpret, kept to be written back.  The
+ * text is formatted in libvirt's style at indentation 0; rank is the
+ * element's place in libvirt's order among its siblings. */
+typedef struct _virDomainXMLKept virDomainXMLKept;
+struct _virDomainXMLKept {
+    char *name;      /* element name (with prefix), for checks */
+    char *type;      /* its 'type' attribute, NULL if none */
+    char *model;     /* its 'model' attribute, NULL if none */
+    int rank;
+    char *xml;       /* NULL = placeholder for a modelled element */
+    char *xml_inactive; /* without runtime aliases; NULL = same as xml */
+};
+
+typedef struct _virDomainXMLKeptList virDomainXMLKeptList;
+struct _virDomainXMLKeptList {
+    virDomainXMLKept **items;
+    size_t nitems;
+};
+
 typedef struct _virDomainDiskDef virDomainDiskDef;
 struct _virDomainDiskDef {
     virStorageSource *src;   /* type, path, format, readonly, backing chain */
@@ -67,9 +87,12 @@ struct _virDomainDiskDef {
     char *discard;
     char *io;
     char *alias;             /* device alias, live XML only */
-    /* children of <disk> Fleece does not interpret (e.g. <address>),
-     * kept as formatted XML text to be written back */
-    char *extra_xml;
+    /* attributes not interpreted, preformatted as " name='value'..." */
+    char *disk_attrs;        /* on <disk> */
+    char *driver_attrs;      /* on <driver> */
+    char *target_attrs;      /* on <target> */
+    /* children of <disk> Fleece does not interpret (e.g. <address>) */
+    virDomainXMLKeptList extra;
 };
 
 typedef struct _virDomainDef virDomainDef;
@@ -82,13 +105,17 @@ struct _virDomainDef {
     char *description;
 
     unsigned long long memory_kib;       /* <memory> */
-    unsigned long long cur_memory_kib;   /* <currentMemory>, 0 = same */
+    unsigned long long cur_memory_kib;   /* <currentMemory>, 0 = not given */
     unsigned int vcpus;
+    char *vcpu_placement;                /* NULL = not given */
+    char *vcpu_attrs;                    /* other <vcpu> attributes */
 
     char *os_type;                       /* "hvm" */
     char *os_arch;
     char *os_machine;
+    char *os_attrs;                      /* <os> attributes, e.g. firmware */
     char *cpu_mode;                      /* NULL = not given */
+    bool has_cpu;                        /* a <cpu> element is present */
 
     char *on_poweroff;                   /* NULL = default */
     char *on_reboot;
@@ -100,13 +127,18 @@ struct _virDomainDef {
 
     /* Path of the guest agent's unix socket channel, NULL = none. */
     char *agent_socket;
+    bool has_agent;                      /* the agent channel is present */
+    char *agent_state;                   /* live <target state=''> */
+    virDomainXMLKeptList agent_extra;    /* e.g. <alias>, <address> */
 
-    /* Everything else is kept in order, per position, as XML text:
-     * opaque top-level elements and opaque device elements. */
-    char *extra_xml;        /* top-level elements */
-    char *os_extra_xml;     /* <os> children other than <type> */
-    char *cpu_extra_xml;    /* <cpu> children and other attributes */
-    char *devices_extra_xml; /* devices other than disks/emulator */
+    /* Namespace declarations of <domain>, preformatted attributes. */
+    char *root_ns_attrs;
+    /* Everything else is kept in order, as formatted XML text. */
+    virDomainXMLKeptList extra;          /* top-level elements */
+    virDomainXMLKeptList os_extra;       /* <os> children other than <type> */
+    char *cpu_attrs;                     /* <cpu> attributes other than mode */
+    virDomainXMLKeptList cpu_extra;      /* <cpu> children */
+    virDomainXMLKeptList devices_extra;  /* devices other than disks */
 };
 
 typedef enum {
@@ -123,6 +155,8 @@ typedef enum {
     VIR_DOMAIN_DEF_FORMAT_INACTIVE = 1 << 1,  /* no aliases, no id */
     VIR_DOMAIN_DEF_FORMAT_STATUS = 1 << 2,
 } virDomainDefFormatFlags;
+
+void virDomainXMLKeptListClear(virDomainXMLKeptList *list);
 
 virDomainDef *virDomainDefNew(void);
 void virDomainDefFree(virDomainDef *def);

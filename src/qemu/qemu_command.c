@@ -417,6 +417,45 @@ qemuArgAdd(GPtrArray *argv, const char *opt, char *val)
         g_ptr_array_add(argv, val);
 }
 
+/* Devices kept from the definition that Fleece runs: pty/null serial
+ * ports and consoles, user-mode network interfaces. */
+static void
+qemuBuildKeptDevices(GPtrArray *argv, const virDomainDef *def)
+{
+    unsigned int nserial = 0;
+    unsigned int nnet = 0;
+    bool console = false;
+    size_t i;
+
+    for (i = 0; i < def->devices_extra.nitems; i++) {
+        const virDomainXMLKept *dev = def->devices_extra.items[i];
+        const char *type = dev->type ? dev->type : "pty";
+
+        if (g_str_equal(dev->name, "serial") ||
+            (g_str_equal(dev->name, "console") && nserial == 0 && !console)) {
+            /* a console without a serial port is the first serial port;
+             * with one it is that port again */
+            console |= g_str_equal(dev->name, "console");
+            qemuArgAdd(argv, "-chardev",
+                       g_strdup_printf("%s,id=charserial%u",
+                                       g_str_equal(type, "null") ? "null" : "pty",
+                                       nserial));
+            qemuArgAdd(argv, "-device",
+                       g_strdup_printf("isa-serial,chardev=charserial%u,id=serial%u",
+                                       nserial, nserial));
+            nserial++;
+        } else if (g_str_equal(dev->name, "interface") && dev->type &&
+                   g_str_equal(dev->type, "user")) {
+            qemuArgAdd(argv, "-netdev", g_strdup_printf("user,id=hostnet%u", nnet));
+            qemuArgAdd(argv, "-device",
+                       g_strdup_printf("%s,netdev=hostnet%u,id=net%u",
+                                       dev->model && g_str_equal(dev->model, "e1000") ?
+                                       "e1000" : "virtio-net-pci", nnet, nnet));
+            nnet++;
+        }
+    }
+}
+
 char **
 qemuBuildCommandLine(const virDomainDef *def, const qemuCommandParams *params)
 {
@@ -472,6 +511,8 @@ qemuBuildCommandLine(const virDomainDef *def, const qemuCommandParams *params)
                             def->disks[i]->device == VIR_DOMAIN_DISK_DEVICE_DISK &&
                             i == 0 ? bootindex : 0);
     }
+
+    qemuBuildKeptDevices(argv, def);
 
     if (def->agent_socket) {
         qemuArgAdd(argv, "-chardev",

@@ -10,6 +10,7 @@
 
 #include "qemu_process.h"
 #include "qemu_command.h"
+#include "qemu_img.h"
 #include "qemu_qmp.h"
 #include "libvirt/libvirt-domain.h"
 #include "viralloc.h"
@@ -55,6 +56,44 @@ qemuProcessValidateDef(const virDomainDef *def)
                 return -1;
             }
         }
+    }
+    return 0;
+}
+
+/* Fill in each disk's backing chain from the images themselves (the
+ * live XML shows it, and every image gets its own block nodes), ending
+ * with a terminator (type NONE, printed as <backingStore/>). */
+static int
+qemuProcessDetectBackingChains(virDomainDef *def)
+{
+    size_t i;
+
+    for (i = 0; i < def->ndisks; i++) {
+        virStorageSource *top = def->disks[i]->src;
+        virStorageSource *tail = top;
+        g_autoptr(qemuImgInfo) info = NULL;
+        const qemuImgInfo *cur;
+
+        if (!top->path || top->backingStore)
+            continue;
+        if (top->format == VIR_STORAGE_FILE_QCOW2) {
+            if (!(info = qemuImgGetInfo(top->path, "qcow2", true)))
+                return -1;
+            for (cur = info->backing; cur; cur = cur->backing) {
+                virStorageSource *b = virStorageSourceNew();
+
+                b->type = g_str_has_prefix(cur->filename, "/dev/") ?
+                          VIR_STORAGE_TYPE_BLOCK : VIR_STORAGE_TYPE_FILE;
+                b->path = g_strdup(cur->filename);
+                b->format = virStorageFileFormatTypeFromString(cur->format);
+                if (b->format < 0)
+                    b->format = VIR_STORAGE_FILE_RAW;
+                b->readonly = true;
+                tail->backingStore = b;
+                tail = b;
+            }
+        }
+        tail->backingStore = virStorageSourceNew();   /* end of chain */
     }
     return 0;
 }
@@ -136,7 +175,8 @@ qemuProcessStart(qemuDomainObj *obj, virDomainDef **defp, unsigned int flags)
     }
     if (qemuProcessValidateDef(def) < 0)
         return -1;
-    if (qemuAssignDeviceAliases(def) < 0)
+    if (qemuAssignDeviceAliases(def) < 0 ||
+        qemuProcessDetectBackingChains(def) < 0)
         return -1;
     qemuAssignNodeNames(def, &nextIndex);
     if (def->has_agent && !def->agent_socket)

