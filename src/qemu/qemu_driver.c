@@ -25,6 +25,10 @@
 #include "virlog.h"
 #include "virstring.h"
 #include "virtypedparam.h"
+/* BEGIN checkpoint-include */
+/* END checkpoint-include */
+/* BEGIN backup-include */
+/* END backup-include */
 
 #define VIR_FROM_THIS VIR_FROM_QEMU
 
@@ -1063,6 +1067,10 @@ static const virConnectDriver qemuConnectDriver = {
     .connectDomainEventRegisterAny = qemuConnectDomainEventRegisterAny,
     .connectDomainEventDeregisterAny = qemuConnectDomainEventDeregisterAny,
     .domainQemuMonitorCommand = qemuDomainQemuMonitorCommand,
+    /* BEGIN checkpoint */
+    /* END checkpoint */
+    /* BEGIN backup */
+    /* END backup */
 };
 
 int
