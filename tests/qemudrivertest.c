@@ -124,6 +124,86 @@ domainXML(void)
 static virConnectPtr conn;
 static virDomainPtr dom;
 
+/* Lifecycle events seen by the callback, as "EVENT:DETAIL" words. */
+static GMutex eventLock;
+static GString *eventsSeen;
+static int eventCallbackID = -1;
+
+static int
+lifecycleCallback(virConnectPtr c G_GNUC_UNUSED, virDomainPtr d, int event,
+                  int detail, void *opaque G_GNUC_UNUSED)
+{
+    g_mutex_lock(&eventLock);
+    g_string_append_printf(eventsSeen, "%s:%d:%d ", virDomainGetName(d), event, detail);
+    g_mutex_unlock(&eventLock);
+    return 0;
+}
+
+static gpointer
+eventLoopThread(gpointer opaque G_GNUC_UNUSED)
+{
+    while (true)
+        virEventRunDefaultImpl();
+    return NULL;
+}
+
+static bool
+eventSeen(const char *word)
+{
+    bool found = false;
+    int i;
+
+    for (i = 0; i < 200 && !found; i++) {
+        g_mutex_lock(&eventLock);
+        found = strstr(eventsSeen->str, word) != NULL;
+        g_mutex_unlock(&eventLock);
+        if (!found)
+            g_usleep(10000);
+    }
+    return found;
+}
+
+static int
+testRegisterEvents(void)
+{
+    eventCallbackID = virConnectDomainEventRegisterAny(conn, NULL,
+                          VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                          VIR_DOMAIN_EVENT_CALLBACK(lifecycleCallback), NULL, NULL);
+    CHECK(eventCallbackID >= 0, "register");
+    return 0;
+}
+
+static int
+testEventsDelivered(void)
+{
+    char word[64];
+
+    g_snprintf(word, sizeof(word), "lvbase:%d:%d ", VIR_DOMAIN_EVENT_DEFINED,
+               VIR_DOMAIN_EVENT_DEFINED_ADDED);
+    CHECK(eventSeen(word), "defined event missing: %s", eventsSeen->str);
+    g_snprintf(word, sizeof(word), "lvbase:%d:%d ", VIR_DOMAIN_EVENT_STARTED,
+               VIR_DOMAIN_EVENT_STARTED_BOOTED);
+    CHECK(eventSeen(word), "started event missing: %s", eventsSeen->str);
+    g_snprintf(word, sizeof(word), "lvbase:%d:%d ", VIR_DOMAIN_EVENT_SUSPENDED,
+               VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+    CHECK(eventSeen(word), "suspended event missing: %s", eventsSeen->str);
+    g_snprintf(word, sizeof(word), "lvbase:%d:%d ", VIR_DOMAIN_EVENT_STOPPED,
+               VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
+    CHECK(eventSeen(word), "stopped event missing: %s", eventsSeen->str);
+    CHECK(virConnectDomainEventDeregisterAny(conn, eventCallbackID) == 0, "deregister");
+    CHECK(virConnectDomainEventDeregisterAny(conn, eventCallbackID) < 0, "double deregister");
+    return 0;
+}
+
+static int
+testAgentMissing(void)
+{
+    CHECK(virDomainFSFreeze(dom, NULL, 0, 0) < 0, "freeze without agent channel");
+    CHECK(virGetLastErrorCode() == VIR_ERR_ARGUMENT_UNSUPPORTED, "code %d",
+          virGetLastErrorCode());
+    return 0;
+}
+
 static pid_t
 domainPid(const char *name)
 {
@@ -344,10 +424,17 @@ childState(const char *name)
     virDomainPtr d;
     int state = -1, reason = -1;
 
-    if (!c || !(d = virDomainLookupByName(c, name)) ||
-        virDomainGetState(d, &state, &reason, 0) < 0)
-        return 100;
-    return state;
+
+    int ret = 100;
+
+    if (c && (d = virDomainLookupByName(c, name))) {
+        if (virDomainGetState(d, &state, &reason, 0) == 0)
+            ret = state;
+        virDomainFree(d);
+    }
+    if (c)
+        virConnectClose(c);
+    return ret;
 }
 
 static int
@@ -356,9 +443,16 @@ childSuspend(const char *name)
     virConnectPtr c = virConnectOpen(uri);
     virDomainPtr d;
 
-    if (!c || !(d = virDomainLookupByName(c, name)) || virDomainSuspend(d) < 0)
-        return 1;
-    return 0;
+    int ret = 1;
+
+    if (c && (d = virDomainLookupByName(c, name))) {
+        if (virDomainSuspend(d) == 0)
+            ret = 0;
+        virDomainFree(d);
+    }
+    if (c)
+        virConnectClose(c);
+    return ret;
 }
 
 static int
@@ -504,11 +598,16 @@ testTransient(void)
     g_string_replace(s, "64c06b4d", "84c06b4d", 0);
     g_string_replace(s, "vdb.qcow2", "vdc.qcow2", 0);
     g_string_replace(s, "vda.qcow2", "vdd.qcow2", 0);
+    g_string_replace(s, "<memballoon", "<channel type='unix'><target type='virtio' "
+                     "name='org.qemu.guest_agent.0'/></channel>\n    <memballoon", 1);
     CHECK(makeDisk("vdc.qcow2") && makeDisk("vdd.qcow2"), "disks");
     t = virDomainCreateXML(conn, s->str, VIR_DOMAIN_START_PAUSED);
     CHECK(t, "create transient");
     pid = domainPid("lvtrans");
     CHECK(virDomainIsPersistent(t) == 0 && virDomainIsActive(t) == 1, "transient, active");
+    /* the agent channel exists, but no guest answers on it */
+    CHECK(virDomainFSFreeze(t, NULL, 0, 0) < 0 &&
+          virGetLastErrorCode() == VIR_ERR_AGENT_UNRESPONSIVE, "freeze with a silent agent");
     CHECK(virDomainDestroy(t) == 0, "destroy transient");
     CHECK(!processAlive(pid), "qemu gone");
     virDomainFree(t);
@@ -557,18 +656,24 @@ main(int argc, char **argv)
     diskdir = g_build_filename(root, "disks", NULL);
     g_mkdir(diskdir, 0700);
     uri = g_strdup_printf("qemu:///embed?root=%s", root);
+    eventsSeen = g_string_new(NULL);
+    if (virEventRegisterDefaultImpl() < 0)
+        return 1;
+    g_thread_unref(g_thread_new("events", eventLoopThread, NULL));
     if (!makeDisk("vda.qcow2") || !makeDisk("vdb.qcow2"))
         return 1;
 
     testRun("open embedded connection", testOpen);
     if (conn) {
         testRun("unknown URIs are refused", testUnknownURI);
+        testRun("register lifecycle events", testRegisterEvents);
         testRun("define libvirt's domain XML unchanged", testDefine);
         if (dom) {
             testRun("read-only connection refuses changes", testReadOnly);
             testRun("failed start leaves nothing behind", testStartFailsCleanly);
             testRun("start", testStart);
             testRun("live XML with aliases and backing chain", testLiveXML);
+            testRun("guest agent missing", testAgentMissing);
             testRun("guest writes and QMP through the monitor", testGuestWriteAndQMP);
             testRun("suspend and resume", testSuspendResume);
             testRun("info and job API without a job", testInfoAndJobs);
@@ -576,6 +681,7 @@ main(int argc, char **argv)
             testRun("changes from two processes are serialised", testSerialised);
             testRun("QEMU killed behind our back", testCrashBehindOurBack);
             testRun("data written through the guest path, byte for byte", testDataAfterDestroy);
+            testRun("lifecycle events delivered from the loop", testEventsDelivered);
             testRun("transient domain", testTransient);
             testRun("undefine", testUndefine);
             virDomainFree(dom);

@@ -13,6 +13,7 @@
 
 #include "qemu_agent.h"
 #include "virerror.h"
+#include "virstring.h"
 #include "virjson.h"
 #include "virlog.h"
 
@@ -52,19 +53,10 @@ struct _qemuAgent {
     GString *buf;       /* received, not yet consumed */
 };
 
-/* Escape a value for a QEMU option list: a comma is written twice. */
-static char *
-qemuAgentEscapeOpt(const char *value)
-{
-    g_auto(GStrv) parts = g_strsplit(value, ",", -1);
-
-    return g_strjoinv(",,", parts);
-}
-
 char **
 qemuAgentBuildArgv(const char *path)
 {
-    g_autofree char *escaped = qemuAgentEscapeOpt(path);
+    g_autofree char *escaped = virQEMUEscapeComma(path);
     GPtrArray *argv = g_ptr_array_new();
 
     g_ptr_array_add(argv, g_strdup("-chardev"));

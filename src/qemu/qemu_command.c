@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "qemu_command.h"
+#include "qemu_agent.h"
 #include "virerror.h"
 #include "virjson.h"
 #include "virlog.h"
@@ -484,9 +485,13 @@ qemuBuildCommandLine(const virDomainDef *def, const qemuCommandParams *params)
     qemuArgAdd(argv, "-no-user-config", NULL);
     qemuArgAdd(argv, "-nodefaults", NULL);
     qemuArgAdd(argv, "-display", g_strdup("none"));
-    qemuArgAdd(argv, "-chardev",
-               g_strdup_printf("socket,id=charmonitor,path=%s,server=on,wait=off",
-                               params->qmpSocket));
+    {
+        g_autofree char *qmp = virQEMUEscapeComma(params->qmpSocket);
+
+        qemuArgAdd(argv, "-chardev",
+                   g_strdup_printf("socket,id=charmonitor,path=%s,server=on,wait=off",
+                                   qmp));
+    }
     qemuArgAdd(argv, "-mon", g_strdup("chardev=charmonitor,id=monitor,mode=control"));
     if (params->pidfile)
         qemuArgAdd(argv, "-pidfile", g_strdup(params->pidfile));
@@ -515,14 +520,10 @@ qemuBuildCommandLine(const virDomainDef *def, const qemuCommandParams *params)
     qemuBuildKeptDevices(argv, def);
 
     if (def->agent_socket) {
-        qemuArgAdd(argv, "-chardev",
-                   g_strdup_printf("socket,id=charchannel0,path=%s,server=on,wait=off",
-                                   def->agent_socket));
-        qemuArgAdd(argv, "-device", g_strdup("virtio-serial-pci,id=virtio-serial0"));
-        qemuArgAdd(argv, "-device",
-                   g_strdup("virtserialport,bus=virtio-serial0.0,nr=1,"
-                            "chardev=charchannel0,id=channel0,"
-                            "name=org.qemu.guest_agent.0"));
+        g_auto(GStrv) agent = qemuAgentBuildArgv(def->agent_socket);
+
+        for (i = 0; agent[i]; i++)
+            g_ptr_array_add(argv, g_strdup(agent[i]));
     }
     qemuArgAdd(argv, "-msg", g_strdup("timestamp=on"));
 

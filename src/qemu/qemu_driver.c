@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "qemu_driver.h"
+#include "qemu_agent.h"
 #include "qemu_conf.h"
 #include "qemu_command.h"
 #include "qemu_domain.h"
@@ -849,6 +850,60 @@ qemuDomainIsPersistent(virDomain *dom)
     return obj ? obj->persistent : -1;
 }
 
+/* ---- guest agent ------------------------------------------------------- */
+
+/* Connect to the guest agent of a running domain. */
+static qemuAgent *
+qemuDomainAgentConnect(qemuDomainObj *obj)
+{
+    if (!obj->def->agent_socket) {
+        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED,
+                       _("domain '%s' has no guest agent channel"), obj->name);
+        return NULL;
+    }
+    return qemuAgentOpen(obj->def->agent_socket, 0);
+}
+
+static int
+qemuDomainFSFreeze(virDomain *dom, const char **mountpoints,
+                   unsigned int nmountpoints, unsigned int flags)
+{
+    g_autoptr(qemuDomainObj) obj = NULL;
+    g_autoptr(qemuAgent) agent = NULL;
+    g_autofree const char **list = NULL;
+    unsigned int i;
+
+    virCheckFlags(0, -1);
+    if (!(obj = qemuDomainLoadActive(dom, QEMU_DOMAIN_LOAD_LOCK)))
+        return -1;
+    if (!(agent = qemuDomainAgentConnect(obj)))
+        return -1;
+    list = g_new0(const char *, nmountpoints + 1);
+    for (i = 0; i < nmountpoints; i++)
+        list[i] = mountpoints[i];
+    return qemuAgentFSFreeze(agent, list);
+}
+
+static int
+qemuDomainFSThaw(virDomain *dom, const char **mountpoints G_GNUC_UNUSED,
+                 unsigned int nmountpoints, unsigned int flags)
+{
+    g_autoptr(qemuDomainObj) obj = NULL;
+    g_autoptr(qemuAgent) agent = NULL;
+
+    virCheckFlags(0, -1);
+    if (nmountpoints > 0) {
+        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED, "%s",
+                       _("thawing only some filesystems is not supported"));
+        return -1;
+    }
+    if (!(obj = qemuDomainLoadActive(dom, QEMU_DOMAIN_LOAD_LOCK)))
+        return -1;
+    if (!(agent = qemuDomainAgentConnect(obj)))
+        return -1;
+    return qemuAgentFSThaw(agent);
+}
+
 /* ---- jobs --------------------------------------------------------------- */
 
 static int
@@ -1061,6 +1116,8 @@ static const virConnectDriver qemuConnectDriver = {
     .domainGetInfo = qemuDomainGetInfo,
     .domainIsActive = qemuDomainIsActive,
     .domainIsPersistent = qemuDomainIsPersistent,
+    .domainFSFreeze = qemuDomainFSFreeze,
+    .domainFSThaw = qemuDomainFSThaw,
     .domainGetJobInfo = qemuDomainGetJobInfo,
     .domainGetJobStats = qemuDomainGetJobStats,
     .domainAbortJobFlags = qemuDomainAbortJobFlags,

@@ -11,3 +11,13 @@
 #define NULLSTR(s) ((s) ? (s) : "<null>")
 /* Empty string for NULL. */
 #define NULLSTR_EMPTY(s) ((s) ? (s) : "")
+
+/* A value for a QEMU option list (key=value,...): commas are doubled.
+ * Caller frees. */
+static inline char *
+virQEMUEscapeComma(const char *value)
+{
+    g_auto(GStrv) parts = g_strsplit(value, ",", -1);
+
+    return g_strjoinv(",,", parts);
+}
