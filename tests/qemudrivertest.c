@@ -648,7 +648,7 @@ main(int argc, char **argv)
     }
     if (!qemu || !img) {
         printf("1..0 # SKIP qemu-system-x86_64 or qemu-img not found\n");
-        return 77;
+        return 0;
     }
     selfpath = g_canonicalize_filename(argv[0], NULL);
     pids = g_ptr_array_new();

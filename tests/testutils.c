@@ -173,9 +173,17 @@ virTestMain(int argc, char **argv, int (*func)(void))
     (void) argv;
     g_setenv("FLEECE_SCHEMA_DIR", ABS_TOP_SRCDIR "/src/conf/schemas", FALSE);
     rc = func();
+    /* Under the TAP protocol a skipped program says so in its plan and
+     * exits 0 (exit 77 would read as an error). */
+    if (rc == EXIT_AM_SKIP) {
+        if (testCounter == 0) {
+            printf("1..0 # SKIP prerequisite missing (see the lines above)\n");
+            return EXIT_SUCCESS;
+        }
+        virTestSkip("remaining cases", "prerequisite missing (see above)");
+        rc = 0;
+    }
     printf("1..%u\n", testCounter);
-    if (rc == EXIT_AM_SKIP && testCounter == 0)
-        return EXIT_AM_SKIP;
     if (testFailed > 0 || rc != 0)
         return EXIT_FAILURE;
     return EXIT_SUCCESS;

@@ -2,8 +2,9 @@
  * testutils.h: the small harness every test program uses
  *
  * Output is TAP: one "ok N - title" / "not ok N - title" line per case,
- * the plan at the end.  A program whose whole subject is unavailable
- * exits 77 (skipped) after printing why.
+ * the plan at the end.  A program whose subject is unavailable returns
+ * EXIT_AM_SKIP from its main function after printing why; the harness
+ * turns that into a TAP skip.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
