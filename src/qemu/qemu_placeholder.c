@@ -1,3 +1,0 @@
-/* keeps the QEMU driver library non-empty until its sources land */
-int qemuPlaceholder(void);
-int qemuPlaceholder(void) { return 0; }
