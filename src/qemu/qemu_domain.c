@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "qemu_domain.h"
+#include "qemu_backup.h"
 #include "libvirt/libvirt-domain.h"
 #include "virerror.h"
 #include "virfile.h"
@@ -36,6 +37,7 @@ qemuDomainObjFree(qemuDomainObj *obj)
     virDomainDefFree(obj->def);
     virDomainDefFree(obj->newDef);
     qemuDomainJobObjClear(&obj->job);
+    qemuBackupStateFree(obj->backup);
     if (obj->lock)
         virFileLockRelease(obj->lock);
     g_free(obj);
@@ -121,6 +123,8 @@ qemuDomainReadStatus(qemuDomainObj *obj)
         obj->state = v;
     if (virXMLPropULongLong(ctxt->node, "reason", &v) > 0)
         obj->reason = v;
+    if (qemuDomainJobParse(ctxt, &obj->job) < 0)
+        return -1;
     if (!obj->active)
         return 1;
 
@@ -132,7 +136,7 @@ qemuDomainReadStatus(qemuDomainObj *obj)
         obj->id = v;
     if (virXMLPropULongLong(ctxt->node, "nextIndex", &v) > 0)
         obj->nextIndex = v;
-    if (qemuDomainJobParse(ctxt, &obj->job) < 0)
+    if (qemuBackupStateParse(doc, ctxt, &obj->backup) < 0)
         return -1;
     if (!(dom = virXPathNode("./domain", ctxt))) {
         virReportError(VIR_ERR_INTERNAL_ERROR,
@@ -161,13 +165,18 @@ qemuDomainObjSaveStatus(qemuDomainObj *obj)
                       obj->persistent ? "yes" : "no",
                       obj->state, obj->reason);
     if (!obj->active) {
-        virBufferAddLit(&buf, "/>\n");
+        virBufferAddLit(&buf, ">\n");
+        virBufferAdjustIndent(&buf, 2);
+        qemuDomainJobFormat(&buf, &obj->job);
+        virBufferAdjustIndent(&buf, -2);
+        virBufferAddLit(&buf, "</domstatus>\n");
     } else {
         virBufferAsprintf(&buf, " pid='%lld' starttime='%llu' id='%d' nextIndex='%u'>\n",
                           (long long) obj->pid, obj->starttime, obj->id,
                           obj->nextIndex);
         virBufferAdjustIndent(&buf, 2);
         qemuDomainJobFormat(&buf, &obj->job);
+        qemuBackupStateFormat(&buf, obj->backup);
         if (virDomainDefFormatInternal(obj->def, &buf,
                                        VIR_DOMAIN_DEF_FORMAT_STATUS |
                                        VIR_DOMAIN_DEF_FORMAT_SECURE) < 0)
@@ -221,6 +230,8 @@ qemuDomainObjGetPersistentDef(qemuDomainObj *obj)
 static void
 qemuDomainObjReconcileDead(qemuDomainObj *obj)
 {
+    if (obj->backup)
+        qemuBackupTerminateOnStop(obj, true, NULL);
     VIR_WARN("QEMU of domain '%s' (pid %lld) is gone; marking it crashed",
              obj->name, (long long) obj->pid);
     obj->active = false;

@@ -24,6 +24,8 @@
 #include "virfilelock.h"
 #include "virprocess.h"
 
+typedef struct _qemuBackupState qemuBackupState;   /* qemu_backup.h */
+
 typedef struct _qemuDomainObj qemuDomainObj;
 struct _qemuDomainObj {
     qemuDriver *driver;            /* not owned */
@@ -39,6 +41,7 @@ struct _qemuDomainObj {
     unsigned long long starttime;  /* of the QEMU process */
     unsigned int nextIndex;        /* next block node index */
     qemuDomainJobObj job;
+    qemuBackupState *backup;       /* the running backup, NULL if none */
     virFileLock *lock;             /* held while changing */
 };
 

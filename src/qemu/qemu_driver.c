@@ -13,6 +13,7 @@
 
 #include "qemu_driver.h"
 #include "qemu_agent.h"
+#include "qemu_backup.h"
 #include "qemu_conf.h"
 #include "qemu_command.h"
 #include "qemu_domain.h"
@@ -20,6 +21,7 @@
 #include "qemu_qmp.h"
 #include "datatypes.h"
 #include "driver.h"
+#include "viralloc.h"
 #include "vircommand.h"
 #include "virerror.h"
 #include "virfile.h"
@@ -27,6 +29,7 @@
 #include "virstring.h"
 #include "virtypedparam.h"
 /* BEGIN checkpoint-include */
+#include "qemu_checkpoint.h"
 /* END checkpoint-include */
 /* BEGIN backup-include */
 /* END backup-include */
@@ -46,13 +49,16 @@ typedef struct {
     virFreeCallback freecb;
 } qemuEventCallback;
 
-/* A lifecycle event waiting to be delivered from the event loop. */
+/* An event waiting to be delivered from the event loop. */
 typedef struct {
+    int eventID;                   /* LIFECYCLE or JOB_COMPLETED */
     char *name;
     unsigned char uuid[VIR_UUID_BUFLEN];
     int id;
-    int event;
+    int event;                     /* lifecycle */
     int detail;
+    virTypedParameter *params;     /* job completed */
+    int nparams;
 } qemuLifecycleEvent;
 
 /* What a connection keeps. */
@@ -63,6 +69,7 @@ typedef struct {
     GPtrArray *pending;            /* qemuLifecycleEvent */
     int nextCallbackID;
     int timer;                     /* delivery timer, -1 when none */
+    int watchTimer;                /* backup watcher, -1 when none */
     virConnect *conn;              /* not referenced */
 } qemuConnPriv;
 
@@ -88,6 +95,7 @@ qemuLifecycleEventFree(gpointer p)
     qemuLifecycleEvent *ev = p;
 
     g_free(ev->name);
+    virTypedParamsFree(ev->params, ev->nparams);
     g_free(ev);
 }
 
@@ -115,28 +123,87 @@ qemuEventDeliver(int timer G_GNUC_UNUSED, void *opaque)
         g_autoptr(virDomain) dom = virGetDomain(conn, ev->name, ev->uuid, ev->id);
 
         for (j = 0; ; j++) {
-            virConnectDomainEventCallback cb = NULL;
+            virConnectDomainEventGenericCallback cb = NULL;
             void *cbopaque = NULL;
 
             g_mutex_lock(&priv->lock);
-            if (j < priv->callbacks->len) {
-                qemuEventCallback *c = g_ptr_array_index(priv->callbacks, j);
-
-                if (c->eventID == VIR_DOMAIN_EVENT_ID_LIFECYCLE &&
-                    (c->anyDomain || memcmp(c->uuid, ev->uuid, VIR_UUID_BUFLEN) == 0)) {
-                    cb = (virConnectDomainEventCallback) (void (*)(void)) c->cb;
-                    cbopaque = c->opaque;
-                }
-            }
             if (j >= priv->callbacks->len) {
                 g_mutex_unlock(&priv->lock);
                 break;
             }
+            {
+                qemuEventCallback *c = g_ptr_array_index(priv->callbacks, j);
+
+                if (c->eventID == ev->eventID &&
+                    (c->anyDomain || memcmp(c->uuid, ev->uuid, VIR_UUID_BUFLEN) == 0)) {
+                    cb = c->cb;
+                    cbopaque = c->opaque;
+                }
+            }
             g_mutex_unlock(&priv->lock);
-            if (cb)
-                cb(conn, dom, ev->event, ev->detail, cbopaque);
+            if (!cb)
+                continue;
+            if (ev->eventID == VIR_DOMAIN_EVENT_ID_LIFECYCLE)
+                ((virConnectDomainEventCallback) (void (*)(void)) cb)(conn, dom, ev->event,
+                                                                      ev->detail, cbopaque);
+            else
+                ((virConnectDomainEventJobCompletedCallback) (void (*)(void)) cb)(conn, dom,
+                                                                                 ev->params,
+                                                                                 ev->nparams,
+                                                                                 cbopaque);
         }
     }
+}
+
+static void
+qemuEventQueue(virConnect *conn, qemuLifecycleEvent *ev)
+{
+    qemuConnPriv *priv = conn->privateData;
+
+    g_mutex_lock(&priv->lock);
+    g_ptr_array_add(priv->pending, ev);
+    if (priv->timer < 0)
+        priv->timer = virEventAddTimeout(0, qemuEventDeliver, conn, NULL);
+    g_mutex_unlock(&priv->lock);
+}
+
+static bool
+qemuEventWanted(virConnect *conn)
+{
+    qemuConnPriv *priv = conn->privateData;
+    bool ret;
+
+    if (!virEventIsRegistered())
+        return false;
+    g_mutex_lock(&priv->lock);
+    ret = priv->callbacks->len > 0;
+    g_mutex_unlock(&priv->lock);
+    return ret;
+}
+
+static int qemuDomainJobDataToParams(const qemuDomainJobData *data,
+                                     virTypedParameter **params, int *nparams);
+
+/* Queue VIR_DOMAIN_EVENT_ID_JOB_COMPLETED with the job's final stats. */
+static void
+qemuEventQueueJobCompleted(virConnect *conn, const virDomainDef *def,
+                           const qemuDomainJobData *data)
+{
+    qemuLifecycleEvent *ev;
+
+    if (!data || !qemuEventWanted(conn))
+        return;
+    ev = g_new0(qemuLifecycleEvent, 1);
+    ev->eventID = VIR_DOMAIN_EVENT_ID_JOB_COMPLETED;
+    ev->name = g_strdup(def->name);
+    memcpy(ev->uuid, def->uuid, VIR_UUID_BUFLEN);
+    ev->id = def->id;
+    if (qemuDomainJobDataToParams(data, &ev->params, &ev->nparams) < 0) {
+        qemuLifecycleEventFree(ev);
+        virResetLastError();
+        return;
+    }
+    qemuEventQueue(conn, ev);
 }
 
 /* Queue a lifecycle event for the connection's callbacks; delivered from
@@ -145,27 +212,22 @@ static void
 qemuEventQueueLifecycle(virConnect *conn, const virDomainDef *def, int id,
                         int event, int detail)
 {
-    qemuConnPriv *priv = conn->privateData;
     qemuLifecycleEvent *ev;
 
-    if (!virEventIsRegistered())
+    if (!qemuEventWanted(conn))
         return;
-    g_mutex_lock(&priv->lock);
-    if (priv->callbacks->len == 0) {
-        g_mutex_unlock(&priv->lock);
-        return;
-    }
     ev = g_new0(qemuLifecycleEvent, 1);
+    ev->eventID = VIR_DOMAIN_EVENT_ID_LIFECYCLE;
     ev->name = g_strdup(def->name);
     memcpy(ev->uuid, def->uuid, VIR_UUID_BUFLEN);
     ev->id = id;
     ev->event = event;
     ev->detail = detail;
-    g_ptr_array_add(priv->pending, ev);
-    if (priv->timer < 0)
-        priv->timer = virEventAddTimeout(0, qemuEventDeliver, conn, NULL);
-    g_mutex_unlock(&priv->lock);
+    qemuEventQueue(conn, ev);
 }
+
+#define QEMU_BACKUP_WATCH_MS 500
+static void qemuBackupWatch(int timer, void *opaque);
 
 static int
 qemuConnectDomainEventRegisterAny(virConnect *conn, virDomain *dom, int eventID,
@@ -193,6 +255,10 @@ qemuConnectDomainEventRegisterAny(virConnect *conn, virDomain *dom, int eventID,
     g_mutex_lock(&priv->lock);
     id = cb->id = priv->nextCallbackID++;
     g_ptr_array_add(priv->callbacks, cb);
+    if (eventID == VIR_DOMAIN_EVENT_ID_JOB_COMPLETED && priv->watchTimer < 0 &&
+        virEventIsRegistered())
+        priv->watchTimer = virEventAddTimeout(QEMU_BACKUP_WATCH_MS, qemuBackupWatch,
+                                              conn, NULL);
     g_mutex_unlock(&priv->lock);
     return id;
 }
@@ -248,6 +314,7 @@ qemuConnectOpen(virConnect *conn, const char *uri, unsigned int flags)
     priv->callbacks = g_ptr_array_new_with_free_func(qemuEventCallbackFree);
     priv->pending = g_ptr_array_new_with_free_func(qemuLifecycleEventFree);
     priv->timer = -1;
+    priv->watchTimer = -1;
     priv->conn = conn;
     conn->privateData = priv;
     return 0;
@@ -262,6 +329,8 @@ qemuConnectClose(virConnect *conn)
         return 0;
     if (priv->timer >= 0)
         virEventRemoveTimeout(priv->timer);
+    if (priv->watchTimer >= 0)
+        virEventRemoveTimeout(priv->watchTimer);
     g_ptr_array_free(priv->callbacks, TRUE);
     g_ptr_array_free(priv->pending, TRUE);
     g_mutex_clear(&priv->lock);
@@ -663,6 +732,12 @@ qemuDomainDestroy(virDomain *dom)
     if (qemuDomainJobBegin(&obj->job, QEMU_JOB_DESTROY) < 0)
         return -1;
     id = obj->id;
+    if (obj->backup) {
+        g_autoptr(qemuDomainJobData) done = NULL;
+
+        qemuBackupTerminateOnStop(obj, false, &done);
+        qemuEventQueueJobCompleted(dom->conn, obj->def, done);
+    }
     if (qemuProcessStop(obj, VIR_DOMAIN_SHUTOFF_DESTROYED) < 0) {
         qemuDomainJobEnd(&obj->job);
         return -1;
@@ -904,6 +979,9 @@ qemuDomainFSThaw(virDomain *dom, const char **mountpoints G_GNUC_UNUSED,
     return qemuAgentFSThaw(agent);
 }
 
+static int qemuDomainReconcileBackup(virConnect *conn, qemuDomainObj *obj);
+static int qemuDomainBackupEndObj(virConnect *conn, qemuDomainObj *obj);
+
 /* ---- jobs --------------------------------------------------------------- */
 
 static int
@@ -983,18 +1061,24 @@ qemuDomainGetJobStats(virDomain *dom, int *type, virTypedParameter **params,
 
     virCheckFlags(VIR_DOMAIN_JOB_STATS_COMPLETED |
                   VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED, -1);
-    if (completed && !(flags & VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED)) {
-        /* reading discards the completed stats: a change of the status */
+    if (!(obj = qemuDomainLoadFor(dom, 0)))
+        return -1;
+    if (obj->backup ||
+        (completed && !(flags & VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED) &&
+         obj->job.completed)) {
+        /* reconciling a backup or discarding the completed stats changes
+         * the status: do it under the lock, from a fresh read */
+        g_clear_pointer(&obj, qemuDomainObjFree);
         if (!(obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)))
             return -1;
-    } else if (!(obj = qemuDomainLoadFor(dom, 0))) {
-        return -1;
+        if (qemuDomainReconcileBackup(dom->conn, obj) < 0)
+            return -1;
     }
 
     if (completed) {
         data = qemuDomainJobTakeCompleted(&obj->job,
                                           !(flags & VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED));
-        if (data && obj->lock && obj->active &&
+        if (data && obj->lock &&
             !(flags & VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED) &&
             qemuDomainObjSaveStatus(obj) < 0)
             return -1;
@@ -1020,6 +1104,12 @@ qemuDomainGetJobInfo(virDomain *dom, virDomainJobInfo *info)
 
     if (!(obj = qemuDomainLoadFor(dom, 0)))
         return -1;
+    if (obj->backup) {
+        g_clear_pointer(&obj, qemuDomainObjFree);
+        if (!(obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)) ||
+            qemuDomainReconcileBackup(dom->conn, obj) < 0)
+            return -1;
+    }
     memset(info, 0, sizeof(*info));
     data = obj->job.current;
     if (!data) {
@@ -1045,15 +1135,131 @@ qemuDomainAbortJobFlags(virDomain *dom, unsigned int flags)
     virCheckFlags(0, -1);
     if (!(obj = qemuDomainLoadActive(dom, QEMU_DOMAIN_LOAD_LOCK)))
         return -1;
-    if (obj->job.asyncJob == QEMU_ASYNC_JOB_NONE) {
+    if (qemuDomainReconcileBackup(dom->conn, obj) < 0)
+        return -1;
+    if (obj->job.asyncJob == QEMU_ASYNC_JOB_NONE || !obj->backup) {
         virReportError(VIR_ERR_OPERATION_INVALID, "%s",
                        _("no job is active on the domain"));
         return -1;
     }
-    virReportError(VIR_ERR_OPERATION_INVALID,
-                   _("cannot abort job '%s'"),
-                   qemuDomainAsyncJobTypeToString(obj->job.asyncJob));
-    return -1;
+    return qemuDomainBackupEndObj(dom->conn, obj);
+}
+
+/* ---- backups --------------------------------------------------------- */
+
+/* Reconcile a locked domain's backup with QEMU; emit the completion. */
+static int
+qemuDomainReconcileBackup(virConnect *conn, qemuDomainObj *obj)
+{
+    g_autoptr(qemuDomainJobData) done = NULL;
+
+    if (!obj->backup || !obj->active)
+        return 0;
+    if (qemuBackupReconcile(obj, NULL, &done) < 0)
+        return -1;
+    qemuEventQueueJobCompleted(conn, obj->def, done);
+    return 0;
+}
+
+static int
+qemuDomainBackupEndObj(virConnect *conn, qemuDomainObj *obj)
+{
+    g_autoptr(qemuDomainJobData) done = NULL;
+    int rc;
+
+    if (qemuDomainJobBegin(&obj->job, QEMU_JOB_ABORT) < 0)
+        return -1;
+    rc = qemuBackupEnd(obj, &done);
+    qemuDomainJobEnd(&obj->job);
+    qemuEventQueueJobCompleted(conn, obj->def, done);
+    return rc;
+}
+
+static int
+qemuDomainBackupBegin(virDomain *dom, const char *backupXML,
+                      const char *checkpointXML, unsigned int flags)
+{
+    g_autoptr(qemuDomainObj) obj = NULL;
+
+    virCheckFlags(VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL |
+                  VIR_DOMAIN_BACKUP_BEGIN_QUIESCE, -1);
+    if (!(obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)))
+        return -1;
+    if (!obj->active) {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
+                       _("domain '%s' is not running"), obj->name);
+        return -1;
+    }
+    /* a backup that ended while nobody looked frees the slot now */
+    if (qemuDomainReconcileBackup(dom->conn, obj) < 0)
+        return -1;
+    if (obj->backup) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("cannot start a backup of domain '%s': job 'backup' is already running"),
+                       obj->name);
+        return -1;
+    }
+    return qemuBackupBegin(obj, backupXML, checkpointXML, flags);
+}
+
+static char *
+qemuDomainBackupGetXMLDesc(virDomain *dom, unsigned int flags)
+{
+    g_autoptr(qemuDomainObj) obj = NULL;
+
+    virCheckFlags(0, NULL);
+    if (!(obj = qemuDomainLoadFor(dom, 0)))
+        return NULL;
+    if (obj->backup) {
+        g_clear_pointer(&obj, qemuDomainObjFree);
+        if (!(obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)) ||
+            qemuDomainReconcileBackup(dom->conn, obj) < 0)
+            return NULL;
+    }
+    return qemuBackupGetXMLDesc(obj);
+}
+
+static int
+qemuDomainBackupEnd(virDomain *dom, unsigned int flags)
+{
+    g_autoptr(qemuDomainObj) obj = NULL;
+
+    virCheckFlags(0, -1);
+    if (!(obj = qemuDomainLoadActive(dom, QEMU_DOMAIN_LOAD_LOCK)))
+        return -1;
+    if (qemuDomainReconcileBackup(dom->conn, obj) < 0)
+        return -1;
+    if (!obj->backup) {
+        virReportError(VIR_ERR_NO_DOMAIN_BACKUP, "%s",
+                       _("no domain backup job present"));
+        return -1;
+    }
+    return qemuDomainBackupEndObj(dom->conn, obj);
+}
+
+/* Watch every domain with a backup, for applications that wait for
+ * VIR_DOMAIN_EVENT_ID_JOB_COMPLETED in their event loop. */
+static void
+qemuBackupWatch(int timer G_GNUC_UNUSED, void *opaque)
+{
+    virConnect *conn = opaque;
+    qemuDriver *driver = qemuConnDriver(conn);
+    g_auto(GStrv) names = qemuDriverListDomainNames(driver);
+    size_t i;
+
+    for (i = 0; names[i]; i++) {
+        g_autofree char *status = qemuDriverStatusPath(driver, names[i]);
+        g_autofree char *content = NULL;
+        g_autoptr(qemuDomainObj) obj = NULL;
+
+        if (!g_file_get_contents(status, &content, NULL, NULL) ||
+            !strstr(content, "<backupState"))
+            continue;
+        if ((obj = qemuDomainObjLoad(driver, names[i], QEMU_DOMAIN_LOAD_LOCK |
+                                                       QEMU_DOMAIN_LOAD_QUIET)))
+            ignore_value(qemuDomainReconcileBackup(conn, obj));
+        virResetLastError();
+    }
 }
 
 /* ---- QEMU specific -------------------------------------------------------- */
@@ -1125,8 +1331,18 @@ static const virConnectDriver qemuConnectDriver = {
     .connectDomainEventDeregisterAny = qemuConnectDomainEventDeregisterAny,
     .domainQemuMonitorCommand = qemuDomainQemuMonitorCommand,
     /* BEGIN checkpoint */
+    .domainCheckpointCreateXML = qemuDomainCheckpointCreateXML,
+    .domainCheckpointGetXMLDesc = qemuDomainCheckpointGetXMLDesc,
+    .domainListAllCheckpoints = qemuDomainListAllCheckpoints,
+    .domainCheckpointListAllChildren = qemuDomainCheckpointListAllChildren,
+    .domainCheckpointLookupByName = qemuDomainCheckpointLookupByName,
+    .domainCheckpointGetParent = qemuDomainCheckpointGetParent,
+    .domainCheckpointDelete = qemuDomainCheckpointDelete,
     /* END checkpoint */
     /* BEGIN backup */
+    .domainBackupBegin = qemuDomainBackupBegin,
+    .domainBackupGetXMLDesc = qemuDomainBackupGetXMLDesc,
+    .domainBackupEnd = qemuDomainBackupEnd,
     /* END backup */
 };
 

@@ -1,0 +1,429 @@
+/*
+ * qemubackuptest.c: push and pull backups through the public API, on real
+ * QEMU, with every byte verified
+ *
+ * The expected image at each point in time is built offline by replaying
+ * the same writes with qemu-io on a copy of the blank disk; backups are
+ * compared with it using qemu-img compare.  Pull backups are read with
+ * nbdcopy/nbdinfo over the NBD export.
+ *
+ * Output is TAP.  Skips when QEMU, qemu-img, qemu-io or nbdcopy is missing.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/libvirt-qemu.h>
+#include <libvirt/virterror.h>
+
+static unsigned int ntests;
+static unsigned int nfailed;
+static char *root;
+static char *disks;
+static char *uri;
+static virConnectPtr conn;
+static virDomainPtr dom;
+
+#define CHECK(cond, ...) \
+    do { \
+        if (!(cond)) { \
+            printf("# check failed at line %d: %s\n# ", __LINE__, #cond); \
+            printf(__VA_ARGS__); \
+            printf("\n# last error: %s\n", virGetLastErrorMessage()); \
+            return -1; \
+        } \
+    } while (0)
+
+static void
+testRun(const char *title, int (*fn)(void))
+{
+    virResetLastError();
+    ntests++;
+    if (fn() == 0) {
+        printf("ok %u - %s\n", ntests, title);
+    } else {
+        printf("not ok %u - %s\n", ntests, title);
+        nfailed++;
+    }
+    fflush(stdout);
+}
+
+static bool
+run(const char *const *argv, char **out)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *o = NULL;
+    g_autofree char *e = NULL;
+    int status = 0;
+
+    if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                      &o, &e, &status, &err)) {
+        printf("# cannot run %s: %s\n", argv[0], err->message);
+        return false;
+    }
+    if (!g_spawn_check_exit_status(status, NULL)) {
+        printf("# %s failed: %s%s\n", argv[0], o ? o : "", e ? e : "");
+        return false;
+    }
+    if (out)
+        *out = g_steal_pointer(&o);
+    return true;
+}
+
+static char *
+path(const char *name)
+{
+    return g_build_filename(disks, name, NULL);
+}
+
+/* Write the same pattern into the guest's disk and into the reference. */
+static bool
+guestWrite(const char *alias, const char *ref, int pattern, const char *off,
+           const char *len)
+{
+    g_autofree char *hmp = g_strdup_printf("qemu-io -d %s/virtio-backend \"write -P 0x%02x %s %s\"",
+                                           alias, pattern, off, len);
+    g_autofree char *cmd = g_strdup_printf("write -P 0x%02x %s %s", pattern, off, len);
+    g_autofree char *refpath = path(ref);
+    const char *io[] = { "qemu-io", "-f", "qcow2", "-c", cmd, refpath, NULL };
+    char *reply = NULL;
+
+    if (virDomainQemuMonitorCommand(dom, hmp, &reply,
+                                    VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) < 0)
+        return false;
+    free(reply);
+    return ref ? run(io, NULL) : true;
+}
+
+/* Write into the guest only (after a point in time that must not see it). */
+static bool
+guestWriteOnly(const char *alias, int pattern, const char *off, const char *len)
+{
+    return guestWrite(alias, NULL, pattern, off, len);
+}
+
+static bool
+copyFile(const char *from, const char *to)
+{
+    g_autofree char *a = path(from);
+    g_autofree char *b = path(to);
+    const char *cp[] = { "cp", "--sparse=always", a, b, NULL };
+
+    return run(cp, NULL);
+}
+
+static bool
+sameImage(const char *a, const char *b)
+{
+    const char *cmp[] = { "qemu-img", "compare", "-q", a, b, NULL };
+
+    return run(cmp, NULL);
+}
+
+static int
+jobType(virDomainPtr d, unsigned int flags, bool *success)
+{
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, type = -1, b = 0;
+
+    if (virDomainGetJobStats(d, &type, &params, &nparams, flags) < 0)
+        return -1;
+    if (success && virTypedParamsGetBoolean(params, nparams, "success", &b) == 1)
+        *success = b;
+    virTypedParamsFree(params, nparams);
+    return type;
+}
+
+static int
+waitJobDone(void)
+{
+    int i, type = -1;
+
+    for (i = 0; i < 3000; i++) {
+        type = jobType(dom, 0, NULL);
+        if (type == VIR_DOMAIN_JOB_NONE)
+            return 0;
+        g_usleep(10000);
+    }
+    printf("# job still of type %d\n", type);
+    return -1;
+}
+
+static int
+testSetup(void)
+{
+    g_autofree char *vda = path("vda.qcow2");
+    g_autofree char *vdb = path("vdb.qcow2");
+    g_autofree char *xml = NULL;
+    const char *mka[] = { "qemu-img", "create", "-q", "-f", "qcow2", vda, "64M", NULL };
+    const char *mkb[] = { "qemu-img", "create", "-q", "-f", "qcow2", vdb, "32M", NULL };
+    int fd = open("/dev/kvm", O_RDWR);
+
+    if (fd >= 0)
+        close(fd);
+    CHECK(run(mka, NULL) && run(mkb, NULL), "images");
+    CHECK(copyFile("vda.qcow2", "ref-vda.qcow2") && copyFile("vdb.qcow2", "ref-vdb.qcow2"),
+          "references");
+    xml = g_strdup_printf(
+        "<domain type='%s'><name>bk</name><memory unit='MiB'>128</memory>"
+        "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>"
+        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+        "<source file='%s'/><target dev='vda' bus='virtio'/></disk>"
+        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+        "<source file='%s'/><target dev='vdb' bus='virtio'/></disk>"
+        "</devices></domain>", fd >= 0 ? "kvm" : "qemu", vda, vdb);
+    CHECK((conn = virConnectOpen(uri)), "open");
+    CHECK((dom = virDomainDefineXML(conn, xml)), "define");
+    CHECK(virDomainCreate(dom) == 0, "start");
+    CHECK(guestWrite("virtio-disk0", "ref-vda.qcow2", 0x11, "0", "1M") &&
+          guestWrite("virtio-disk0", "ref-vda.qcow2", 0x22, "10M", "64k") &&
+          guestWrite("virtio-disk1", "ref-vdb.qcow2", 0x33, "4M", "128k"), "writes");
+    return 0;
+}
+
+static int
+testPushFull(void)
+{
+    g_autofree char *t1 = path("full-vda.qcow2");
+    g_autofree char *t2 = path("full-vdb.raw");
+    g_autofree char *ref1 = path("ref-vda.qcow2");
+    g_autofree char *ref2 = path("ref-vdb.qcow2");
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup><disks>"
+        "<disk name='vda' type='file'><target file='%s'/><driver type='qcow2'/></disk>"
+        "<disk name='vdb' type='file'><target file='%s'/><driver type='raw'/></disk>"
+        "</disks></domainbackup>", t1, t2);
+    bool success = false;
+
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "begin");
+    CHECK(waitJobDone() == 0, "job ends");
+    CHECK(jobType(dom, VIR_DOMAIN_JOB_STATS_COMPLETED | VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED,
+                  &success) == VIR_DOMAIN_JOB_COMPLETED && success, "completed");
+    CHECK(sameImage(t1, ref1), "vda backup differs from the reference");
+    CHECK(sameImage(t2, ref2), "vdb raw backup differs from the reference");
+    /* the target exists now: a second run to the same place is refused */
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) < 0 &&
+          virGetLastErrorCode() == VIR_ERR_INVALID_ARG, "existing target refused");
+    CHECK(jobType(dom, 0, NULL) == VIR_DOMAIN_JOB_NONE, "no job left after refusal");
+    return 0;
+}
+
+static int
+testBackupXMLAndConflicts(void)
+{
+    g_autofree char *sock = g_build_filename(root, "nbd.sock", NULL);
+    g_autofree char *scratch = path("scratch-vda.qcow2");
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup mode='pull'><server transport='unix' socket='%s'/><disks>"
+        "<disk name='vda' type='file'><scratch file='%s'/></disk>"
+        "<disk name='vdb' backup='no'/></disks></domainbackup>", sock, scratch);
+    g_autofree char *desc = NULL;
+    bool success = false;
+
+    CHECK(virDomainBackupGetXMLDesc(dom, 0) == NULL &&
+          virGetLastErrorCode() == VIR_ERR_NO_DOMAIN_BACKUP, "no backup yet");
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "pull begin");
+    desc = virDomainBackupGetXMLDesc(dom, 0);
+    CHECK(desc && strstr(desc, "mode='pull'") && strstr(desc, "exportname='vda'") &&
+          strstr(desc, "<driver type='qcow2'/>") && strstr(desc, "backup='no'") &&
+          !strstr(desc, "state="), "effective XML:\n%s", desc);
+    CHECK(jobType(dom, 0, NULL) == VIR_DOMAIN_JOB_UNBOUNDED, "job running");
+    /* a second backup fails at once */
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) < 0 &&
+          virGetLastErrorCode() == VIR_ERR_OPERATION_INVALID &&
+          strstr(virGetLastErrorMessage(), "backup"), "second backup refused");
+    CHECK(virDomainBackupEnd(dom, 0) == 0, "end");
+    CHECK(jobType(dom, VIR_DOMAIN_JOB_STATS_COMPLETED, &success) == VIR_DOMAIN_JOB_COMPLETED &&
+          success, "pull ended successfully");
+    CHECK(!g_file_test(scratch, G_FILE_TEST_EXISTS), "scratch removed");
+    CHECK(virDomainBackupEnd(dom, 0) < 0 &&
+          virGetLastErrorCode() == VIR_ERR_NO_DOMAIN_BACKUP, "end without backup");
+    return 0;
+}
+
+static int
+testPullPointInTime(void)
+{
+    g_autofree char *sock = g_build_filename(root, "nbd2.sock", NULL);
+    g_autofree char *scratch = path("scratch2-vda.qcow2");
+    g_autofree char *outa = path("pulled-vda.raw");
+    g_autofree char *outb = path("pulled-vdb.raw");
+    g_autofree char *ref1 = path("ref-vda.qcow2");
+    g_autofree char *ref2 = path("ref-vdb.qcow2");
+    g_autofree char *urla = g_strdup_printf("nbd+unix:///vda?socket=%s", sock);
+    g_autofree char *urlb = g_strdup_printf("nbd+unix:///data-b?socket=%s", sock);
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup mode='pull'><server transport='unix' socket='%s'/><disks>"
+        "<disk name='vda' type='file'><scratch file='%s'/></disk>"
+        "<disk name='vdb' exportname='data-b'/></disks></domainbackup>", sock, scratch);
+    const char *copya[] = { "nbdcopy", urla, outa, NULL };
+    const char *copyb[] = { "nbdcopy", urlb, outb, NULL };
+    g_autofree char *info = NULL;
+    const char *nbdinfo[] = { "nbdinfo", "--no-content", urla, NULL };
+    g_autofree char *autoScratch = NULL;
+
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "pull begin");
+    /* writes after the point in time must not show in the export */
+    CHECK(guestWriteOnly("virtio-disk0", 0x99, "0", "64k") &&
+          guestWriteOnly("virtio-disk0", 0x98, "20M", "1M") &&
+          guestWriteOnly("virtio-disk1", 0x97, "4M", "64k"), "later writes");
+    CHECK(run(nbdinfo, &info) && strstr(info, "is_read_only: true"), "nbdinfo:\n%s", info);
+    CHECK(run(copya, NULL) && run(copyb, NULL), "nbdcopy");
+    CHECK(sameImage(outa, ref1), "pulled vda is not the point-in-time image");
+    CHECK(sameImage(outb, ref2), "pulled vdb is not the point-in-time image");
+    CHECK(virDomainAbortJob(dom) == 0, "abort ends a pull backup");
+    CHECK(jobType(dom, VIR_DOMAIN_JOB_STATS_COMPLETED, NULL) == VIR_DOMAIN_JOB_COMPLETED,
+          "completed");
+    autoScratch = g_strdup_printf("%s/vdb.qcow2.", disks);
+    CHECK(!g_file_test(scratch, G_FILE_TEST_EXISTS), "scratch removed");
+    CHECK(!g_file_test(sock, G_FILE_TEST_EXISTS) || !run(nbdinfo, NULL), "export gone");
+    /* replay the later writes on the references: the live disk has them */
+    {
+        g_autofree char *a = path("ref-vda.qcow2");
+        g_autofree char *b = path("ref-vdb.qcow2");
+        const char *ioa[] = { "qemu-io", "-f", "qcow2", "-c", "write -P 0x99 0 64k",
+                              "-c", "write -P 0x98 20M 1M", a, NULL };
+        const char *iob[] = { "qemu-io", "-f", "qcow2", "-c", "write -P 0x97 4M 64k", b, NULL };
+        CHECK(run(ioa, NULL) && run(iob, NULL), "reference writes");
+    }
+    return 0;
+}
+
+static int
+testPushAbort(void)
+{
+    g_autofree char *t1 = path("aborted-vda.qcow2");
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup><disks><disk name='vda' type='file'><target file='%s'/></disk>"
+        "<disk name='vdb' backup='no'/></disks></domainbackup>", t1);
+    bool success = true;
+    int type;
+
+    /* throttle nothing: the copy of a small disk may already be done when
+     * the abort arrives; both outcomes are checked for consistency */
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "begin");
+    if (virDomainAbortJob(dom) == 0) {
+        type = jobType(dom, VIR_DOMAIN_JOB_STATS_COMPLETED, &success);
+        CHECK(type == VIR_DOMAIN_JOB_CANCELLED && !success, "cancelled (type %d)", type);
+        CHECK(!g_file_test(t1, G_FILE_TEST_EXISTS), "cancelled target removed");
+    } else {
+        CHECK(virGetLastErrorCode() == VIR_ERR_OPERATION_INVALID, "abort after the end");
+        type = jobType(dom, VIR_DOMAIN_JOB_STATS_COMPLETED, &success);
+        CHECK(type == VIR_DOMAIN_JOB_COMPLETED && success, "completed before abort");
+        unlink(t1);
+    }
+    CHECK(jobType(dom, 0, NULL) == VIR_DOMAIN_JOB_NONE, "no job");
+    return 0;
+}
+
+static int
+testCurrentDataAfterBackups(void)
+{
+    g_autofree char *t1 = path("full2-vda.qcow2");
+    g_autofree char *ref1 = path("ref-vda.qcow2");
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup><disks><disk name='vda' type='file'><target file='%s'/></disk>"
+        "<disk name='vdb' backup='no'/></disks></domainbackup>", t1);
+
+    /* the writes made during the pull are in the live disk and in a new
+     * full backup */
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "begin");
+    CHECK(waitJobDone() == 0, "done");
+    CHECK(sameImage(t1, ref1), "second full backup differs");
+    return 0;
+}
+
+static int
+testBadInput(void)
+{
+    g_autofree char *t1 = path("never.qcow2");
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup><disks><disk name='vdz' type='file'><target file='%s'/></disk>"
+        "</disks></domainbackup>", t1);
+
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) < 0, "unknown disk accepted");
+    CHECK(virDomainBackupBegin(dom, "<domainbackup mode='pull'><server name='localhost'/>"
+                                    "<disks><disk name='vda'/></disks></domainbackup>", NULL, 0) < 0 &&
+          virGetLastErrorCode() == VIR_ERR_OPERATION_UNSUPPORTED, "pull without port");
+    CHECK(virDomainBackupBegin(dom, "<domainbackup><incremental>nope</incremental></domainbackup>",
+                               NULL, 0) < 0 &&
+          virGetLastErrorCode() == VIR_ERR_NO_DOMAIN_CHECKPOINT, "unknown checkpoint");
+    CHECK(virDomainBackupBegin(dom, "<domainbackup", NULL, 0) < 0 &&
+          virGetLastErrorCode() == VIR_ERR_XML_ERROR, "malformed");
+    CHECK(!g_file_test(t1, G_FILE_TEST_EXISTS), "nothing created");
+    CHECK(jobType(dom, 0, NULL) == VIR_DOMAIN_JOB_NONE, "no job");
+    return 0;
+}
+
+static int
+testDestroyDuringBackup(void)
+{
+    g_autofree char *sock = g_build_filename(root, "nbd3.sock", NULL);
+    g_autofree char *scratch = path("scratch3.qcow2");
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup mode='pull'><server transport='unix' socket='%s'/><disks>"
+        "<disk name='vda' type='file'><scratch file='%s'/></disk>"
+        "<disk name='vdb' backup='no'/></disks></domainbackup>", sock, scratch);
+    bool success = true;
+
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "begin");
+    CHECK(virDomainDestroy(dom) == 0, "destroy");
+    CHECK(jobType(dom, VIR_DOMAIN_JOB_STATS_COMPLETED | VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED,
+                  &success) == VIR_DOMAIN_JOB_CANCELLED && !success, "cancelled by destroy");
+    CHECK(!g_file_test(scratch, G_FILE_TEST_EXISTS), "scratch removed");
+    CHECK(virDomainBackupGetXMLDesc(dom, 0) == NULL, "no backup after destroy");
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    const char *needed[] = { "qemu-system-x86_64", "qemu-img", "qemu-io", "nbdcopy", "nbdinfo" };
+    const char *rm[] = { "rm", "-rf", NULL, NULL };
+    size_t i;
+
+    (void) argc;
+    (void) argv;
+    for (i = 0; i < G_N_ELEMENTS(needed); i++) {
+        g_autofree char *p = g_find_program_in_path(needed[i]);
+
+        if (!p) {
+            printf("1..0 # SKIP %s not found\n", needed[i]);
+            return 0;
+        }
+    }
+    root = g_dir_make_tmp("fleece-backup-XXXXXX", NULL);
+    disks = g_build_filename(root, "disks", NULL);
+    g_mkdir(disks, 0700);
+    uri = g_strdup_printf("qemu:///embed?root=%s", root);
+
+    testRun("set up a running domain with written data", testSetup);
+    if (dom) {
+        testRun("push full backup, qcow2 and raw targets", testPushFull);
+        testRun("pull backup: effective XML, one job per domain, end", testBackupXMLAndConflicts);
+        testRun("pull backup is a point in time", testPullPointInTime);
+        testRun("push backup aborted", testPushAbort);
+        testRun("full backup after a pull sees the current data", testCurrentDataAfterBackups);
+        testRun("bad backup requests change nothing", testBadInput);
+        testRun("destroy during a pull backup", testDestroyDuringBackup);
+        if (virDomainIsActive(dom) == 1)
+            virDomainDestroy(dom);
+        virDomainUndefine(dom);
+        virDomainFree(dom);
+    }
+    if (conn)
+        virConnectClose(conn);
+    rm[2] = root;
+    run(rm, NULL);
+    printf("1..%u\n", ntests);
+    return nfailed ? 1 : 0;
+}
