@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -32,6 +33,7 @@ static char *disks;
 static char *uri;
 static virConnectPtr conn;
 static virDomainPtr dom;
+static char *selfpath;
 
 #define CHECK(cond, ...) \
     do { \
@@ -43,12 +45,20 @@ static virDomainPtr dom;
         } \
     } while (0)
 
+static int jobType(virDomainPtr d, unsigned int flags, bool *success);
+
 static void
 testRun(const char *title, int (*fn)(void))
 {
+    int rc;
+
     virResetLastError();
     ntests++;
-    if (fn() == 0) {
+    rc = fn();
+    /* a failed case must not leave its backup to the next one */
+    if (dom && virDomainIsActive(dom) == 1 && jobType(dom, 0, NULL) != VIR_DOMAIN_JOB_NONE)
+        virDomainAbortJob(dom);
+    if (rc == 0) {
         printf("ok %u - %s\n", ntests, title);
     } else {
         printf("not ok %u - %s\n", ntests, title);
@@ -158,6 +168,46 @@ waitJobDone(void)
     return -1;
 }
 
+
+/* Nothing of a finished backup may remain in QEMU: no extra block node,
+ * no job, no export, no temporary bitmap. */
+static int
+checkNothingLeft(void)
+{
+    char *nodes = NULL, *jobs = NULL, *exports = NULL;
+    const char *p;
+    int ret = -1;
+
+    if (virDomainQemuMonitorCommand(dom, "{\"execute\":\"query-named-block-nodes\","
+                                    "\"arguments\":{\"flat\":true}}", &nodes, 0) < 0 ||
+        virDomainQemuMonitorCommand(dom, "{\"execute\":\"query-jobs\"}", &jobs, 0) < 0 ||
+        virDomainQemuMonitorCommand(dom, "{\"execute\":\"query-block-exports\"}",
+                                    &exports, 0) < 0)
+        goto cleanup;
+    for (p = nodes; (p = strstr(p, "\"node-name\":")); p++) {
+        const char *v = strchr(p + 12, '"') + 1;
+
+        if (!g_str_has_prefix(v, "libvirt-1-") && !g_str_has_prefix(v, "libvirt-2-")) {
+            printf("# leftover node %.30s\n", v);
+            goto cleanup;
+        }
+    }
+    if (strstr(nodes, "\"backup-")) {
+        printf("# leftover temporary bitmap\n");
+        goto cleanup;
+    }
+    if (!strstr(jobs, "\"return\":[]") || !strstr(exports, "\"return\":[]")) {
+        printf("# leftover jobs %s or exports %s\n", jobs, exports);
+        goto cleanup;
+    }
+    ret = 0;
+ cleanup:
+    free(nodes);
+    free(jobs);
+    free(exports);
+    return ret;
+}
+
 static int
 testSetup(void)
 {
@@ -210,6 +260,7 @@ testPushFull(void)
                   &success) == VIR_DOMAIN_JOB_COMPLETED && success, "completed");
     CHECK(sameImage(t1, ref1), "vda backup differs from the reference");
     CHECK(sameImage(t2, ref2), "vdb raw backup differs from the reference");
+    CHECK(checkNothingLeft() == 0, "leftovers after push");
     /* the target exists now: a second run to the same place is refused */
     CHECK(virDomainBackupBegin(dom, xml, NULL, 0) < 0 &&
           virGetLastErrorCode() == VIR_ERR_INVALID_ARG, "existing target refused");
@@ -286,6 +337,7 @@ testPullPointInTime(void)
     autoScratch = g_strdup_printf("%s/vdb.qcow2.", disks);
     CHECK(!g_file_test(scratch, G_FILE_TEST_EXISTS), "scratch removed");
     CHECK(!g_file_test(sock, G_FILE_TEST_EXISTS) || !run(nbdinfo, NULL), "export gone");
+    CHECK(checkNothingLeft() == 0, "leftovers after pull");
     /* replay the later writes on the references: the live disk has them */
     {
         g_autofree char *a = path("ref-vda.qcow2");
@@ -308,9 +360,11 @@ testPushAbort(void)
     bool success = true;
     int type;
 
-    /* throttle nothing: the copy of a small disk may already be done when
-     * the abort arrives; both outcomes are checked for consistency */
+    /* a slow copy (1 MiB/s) is surely still running when the abort comes */
+    g_setenv("FLEECE_BACKUP_BANDWIDTH", "1048576", TRUE);
     CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "begin");
+    g_unsetenv("FLEECE_BACKUP_BANDWIDTH");
+    CHECK(jobType(dom, 0, NULL) == VIR_DOMAIN_JOB_UNBOUNDED, "running");
     if (virDomainAbortJob(dom) == 0) {
         type = jobType(dom, VIR_DOMAIN_JOB_STATS_COMPLETED, &success);
         CHECK(type == VIR_DOMAIN_JOB_CANCELLED && !success, "cancelled (type %d)", type);
@@ -322,6 +376,7 @@ testPushAbort(void)
         unlink(t1);
     }
     CHECK(jobType(dom, 0, NULL) == VIR_DOMAIN_JOB_NONE, "no job");
+    CHECK(checkNothingLeft() == 0, "leftovers after abort");
     return 0;
 }
 
@@ -352,8 +407,9 @@ testBadInput(void)
 
     CHECK(virDomainBackupBegin(dom, xml, NULL, 0) < 0, "unknown disk accepted");
     CHECK(virDomainBackupBegin(dom, "<domainbackup mode='pull'><server name='localhost'/>"
-                                    "<disks><disk name='vda'/></disks></domainbackup>", NULL, 0) < 0 &&
-          virGetLastErrorCode() == VIR_ERR_OPERATION_UNSUPPORTED, "pull without port");
+                                    "<disks><disk name='vda' type='block'><scratch dev='/dev/null'/>"
+                                    "<driver type='raw'/></disk></disks></domainbackup>", NULL, 0) < 0 &&
+          virGetLastErrorCode() == VIR_ERR_XML_INVALID_SCHEMA, "raw scratch refused");
     CHECK(virDomainBackupBegin(dom, "<domainbackup><incremental>nope</incremental></domainbackup>",
                                NULL, 0) < 0 &&
           virGetLastErrorCode() == VIR_ERR_NO_DOMAIN_CHECKPOINT, "unknown checkpoint");
@@ -361,6 +417,154 @@ testBadInput(void)
           virGetLastErrorCode() == VIR_ERR_XML_ERROR, "malformed");
     CHECK(!g_file_test(t1, G_FILE_TEST_EXISTS), "nothing created");
     CHECK(jobType(dom, 0, NULL) == VIR_DOMAIN_JOB_NONE, "no job");
+    CHECK(checkNothingLeft() == 0, "leftovers after bad input");
+    return 0;
+}
+
+static int
+testTCPPortChosen(void)
+{
+    g_autofree char *scratch = path("scratch-tcp.qcow2");
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup mode='pull'><server name='localhost'/><disks>"
+        "<disk name='vda' type='file'><scratch file='%s'/></disk>"
+        "<disk name='vdb' backup='no'/></disks></domainbackup>", scratch);
+    g_autofree char *desc = NULL;
+    g_autofree char *url = NULL;
+    g_autofree char *info = NULL;
+    const char *port;
+    const char *nbdinfo[] = { "nbdinfo", "--size", NULL, NULL };
+
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "pull over TCP without a port");
+    desc = virDomainBackupGetXMLDesc(dom, 0);
+    CHECK(desc && (port = strstr(desc, " port='")), "port reported:\n%s", desc);
+    url = g_strdup_printf("nbd://localhost:%d/vda", atoi(port + 7));
+    nbdinfo[2] = url;
+    CHECK(run(nbdinfo, &info) && atoll(info) == 64 * 1024 * 1024, "size over TCP: %s", info);
+    CHECK(virDomainBackupEnd(dom, 0) == 0, "end");
+    CHECK(checkNothingLeft() == 0, "leftovers after TCP pull");
+    return 0;
+}
+
+static int
+testReuseExternal(void)
+{
+    g_autofree char *t1 = path("external-vda.qcow2");
+    g_autofree char *ref1 = path("ref-vda.qcow2");
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup><disks><disk name='vda' type='file'><target file='%s'/></disk>"
+        "<disk name='vdb' backup='no'/></disks></domainbackup>", t1);
+    const char *mk[] = { "qemu-img", "create", "-q", "-f", "qcow2", t1, "64M", NULL };
+
+    CHECK(run(mk, NULL), "pre-created target");
+    CHECK(virDomainBackupBegin(dom, xml, NULL, VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL) == 0,
+          "begin with a reused target");
+    CHECK(waitJobDone() == 0, "done");
+    CHECK(sameImage(t1, ref1), "reused target differs");
+    CHECK(checkNothingLeft() == 0, "leftovers");
+    return 0;
+}
+
+/* The target's file system fills up: the job fails with the reason,
+ * the target goes, the guest keeps running. */
+static int
+testENOSPC(void)
+{
+    g_autofree char *mnt = g_build_filename(root, "small", NULL);
+    g_autofree char *t1 = g_build_filename(mnt, "full.qcow2", NULL);
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup><disks><disk name='vda' type='file'><target file='%s'/></disk>"
+        "<disk name='vdb' backup='no'/></disks></domainbackup>", t1);
+    const char *mount[] = { "mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mnt, NULL };
+    const char *umount[] = { "umount", mnt, NULL };
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, type = -1, state = -1, reason;
+    const char *errmsg = NULL;
+    int ret = -1;
+
+    g_mkdir(mnt, 0700);
+    if (geteuid() != 0 || !run(mount, NULL)) {
+        printf("# SKIP cannot mount a small tmpfs here\n");
+        return 0;
+    }
+    if (virDomainBackupBegin(dom, xml, NULL, 0) < 0 || waitJobDone() < 0 ||
+        virDomainGetJobStats(dom, &type, &params, &nparams,
+                             VIR_DOMAIN_JOB_STATS_COMPLETED) < 0)
+        goto cleanup;
+    virTypedParamsGetString(params, nparams, "errmsg", &errmsg);
+    if (type != VIR_DOMAIN_JOB_FAILED || !errmsg || !strstr(errmsg, "space")) {
+        printf("# type %d errmsg %s\n", type, errmsg ? errmsg : "(none)");
+        goto cleanup;
+    }
+    if (g_file_test(t1, G_FILE_TEST_EXISTS)) {
+        printf("# failed target left behind\n");
+        goto cleanup;
+    }
+    if (virDomainGetState(dom, &state, &reason, 0) < 0 || state != VIR_DOMAIN_RUNNING ||
+        checkNothingLeft() < 0)
+        goto cleanup;
+    ret = 0;
+ cleanup:
+    virTypedParamsFree(params, nparams);
+    run(umount, NULL);
+    return ret;
+}
+
+/* Another process ends the pull backup this one started. */
+static int
+testOtherProcessEnds(void)
+{
+    g_autofree char *sock = g_build_filename(root, "nbd4.sock", NULL);
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup mode='pull'><server transport='unix' socket='%s'/><disks>"
+        "<disk name='vda'/><disk name='vdb' backup='no'/></disks></domainbackup>", sock);
+    const char *child[] = { selfpath, "--end-backup", uri, NULL };
+    g_autofree char *out = NULL;
+    struct stat sb;
+
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "begin");
+    CHECK(stat(sock, &sb) == 0 && (sb.st_mode & 0777) == 0600, "socket mode %o", sb.st_mode & 0777);
+    CHECK(run(child, &out), "the other process ended the backup: %s", out ? out : "");
+    CHECK(jobType(dom, VIR_DOMAIN_JOB_STATS_COMPLETED, NULL) == VIR_DOMAIN_JOB_COMPLETED,
+          "completed stats seen here");
+    CHECK(checkNothingLeft() == 0, "leftovers");
+    return 0;
+}
+
+/* QEMU killed in the middle: the next call reports the job failed. */
+static int
+testKilledMidJob(void)
+{
+    g_autofree char *sock = g_build_filename(root, "nbd5.sock", NULL);
+    g_autofree char *scratch = path("scratch5.qcow2");
+    g_autofree char *pidfile = g_build_filename(root, "run", "bk.pid", NULL);
+    g_autofree char *pidtext = NULL;
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup mode='pull'><server transport='unix' socket='%s'/><disks>"
+        "<disk name='vda' type='file'><scratch file='%s'/></disk>"
+        "<disk name='vdb' backup='no'/></disks></domainbackup>", sock, scratch);
+    bool success = true;
+    int state = -1, reason = -1;
+    int i;
+    pid_t pid;
+
+    CHECK(virDomainCreate(dom) == 0, "restart");
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "begin");
+    CHECK(g_file_get_contents(pidfile, &pidtext, NULL, NULL), "pid file");
+    pid = atoi(pidtext);
+    CHECK(pid > 0 && kill(pid, SIGKILL) == 0, "kill");
+    for (i = 0; i < 500 && kill(pid, 0) == 0; i++) {
+        g_autofree char *st = g_strdup_printf("/proc/%d/stat", pid);
+        g_autofree char *c = NULL;
+        if (g_file_get_contents(st, &c, NULL, NULL) && strstr(c, ") Z"))
+            break;
+        g_usleep(10000);
+    }
+    CHECK(virDomainGetState(dom, &state, &reason, 0) == 0 &&
+          state == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_CRASHED, "crashed");
+    CHECK(jobType(dom, VIR_DOMAIN_JOB_STATS_COMPLETED, &success) == VIR_DOMAIN_JOB_FAILED &&
+          !success, "job failed");
+    CHECK(!g_file_test(scratch, G_FILE_TEST_EXISTS), "scratch removed");
     return 0;
 }
 
@@ -378,7 +582,7 @@ testDestroyDuringBackup(void)
     CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "begin");
     CHECK(virDomainDestroy(dom) == 0, "destroy");
     CHECK(jobType(dom, VIR_DOMAIN_JOB_STATS_COMPLETED | VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED,
-                  &success) == VIR_DOMAIN_JOB_CANCELLED && !success, "cancelled by destroy");
+                  &success) == VIR_DOMAIN_JOB_FAILED && !success, "failed by destroy");
     CHECK(!g_file_test(scratch, G_FILE_TEST_EXISTS), "scratch removed");
     CHECK(virDomainBackupGetXMLDesc(dom, 0) == NULL, "no backup after destroy");
     return 0;
@@ -391,8 +595,20 @@ main(int argc, char **argv)
     const char *rm[] = { "rm", "-rf", NULL, NULL };
     size_t i;
 
-    (void) argc;
-    (void) argv;
+    if (argc == 3 && g_str_equal(argv[1], "--end-backup")) {
+        virConnectPtr c = virConnectOpen(argv[2]);
+        virDomainPtr d = c ? virDomainLookupByName(c, "bk") : NULL;
+        int rc = d && virDomainBackupEnd(d, 0) == 0 ? 0 : 1;
+
+        if (rc)
+            printf("%s\n", virGetLastErrorMessage());
+        if (d)
+            virDomainFree(d);
+        if (c)
+            virConnectClose(c);
+        return rc;
+    }
+    selfpath = g_canonicalize_filename(argv[0], NULL);
     for (i = 0; i < G_N_ELEMENTS(needed); i++) {
         g_autofree char *p = g_find_program_in_path(needed[i]);
 
@@ -414,7 +630,12 @@ main(int argc, char **argv)
         testRun("push backup aborted", testPushAbort);
         testRun("full backup after a pull sees the current data", testCurrentDataAfterBackups);
         testRun("bad backup requests change nothing", testBadInput);
+        testRun("pull over TCP on a port Fleece chose", testTCPPortChosen);
+        testRun("push into a pre-created target (REUSE_EXTERNAL)", testReuseExternal);
+        testRun("target file system full", testENOSPC);
+        testRun("a backup ended by another process", testOtherProcessEnds);
         testRun("destroy during a pull backup", testDestroyDuringBackup);
+        testRun("QEMU killed during a backup", testKilledMidJob);
         if (virDomainIsActive(dom) == 1)
             virDomainDestroy(dom);
         virDomainUndefine(dom);

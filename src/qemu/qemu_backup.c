@@ -20,6 +20,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -308,6 +312,42 @@ qemuBackupCheckpointExists(qemuDomainObj *obj, const char *name)
     return virNameValidate("checkpoint", name) == 0 && virFileExists(path);
 }
 
+/* A TCP port nobody listens on right now, for a pull backup that did
+ * not name one (libvirt refuses; Fleece picks one and reports it). */
+static int
+qemuBackupFreePort(const char *host, unsigned int *port)
+{
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+    struct addrinfo *res = NULL;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int fd = -1;
+    int rc;
+
+    if ((rc = getaddrinfo(host, "0", &hints, &res)) != 0) {
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("cannot resolve backup server name '%s': %s"),
+                       host, gai_strerror(rc));
+        return -1;
+    }
+    if ((fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+        bind(fd, res->ai_addr, res->ai_addrlen) < 0 ||
+        getsockname(fd, (struct sockaddr *) &ss, &len) < 0) {
+        virReportSystemError(errno, _("cannot find a free TCP port on '%s'"), host);
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return -1;
+    }
+    if (ss.ss_family == AF_INET6)
+        *port = ntohs(((struct sockaddr_in6 *) &ss)->sin6_port);
+    else
+        *port = ntohs(((struct sockaddr_in *) &ss)->sin_port);
+    close(fd);
+    freeaddrinfo(res);
+    return 0;
+}
+
 /* Fill what the driver decides: store format, export names, server. */
 static int
 qemuBackupApplyDefaults(virDomainBackupDef *def)
@@ -323,11 +363,9 @@ qemuBackupApplyDefaults(virDomainBackupDef *def)
         case VIR_DOMAIN_BACKUP_SERVER_TRANSPORT_TCP:
             if (!def->server->name)
                 def->server->name = g_strdup("localhost");
-            if (!def->server->port) {
-                virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
-                               _("a TCP port is required for a pull backup (no automatic port allocation)"));
+            if (!def->server->port &&
+                qemuBackupFreePort(def->server->name, &def->server->port) < 0)
                 return -1;
-            }
             break;
         case VIR_DOMAIN_BACKUP_SERVER_TRANSPORT_UNIX:
             break;
@@ -441,6 +479,16 @@ qemuBackupStartServer(qemuMonitor *mon, const virDomainBackupServerDef *server)
                           QEMU_QMP_NBD_SERVER_START, "v:addr", &addr, NULL);
 }
 
+/* Bandwidth limit of each disk's copy, bytes per second (0 = none), from
+ * FLEECE_BACKUP_BANDWIDTH: lets a backup stay out of the guest's way. */
+static unsigned long long
+qemuBackupBandwidth(void)
+{
+    const char *env = g_getenv("FLEECE_BACKUP_BANDWIDTH");
+
+    return env ? g_ascii_strtoull(env, NULL, 10) : 0;
+}
+
 /* Create (unless reused) and attach every store; build the actions. */
 static int
 qemuBackupPrepareDisks(qemuDomainObj *obj, qemuMonitor *mon, GPtrArray *nodes,
@@ -542,6 +590,7 @@ qemuBackupPrepareDisks(qemuDomainObj *obj, qemuMonitor *mon, GPtrArray *nodes,
                                      "s:job-id", d->jobid, "s:device", d->topnode,
                                      "s:target", store->nodeformat,
                                      "s:sync", "incremental", "s:bitmap", d->tmpbitmap,
+                                     "U:speed", qemuBackupBandwidth(),
                                      "b:auto-finalize", true, "b:auto-dismiss", false,
                                      NULL) < 0)
                 return -1;
@@ -549,6 +598,7 @@ qemuBackupPrepareDisks(qemuDomainObj *obj, qemuMonitor *mon, GPtrArray *nodes,
             if (qemuQMPActionsAppend(actions, QEMU_QMP_ACTION_BLOCKDEV_BACKUP,
                                      "s:job-id", d->jobid, "s:device", d->topnode,
                                      "s:target", store->nodeformat, "s:sync", "full",
+                                     "U:speed", qemuBackupBandwidth(),
                                      "b:auto-finalize", true, "b:auto-dismiss", false,
                                      NULL) < 0)
                 return -1;
@@ -665,6 +715,13 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
         if (qemuBackupStartServer(mon, state->def->server) < 0)
             goto rollback;
         state->serverStarted = true;
+        /* only the owner may connect to the export socket */
+        if (state->def->server->transport == VIR_DOMAIN_BACKUP_SERVER_TRANSPORT_UNIX &&
+            chmod(state->def->server->socket, 0600) < 0) {
+            virReportSystemError(errno, _("cannot restrict access to socket '%s'"),
+                                 state->def->server->socket);
+            goto rollback;
+        }
     }
 
     if (flags & VIR_DOMAIN_BACKUP_BEGIN_QUIESCE) {
@@ -1064,14 +1121,11 @@ qemuBackupTerminateOnStop(qemuDomainObj *obj, bool crashed,
         return;
     for (i = 0; i < state->def->ndisks; i++) {
         if (qemuBackupDiskActive(state->def->disks[i].state))
-            state->def->disks[i].state = crashed ? VIR_DOMAIN_BACKUP_DISK_STATE_FAILED
-                                                 : VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLED;
+            state->def->disks[i].state = VIR_DOMAIN_BACKUP_DISK_STATE_FAILED;
     }
     if (obj->job.current && !obj->job.current->errmsg)
         obj->job.current->errmsg = g_strdup(crashed ? _("QEMU exited during the backup")
                                                     : _("the domain was stopped during the backup"));
     state->serverStarted = false;   /* goes with QEMU */
-    qemuBackupTerminate(obj, NULL,
-                        crashed ? QEMU_DOMAIN_JOB_STATUS_FAILED
-                                : QEMU_DOMAIN_JOB_STATUS_CANCELED, done);
+    qemuBackupTerminate(obj, NULL, QEMU_DOMAIN_JOB_STATUS_FAILED, done);
 }

@@ -84,6 +84,6 @@ int qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *mon,
 int qemuBackupEnd(qemuDomainObj *obj, qemuDomainJobData **done);
 
 /* The domain's QEMU is going away (destroy) or is gone (crash): the
- * backup ends as cancelled/failed and its temporary files go. */
+ * backup ends as failed, with the reason, and its temporary files go. */
 void qemuBackupTerminateOnStop(qemuDomainObj *obj, bool crashed,
                                qemuDomainJobData **done);

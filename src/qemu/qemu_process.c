@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "qemu_process.h"
+#include "qemu_checkpoint.h"   /* checkpoint consistency */
 #include "qemu_command.h"
 #include "qemu_img.h"
 #include "qemu_qmp.h"
@@ -223,6 +224,7 @@ qemuProcessStart(qemuDomainObj *obj, virDomainDef **defp, unsigned int flags)
     obj->def = g_steal_pointer(&def);
     if (qemuDomainObjSaveStatus(obj) < 0)
         goto error;
+    qemuCheckpointReconcile(obj, mon);   /* checkpoint consistency */
 
     if (!(flags & QEMU_PROCESS_START_PAUSED)) {
         if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,

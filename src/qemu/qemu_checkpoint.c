@@ -1,0 +1,1519 @@
+/*
+ * qemu_checkpoint.c: checkpoints of QEMU domains (see qemu_checkpoint.h)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qemu_checkpoint.h"
+#include "qemu_agent.h"
+#include "qemu_img.h"
+#include "qemu_process.h"
+#include "libvirt/libvirt-domain-checkpoint.h"
+#include "viralloc.h"
+#include "virerror.h"
+#include "virfile.h"
+#include "virlog.h"
+#include "virstring.h"
+
+#define VIR_FROM_THIS VIR_FROM_DOMAIN_CHECKPOINT
+
+VIR_LOG_INIT("qemu.checkpoint");
+
+VIR_ENUM_IMPL(qemuCheckpointBitmapState, QEMU_CHECKPOINT_BITMAP_LAST,
+              "valid", "missing", "gap", "inconsistent", "disabled",
+              "transient");
+
+/* Files of the checkpoint directory besides NAME.xml. */
+#define QEMU_CHECKPOINT_FILE_SUFFIX ".xml"
+#define QEMU_CHECKPOINT_JOURNAL_CREATE ".create.xml"
+#define QEMU_CHECKPOINT_JOURNAL_DELETE ".delete"
+#define QEMU_CHECKPOINT_CURRENT ".current"
+#define QEMU_CHECKPOINT_FILE_MAX (16 * 1024 * 1024)
+
+/* Keys of the delete journal, one "KEY VALUE" per line. */
+typedef enum {
+    QEMU_CHECKPOINT_JOURNAL_KEY_PARENT,
+    QEMU_CHECKPOINT_JOURNAL_KEY_CURRENT,
+    QEMU_CHECKPOINT_JOURNAL_KEY_METADATA_ONLY,
+    QEMU_CHECKPOINT_JOURNAL_KEY_DELETE,
+
+    QEMU_CHECKPOINT_JOURNAL_KEY_LAST
+} qemuCheckpointJournalKey;
+VIR_ENUM_DECL(qemuCheckpointJournalKey);
+VIR_ENUM_IMPL(qemuCheckpointJournalKey, QEMU_CHECKPOINT_JOURNAL_KEY_LAST,
+              "parent", "current", "metadata-only", "delete");
+
+/* A delete in progress: what the journal file holds. */
+typedef struct _qemuCheckpointDeleteJournal qemuCheckpointDeleteJournal;
+struct _qemuCheckpointDeleteJournal {
+    char *parent;           /* new parent of orphaned children, NULL = root */
+    char *current;          /* current checkpoint afterwards, NULL = none */
+    bool metadataOnly;
+    GPtrArray *names;       /* char *: the checkpoints deleted */
+};
+
+static void
+qemuCheckpointDeleteJournalFree(qemuCheckpointDeleteJournal *j)
+{
+    if (!j)
+        return;
+    g_free(j->parent);
+    g_free(j->current);
+    if (j->names)
+        g_ptr_array_free(j->names, TRUE);
+    g_free(j);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuCheckpointDeleteJournal,
+                              qemuCheckpointDeleteJournalFree);
+
+
+/* Test hook: die at a named point (see the header). */
+static void
+qemuCheckpointCrashPoint(const char *point)
+{
+    const char *want = getenv(QEMU_CHECKPOINT_CRASH_ENV);
+
+    if (want && strcmp(want, point) == 0)
+        _exit(99);
+}
+
+static char *
+qemuCheckpointDir(qemuDomainObj *obj)
+{
+    return qemuDriverCheckpointDir(obj->driver, obj->name);
+}
+
+static char *
+qemuCheckpointPath(qemuDomainObj *obj, const char *file)
+{
+    g_autofree char *dir = qemuCheckpointDir(obj);
+
+    return g_build_filename(dir, file, NULL);
+}
+
+static char *
+qemuCheckpointDefPath(qemuDomainObj *obj, const char *name)
+{
+    g_autofree char *file = g_strconcat(name, QEMU_CHECKPOINT_FILE_SUFFIX, NULL);
+
+    return qemuCheckpointPath(obj, file);
+}
+
+/* Write @content atomically as @file of the checkpoint directory. */
+static int
+qemuCheckpointWriteFile(qemuDomainObj *obj, const char *file,
+                        const char *content)
+{
+    g_autofree char *dir = qemuCheckpointDir(obj);
+    g_autofree char *path = g_build_filename(dir, file, NULL);
+
+    if (virFileMakePath(dir, 0700) < 0)
+        return -1;
+    return virFileRewriteStr(path, 0600, content);
+}
+
+/* Remove @file of the checkpoint directory; a missing file is fine. */
+static int
+qemuCheckpointRemoveFile(qemuDomainObj *obj, const char *file)
+{
+    g_autofree char *path = qemuCheckpointPath(obj, file);
+
+    if (unlink(path) < 0 && errno != ENOENT) {
+        virReportSystemError(errno, _("cannot remove '%s'"), path);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+qemuCheckpointWriteDef(qemuDomainObj *obj, const virDomainCheckpointDef *def)
+{
+    g_autofree char *xml = virDomainCheckpointDefFormatInternal(def);
+    g_autofree char *file = NULL;
+
+    if (!xml)
+        return -1;
+    file = g_strconcat(def->name, QEMU_CHECKPOINT_FILE_SUFFIX, NULL);
+    return qemuCheckpointWriteFile(obj, file, xml);
+}
+
+/* Record @name (NULL = none) as the current checkpoint. */
+static int
+qemuCheckpointWriteCurrent(qemuDomainObj *obj, const char *name)
+{
+    g_autofree char *content = NULL;
+
+    if (!name)
+        return qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_CURRENT);
+    content = g_strdup_printf("%s\n", name);
+    return qemuCheckpointWriteFile(obj, QEMU_CHECKPOINT_CURRENT, content);
+}
+
+static bool
+qemuCheckpointFileExists(qemuDomainObj *obj, const char *file)
+{
+    g_autofree char *path = qemuCheckpointPath(obj, file);
+
+    return virFileExists(path);
+}
+
+static int
+qemuCheckpointNameCompare(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Parse every NAME.xml of the directory into a tree; unreadable files
+ * are skipped with a warning, as libvirt does. */
+static virDomainCheckpointObjList *
+qemuCheckpointLoadFiles(qemuDomainObj *obj)
+{
+    g_autoptr(virDomainCheckpointObjList) list = virDomainCheckpointObjListNew();
+    g_autofree char *dir = qemuCheckpointDir(obj);
+    g_autofree char *current = NULL;
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+    const char *ent;
+    guint i;
+
+    if (!d)
+        return g_steal_pointer(&list);
+    while ((ent = g_dir_read_name(d))) {
+        if (ent[0] != '.' && g_str_has_suffix(ent, QEMU_CHECKPOINT_FILE_SUFFIX))
+            g_ptr_array_add(files, g_strdup(ent));
+    }
+    g_ptr_array_sort(files, qemuCheckpointNameCompare);
+
+    for (i = 0; i < files->len; i++) {
+        const char *file = g_ptr_array_index(files, i);
+        g_autofree char *path = g_build_filename(dir, file, NULL);
+        g_autofree char *xml = NULL;
+        g_autoptr(virDomainCheckpointDef) def = NULL;
+        size_t len = strlen(file) - strlen(QEMU_CHECKPOINT_FILE_SUFFIX);
+
+        if (virFileReadAll(path, QEMU_CHECKPOINT_FILE_MAX, &xml) < 0 ||
+            !(def = virDomainCheckpointDefParseString(xml,
+                                                      VIR_DOMAIN_CHECKPOINT_PARSE_REDEFINE))) {
+            VIR_WARN("skipping checkpoint metadata '%s': %s", path,
+                     virGetLastErrorMessage());
+            virResetLastError();
+            continue;
+        }
+        if (strlen(def->name) != len || strncmp(def->name, file, len) != 0) {
+            VIR_WARN("skipping checkpoint metadata '%s': it names '%s'",
+                     path, def->name);
+            continue;
+        }
+        if (!virDomainCheckpointObjListAdd(list, &def)) {
+            VIR_WARN("skipping checkpoint metadata '%s': %s", path,
+                     virGetLastErrorMessage());
+            virResetLastError();
+        }
+    }
+    if (virDomainCheckpointObjListUpdateRelations(list) < 0) {
+        VIR_WARN("checkpoints of domain '%s': %s", obj->name,
+                 virGetLastErrorMessage());
+        virResetLastError();
+    }
+
+    {
+        g_autofree char *path = g_build_filename(dir, QEMU_CHECKPOINT_CURRENT, NULL);
+        virDomainCheckpointObj *cur = NULL;
+
+        if (virFileExists(path) &&
+            virFileReadAll(path, VIR_NAME_MAX_LEN + 2, &current) == 0) {
+            g_strstrip(current);
+            cur = virDomainCheckpointObjListFindByName(list, current);
+        }
+        virResetLastError();
+        if (cur)
+            virDomainCheckpointObjListSetCurrent(list, cur);
+        else
+            virDomainCheckpointObjListSetCurrentLeaf(list);
+    }
+    return g_steal_pointer(&list);
+}
+
+GPtrArray *
+qemuCheckpointQueryNodes(qemuMonitor *mon)
+{
+    g_autoptr(virJSONValue) reply = NULL;
+
+    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
+                       QEMU_QMP_QUERY_NAMED_BLOCK_NODES,
+                       "b:flat", true, NULL) < 0)
+        return NULL;
+    return qemuQMPParseNamedBlockNodes(reply);
+}
+
+/* Connect the monitor of a running domain if not yet done. */
+static qemuMonitor *
+qemuCheckpointMonitor(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
+{
+    if (*mon)
+        return *mon;
+    if (!(*mon = qemuProcessConnectMonitor(obj)))
+        return NULL;
+    *owned = true;
+    return *mon;
+}
+
+
+/* ---- bitmap chains ------------------------------------------------------ */
+
+qemuCheckpointBitmapState
+qemuCheckpointBitmapChainState(const virDomainDiskDef *disk, GPtrArray *nodes,
+                               const char *name)
+{
+    const virStorageSource *src;
+    bool inRun = true;
+    bool top = true;
+    qemuCheckpointBitmapState ret = QEMU_CHECKPOINT_BITMAP_VALID;
+
+    for (src = disk->src; src && src->nodeformat; src = src->backingStore) {
+        qemuQMPBlockNode *node = qemuQMPBlockNodeFind(nodes, src->nodeformat);
+        qemuQMPDirtyBitmap *bitmap = node ? qemuQMPBlockNodeFindBitmap(node, name)
+                                          : NULL;
+
+        if (!bitmap) {
+            if (top)
+                return QEMU_CHECKPOINT_BITMAP_MISSING;
+            inRun = false;
+        } else if (!inRun) {
+            return QEMU_CHECKPOINT_BITMAP_GAP;
+        } else if (ret == QEMU_CHECKPOINT_BITMAP_VALID) {
+            if (bitmap->inconsistent)
+                ret = QEMU_CHECKPOINT_BITMAP_INCONSISTENT;
+            else if (!bitmap->persistent)
+                ret = QEMU_CHECKPOINT_BITMAP_TRANSIENT;
+            else if (!bitmap->recording)
+                ret = QEMU_CHECKPOINT_BITMAP_DISABLED;
+        }
+        top = false;
+    }
+    if (top)
+        return QEMU_CHECKPOINT_BITMAP_MISSING;
+    return ret;
+}
+
+int
+qemuCheckpointBitmapChainStateOffline(const virDomainDiskDef *disk,
+                                      const char *name)
+{
+    g_autoptr(qemuImgInfo) info = NULL;
+    const qemuImgInfo *cur;
+    bool inRun = true;
+    int ret = QEMU_CHECKPOINT_BITMAP_VALID;
+
+    if (!disk->src || !disk->src->path)
+        return QEMU_CHECKPOINT_BITMAP_MISSING;
+    if (!(info = qemuImgGetInfo(disk->src->path, NULL, true)))
+        return -1;
+    for (cur = info; cur; cur = cur->backing) {
+        const qemuImgBitmap *bitmap = qemuImgInfoFindBitmap(cur, name);
+
+        if (!bitmap) {
+            if (cur == info)
+                return QEMU_CHECKPOINT_BITMAP_MISSING;
+            inRun = false;
+        } else if (!inRun) {
+            return QEMU_CHECKPOINT_BITMAP_GAP;
+        } else if (ret == QEMU_CHECKPOINT_BITMAP_VALID) {
+            if (bitmap->inUse)
+                ret = QEMU_CHECKPOINT_BITMAP_INCONSISTENT;
+            else if (!bitmap->recording)
+                ret = QEMU_CHECKPOINT_BITMAP_DISABLED;
+        }
+    }
+    return ret;
+}
+
+int
+qemuCheckpointCheckBitmaps(const virDomainDef *def, GPtrArray *nodes,
+                           const virDomainCheckpointDef *chk)
+{
+    size_t i;
+
+    for (i = 0; i < chk->ndisks; i++) {
+        const virDomainCheckpointDiskDef *cd = &chk->disks[i];
+        virDomainDiskDef *disk;
+        int state;
+
+        if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP)
+            continue;
+        if (!(disk = virDomainDiskByTarget((virDomainDef *) def, cd->name)))
+            continue;   /* unplugged since: tolerated */
+        if (nodes)
+            state = qemuCheckpointBitmapChainState(disk, nodes, chk->name);
+        else if ((state = qemuCheckpointBitmapChainStateOffline(disk, chk->name)) < 0)
+            return -1;
+        if (state != QEMU_CHECKPOINT_BITMAP_VALID) {
+            virReportError(VIR_ERR_CHECKPOINT_INCONSISTENT,
+                           _("checkpoint '%s' is unusable on disk '%s': bitmap '%s' is %s"),
+                           chk->name, cd->name, chk->name,
+                           qemuCheckpointBitmapStateTypeToString(state));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Log a warning for every checkpoint that is unusable on some disk. */
+static void
+qemuCheckpointWarnUnusable(qemuDomainObj *obj,
+                           virDomainCheckpointObjList *list,
+                           GPtrArray *nodes)
+{
+    g_autofree virDomainCheckpointObj **objs = NULL;
+    size_t i;
+
+    if (virDomainCheckpointObjListGetAll(list, NULL, &objs, 0) < 0) {
+        virResetLastError();
+        return;
+    }
+    for (i = 0; objs[i]; i++) {
+        if (qemuCheckpointCheckBitmaps(obj->def, nodes, objs[i]->def) < 0) {
+            VIR_WARN("domain '%s': %s", obj->name, virGetLastErrorMessage());
+            virResetLastError();
+        }
+    }
+}
+
+
+/* ---- QMP actions ---------------------------------------------------------- */
+
+virJSONValue *
+qemuCheckpointCreateActions(const virDomainDef *def,
+                            const virDomainCheckpointDef *chk)
+{
+    g_autoptr(virJSONValue) actions = qemuQMPActionsNew();
+    size_t i;
+
+    for (i = 0; i < chk->ndisks; i++) {
+        const virDomainCheckpointDiskDef *cd = &chk->disks[i];
+        virDomainDiskDef *disk;
+
+        if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP)
+            continue;
+        if (!(disk = virDomainDiskByTarget((virDomainDef *) def, cd->name)) ||
+            !disk->src || !disk->src->nodeformat) {
+            virReportError(VIR_ERR_INTERNAL_ERROR,
+                           _("disk '%s' has no block node"), cd->name);
+            return NULL;
+        }
+        if (qemuQMPActionsAppend(actions, QEMU_QMP_ACTION_BLOCK_DIRTY_BITMAP_ADD,
+                                 "s:node", disk->src->nodeformat,
+                                 "s:name", cd->bitmap,
+                                 "b:persistent", true,
+                                 "b:disabled", false, NULL) < 0)
+            return NULL;
+    }
+    return g_steal_pointer(&actions);
+}
+
+virJSONValue *
+qemuCheckpointDeleteActions(const virDomainDef *def, GPtrArray *nodes,
+                            GPtrArray *chks, size_t *count)
+{
+    g_autoptr(virJSONValue) actions = qemuQMPActionsNew();
+    guint c;
+    size_t i;
+
+    *count = 0;
+    for (c = 0; c < chks->len; c++) {
+        const virDomainCheckpointDef *chk = g_ptr_array_index(chks, c);
+
+        for (i = 0; i < chk->ndisks; i++) {
+            const virDomainCheckpointDiskDef *cd = &chk->disks[i];
+            const char *name = cd->bitmap ? cd->bitmap : chk->name;
+            virDomainDiskDef *disk;
+            const virStorageSource *src;
+
+            if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP)
+                continue;
+            if (!(disk = virDomainDiskByTarget((virDomainDef *) def, cd->name)))
+                continue;
+            for (src = disk->src; src && src->nodeformat; src = src->backingStore) {
+                qemuQMPBlockNode *node = qemuQMPBlockNodeFind(nodes, src->nodeformat);
+
+                if (!node || !qemuQMPBlockNodeFindBitmap(node, name))
+                    continue;
+                if (qemuQMPActionsAppend(actions,
+                                         QEMU_QMP_ACTION_BLOCK_DIRTY_BITMAP_REMOVE,
+                                         "s:node", src->nodeformat,
+                                         "s:name", name, NULL) < 0)
+                    return NULL;
+                (*count)++;
+            }
+        }
+    }
+    return g_steal_pointer(&actions);
+}
+
+
+/* ---- offline bitmap edits ------------------------------------------------ */
+
+/* Remove bitmap @name from every image of @disk's chain holding it. */
+static int
+qemuCheckpointRemoveBitmapOffline(const virDomainDiskDef *disk,
+                                  const char *name)
+{
+    g_autoptr(qemuImgInfo) info = NULL;
+    const qemuImgInfo *cur;
+
+    if (!disk->src || !disk->src->path)
+        return 0;
+    if (!(info = qemuImgGetInfo(disk->src->path, NULL, true)))
+        return -1;
+    for (cur = info; cur; cur = cur->backing) {
+        if (!qemuImgInfoFindBitmap(cur, name))
+            continue;
+        if (qemuImgBitmapRemove(cur->filename, name) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Add @chk's bitmaps to the top images of a shut-off domain; on failure
+ * the ones added are removed again. */
+static int
+qemuCheckpointAddBitmapsOffline(const virDomainDef *def,
+                                const virDomainCheckpointDef *chk)
+{
+    size_t i;
+
+    for (i = 0; i < chk->ndisks; i++) {
+        const virDomainCheckpointDiskDef *cd = &chk->disks[i];
+        virDomainDiskDef *disk;
+
+        if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP)
+            continue;
+        disk = virDomainDiskByTarget((virDomainDef *) def, cd->name);
+        if (!disk || qemuImgBitmapAdd(disk->src->path, cd->bitmap, 0, false) < 0)
+            goto error;
+    }
+    return 0;
+
+ error:
+    {
+        virErrorPtr orig = NULL;
+        size_t j;
+
+        virErrorPreserveLast(&orig);
+        for (j = 0; j < i; j++) {
+            const virDomainCheckpointDiskDef *cd = &chk->disks[j];
+            virDomainDiskDef *disk;
+
+            if (cd->type == VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP &&
+                (disk = virDomainDiskByTarget((virDomainDef *) def, cd->name)))
+                ignore_value(qemuImgBitmapRemove(disk->src->path, cd->bitmap));
+        }
+        virErrorRestore(&orig);
+    }
+    return -1;
+}
+
+
+/* ---- journal: create ------------------------------------------------------ */
+
+/* Make the checkpoint of the create journal real: its metadata file
+ * (the commit point), the current checkpoint, then the journal goes. */
+static int
+qemuCheckpointCreateFinish(qemuDomainObj *obj, const virDomainCheckpointDef *def)
+{
+    if (qemuCheckpointWriteDef(obj, def) < 0 ||
+        qemuCheckpointWriteCurrent(obj, def->name) < 0)
+        return -1;
+    return qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE);
+}
+
+/* Whether all of @def's bitmaps exist (1), none or some (0); -1 error.
+ * *@present gets whether any exists. */
+static int
+qemuCheckpointBitmapsPresent(qemuDomainObj *obj, GPtrArray *nodes,
+                             const virDomainCheckpointDef *def, bool *present)
+{
+    size_t i;
+    bool all = true;
+
+    *present = false;
+    for (i = 0; i < def->ndisks; i++) {
+        const virDomainCheckpointDiskDef *cd = &def->disks[i];
+        virDomainDiskDef *disk;
+        bool has;
+
+        if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP)
+            continue;
+        if (!(disk = virDomainDiskByTarget(obj->def, cd->name)))
+            continue;
+        if (nodes) {
+            qemuQMPBlockNode *node = disk->src->nodeformat ?
+                qemuQMPBlockNodeFind(nodes, disk->src->nodeformat) : NULL;
+
+            has = node && qemuQMPBlockNodeFindBitmap(node, cd->bitmap);
+        } else {
+            g_autoptr(qemuImgInfo) info = qemuImgGetInfo(disk->src->path, NULL, false);
+
+            if (!info)
+                return -1;
+            has = !!qemuImgInfoFindBitmap(info, cd->bitmap);
+        }
+        if (has)
+            *present = true;
+        else
+            all = false;
+    }
+    return all ? 1 : 0;
+}
+
+/* A create was interrupted: finish it if the bitmaps made it, else
+ * remove whatever part of them exists and forget it. */
+static int
+qemuCheckpointRepairCreate(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
+{
+    g_autofree char *path = qemuCheckpointPath(obj, QEMU_CHECKPOINT_JOURNAL_CREATE);
+    g_autofree char *xml = NULL;
+    g_autoptr(virDomainCheckpointDef) def = NULL;
+    g_autoptr(GPtrArray) nodes = NULL;
+    g_autofree char *defpath = NULL;
+    bool present = false;
+    int all;
+
+    if (virFileReadAll(path, QEMU_CHECKPOINT_FILE_MAX, &xml) < 0)
+        return -1;
+    if (!(def = virDomainCheckpointDefParseString(xml,
+                                                  VIR_DOMAIN_CHECKPOINT_PARSE_REDEFINE))) {
+        VIR_WARN("dropping unreadable checkpoint journal '%s'", path);
+        virResetLastError();
+        return qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE);
+    }
+    defpath = qemuCheckpointDefPath(obj, def->name);
+    if (virFileExists(defpath)) {
+        /* the metadata was written: the create had committed */
+        VIR_INFO("finishing creation of checkpoint '%s'", def->name);
+        return qemuCheckpointCreateFinish(obj, def);
+    }
+    if (obj->active) {
+        if (!qemuCheckpointMonitor(obj, mon, owned) ||
+            !(nodes = qemuCheckpointQueryNodes(*mon)))
+            return -1;
+    }
+    if ((all = qemuCheckpointBitmapsPresent(obj, nodes, def, &present)) < 0)
+        return -1;
+    if (all) {
+        VIR_WARN("finishing interrupted creation of checkpoint '%s' of domain '%s'",
+                 def->name, obj->name);
+        return qemuCheckpointCreateFinish(obj, def);
+    }
+    VIR_WARN("rolling back interrupted creation of checkpoint '%s' of domain '%s'",
+             def->name, obj->name);
+    if (present) {
+        g_autoptr(GPtrArray) chks = g_ptr_array_new();
+
+        g_ptr_array_add(chks, def);
+        if (nodes) {
+            size_t n = 0;
+            g_autoptr(virJSONValue) actions = qemuCheckpointDeleteActions(obj->def, nodes,
+                                                                          chks, &n);
+
+            if (!actions || (n && qemuQMPTransaction(*mon, &actions,
+                                                     QEMU_MONITOR_TIMEOUT_DEFAULT) < 0))
+                return -1;
+        } else {
+            size_t i;
+
+            for (i = 0; i < def->ndisks; i++) {
+                virDomainDiskDef *disk;
+
+                if (def->disks[i].type == VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP &&
+                    (disk = virDomainDiskByTarget(obj->def, def->disks[i].name)) &&
+                    qemuCheckpointRemoveBitmapOffline(disk, def->disks[i].bitmap) < 0)
+                    return -1;
+            }
+        }
+    }
+    return qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE);
+}
+
+
+/* ---- journal: delete ------------------------------------------------------ */
+
+static char *
+qemuCheckpointDeleteJournalFormat(const qemuCheckpointDeleteJournal *j)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+    guint i;
+
+    if (j->parent)
+        g_string_append_printf(s, "%s %s\n",
+                               qemuCheckpointJournalKeyTypeToString(QEMU_CHECKPOINT_JOURNAL_KEY_PARENT),
+                               j->parent);
+    if (j->current)
+        g_string_append_printf(s, "%s %s\n",
+                               qemuCheckpointJournalKeyTypeToString(QEMU_CHECKPOINT_JOURNAL_KEY_CURRENT),
+                               j->current);
+    if (j->metadataOnly)
+        g_string_append_printf(s, "%s\n",
+                               qemuCheckpointJournalKeyTypeToString(QEMU_CHECKPOINT_JOURNAL_KEY_METADATA_ONLY));
+    for (i = 0; i < j->names->len; i++)
+        g_string_append_printf(s, "%s %s\n",
+                               qemuCheckpointJournalKeyTypeToString(QEMU_CHECKPOINT_JOURNAL_KEY_DELETE),
+                               (const char *) g_ptr_array_index(j->names, i));
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+static qemuCheckpointDeleteJournal *
+qemuCheckpointDeleteJournalParse(const char *text)
+{
+    g_autoptr(qemuCheckpointDeleteJournal) j = g_new0(qemuCheckpointDeleteJournal, 1);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    size_t i;
+
+    j->names = g_ptr_array_new_with_free_func(g_free);
+    for (i = 0; lines[i]; i++) {
+        char *sp = strchr(lines[i], ' ');
+        const char *value = sp ? sp + 1 : NULL;
+        int key;
+
+        if (!*lines[i])
+            continue;
+        if (sp)
+            *sp = '\0';
+        key = qemuCheckpointJournalKeyTypeFromString(lines[i]);
+        if (key < 0 || (key != QEMU_CHECKPOINT_JOURNAL_KEY_METADATA_ONLY && !value)) {
+            virReportError(VIR_ERR_INTERNAL_ERROR,
+                           _("malformed checkpoint journal line '%s'"), lines[i]);
+            return NULL;
+        }
+        switch ((qemuCheckpointJournalKey) key) {
+        case QEMU_CHECKPOINT_JOURNAL_KEY_PARENT:
+            g_free(j->parent);
+            j->parent = g_strdup(value);
+            break;
+        case QEMU_CHECKPOINT_JOURNAL_KEY_CURRENT:
+            g_free(j->current);
+            j->current = g_strdup(value);
+            break;
+        case QEMU_CHECKPOINT_JOURNAL_KEY_METADATA_ONLY:
+            j->metadataOnly = true;
+            break;
+        case QEMU_CHECKPOINT_JOURNAL_KEY_DELETE:
+            g_ptr_array_add(j->names, g_strdup(value));
+            break;
+        case QEMU_CHECKPOINT_JOURNAL_KEY_LAST:
+            break;
+        }
+    }
+    return g_steal_pointer(&j);
+}
+
+static bool
+qemuCheckpointJournalHas(const qemuCheckpointDeleteJournal *j, const char *name)
+{
+    guint i;
+
+    for (i = 0; i < j->names->len; i++) {
+        if (g_str_equal(g_ptr_array_index(j->names, i), name))
+            return true;
+    }
+    return false;
+}
+
+/* Remove the bitmaps of the journalled checkpoints still known in
+ * @list: one transaction when running, qemu-img when shut off. */
+static int
+qemuCheckpointDeleteBitmaps(qemuDomainObj *obj, qemuMonitor **mon, bool *owned,
+                            virDomainCheckpointObjList *list,
+                            const qemuCheckpointDeleteJournal *j)
+{
+    g_autoptr(GPtrArray) chks = g_ptr_array_new();
+    guint i;
+    size_t d;
+
+    for (i = 0; i < j->names->len; i++) {
+        virDomainCheckpointObj *c =
+            virDomainCheckpointObjListFindByName(list, g_ptr_array_index(j->names, i));
+
+        if (c)
+            g_ptr_array_add(chks, c->def);
+    }
+    if (chks->len == 0)
+        return 0;
+
+    if (obj->active) {
+        g_autoptr(GPtrArray) nodes = NULL;
+        g_autoptr(virJSONValue) actions = NULL;
+        size_t n = 0;
+
+        if (!qemuCheckpointMonitor(obj, mon, owned) ||
+            !(nodes = qemuCheckpointQueryNodes(*mon)) ||
+            !(actions = qemuCheckpointDeleteActions(obj->def, nodes, chks, &n)))
+            return -1;
+        if (n == 0)
+            return 0;
+        return qemuQMPTransaction(*mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT);
+    }
+
+    for (i = 0; i < chks->len; i++) {
+        const virDomainCheckpointDef *chk = g_ptr_array_index(chks, i);
+
+        for (d = 0; d < chk->ndisks; d++) {
+            const virDomainCheckpointDiskDef *cd = &chk->disks[d];
+            virDomainDiskDef *disk;
+
+            if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP ||
+                !(disk = virDomainDiskByTarget(obj->def, cd->name)))
+                continue;
+            if (qemuCheckpointRemoveBitmapOffline(disk, cd->bitmap ? cd->bitmap
+                                                                   : chk->name) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Apply the metadata side of a journalled delete; idempotent, so it
+ * serves both the normal path and recovery: re-parent survivors, set
+ * the current checkpoint, remove the files, drop the journal. */
+static int
+qemuCheckpointDeleteMetadata(qemuDomainObj *obj, virDomainCheckpointObjList *list,
+                             const qemuCheckpointDeleteJournal *j)
+{
+    g_autofree virDomainCheckpointObj **objs = NULL;
+    size_t i;
+
+    if (virDomainCheckpointObjListGetAll(list, NULL, &objs, 0) < 0)
+        return -1;
+    for (i = 0; objs[i]; i++) {
+        virDomainCheckpointDef *def = objs[i]->def;
+
+        if (qemuCheckpointJournalHas(j, def->name) || !def->parent_name ||
+            !qemuCheckpointJournalHas(j, def->parent_name))
+            continue;
+        g_free(def->parent_name);
+        def->parent_name = g_strdup(j->parent);
+        if (qemuCheckpointWriteDef(obj, def) < 0)
+            return -1;
+    }
+    if (qemuCheckpointWriteCurrent(obj, j->current) < 0)
+        return -1;
+    for (i = 0; i < j->names->len; i++) {
+        g_autofree char *file = g_strconcat(g_ptr_array_index(j->names, i),
+                                            QEMU_CHECKPOINT_FILE_SUFFIX, NULL);
+
+        if (qemuCheckpointRemoveFile(obj, file) < 0)
+            return -1;
+    }
+    return qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_DELETE);
+}
+
+/* A delete was interrupted: finish it. */
+static int
+qemuCheckpointRepairDelete(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
+{
+    g_autofree char *path = qemuCheckpointPath(obj, QEMU_CHECKPOINT_JOURNAL_DELETE);
+    g_autofree char *text = NULL;
+    g_autoptr(qemuCheckpointDeleteJournal) j = NULL;
+    g_autoptr(virDomainCheckpointObjList) list = NULL;
+
+    if (virFileReadAll(path, QEMU_CHECKPOINT_FILE_MAX, &text) < 0)
+        return -1;
+    if (!(j = qemuCheckpointDeleteJournalParse(text))) {
+        VIR_WARN("dropping unreadable checkpoint journal '%s'", path);
+        virResetLastError();
+        return qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_DELETE);
+    }
+    VIR_WARN("finishing interrupted deletion of %u checkpoint(s) of domain '%s'",
+             j->names->len, obj->name);
+    list = qemuCheckpointLoadFiles(obj);
+    if (!j->metadataOnly &&
+        qemuCheckpointDeleteBitmaps(obj, mon, owned, list, j) < 0)
+        return -1;
+    return qemuCheckpointDeleteMetadata(obj, list, j);
+}
+
+static bool
+qemuCheckpointHasJournal(qemuDomainObj *obj)
+{
+    return qemuCheckpointFileExists(obj, QEMU_CHECKPOINT_JOURNAL_CREATE) ||
+           qemuCheckpointFileExists(obj, QEMU_CHECKPOINT_JOURNAL_DELETE);
+}
+
+/* Finish or roll back whatever the journal says is half done. */
+static int
+qemuCheckpointRepair(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
+{
+    if (qemuCheckpointFileExists(obj, QEMU_CHECKPOINT_JOURNAL_DELETE) &&
+        qemuCheckpointRepairDelete(obj, mon, owned) < 0)
+        return -1;
+    if (qemuCheckpointFileExists(obj, QEMU_CHECKPOINT_JOURNAL_CREATE) &&
+        qemuCheckpointRepairCreate(obj, mon, owned) < 0)
+        return -1;
+    return 0;
+}
+
+virDomainCheckpointObjList *
+qemuCheckpointLoad(qemuDomainObj *obj, qemuMonitor *mon)
+{
+    if (obj->lock && qemuCheckpointHasJournal(obj)) {
+        qemuMonitor *m = mon;
+        bool owned = false;
+        int rc = qemuCheckpointRepair(obj, &m, &owned);
+
+        if (owned)
+            qemuMonitorClose(m);
+        if (rc < 0)
+            return NULL;
+    }
+    return qemuCheckpointLoadFiles(obj);
+}
+
+void
+qemuCheckpointReconcile(qemuDomainObj *obj, qemuMonitor *mon)
+{
+    g_autoptr(virDomainCheckpointObjList) list = NULL;
+    g_autoptr(GPtrArray) nodes = NULL;
+
+    if (!(list = qemuCheckpointLoad(obj, mon))) {
+        VIR_WARN("checkpoints of domain '%s' not repaired: %s", obj->name,
+                 virGetLastErrorMessage());
+        virResetLastError();
+        return;
+    }
+    if (virDomainCheckpointObjListSize(list) == 0)
+        return;
+    if (!(nodes = qemuCheckpointQueryNodes(mon))) {
+        VIR_WARN("cannot check the checkpoints of domain '%s': %s", obj->name,
+                 virGetLastErrorMessage());
+        virResetLastError();
+        return;
+    }
+    qemuCheckpointWarnUnusable(obj, list, nodes);
+}
+
+
+/* ---- operations ----------------------------------------------------------- */
+
+/* QEMU side checks of an aligned checkpoint against the domain's disks:
+ * bitmap named after the checkpoint, disk present, qcow2. */
+static int
+qemuCheckpointPrepareDisks(qemuDomainObj *obj, const virDomainCheckpointDef *def)
+{
+    size_t i;
+
+    for (i = 0; i < def->ndisks; i++) {
+        const virDomainCheckpointDiskDef *cd = &def->disks[i];
+        virDomainDiskDef *disk;
+
+        if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP)
+            continue;
+        if (g_strcmp0(cd->bitmap, def->name) != 0) {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("bitmap '%s' of disk '%s' differs from checkpoint name '%s'"),
+                           NULLSTR(cd->bitmap), cd->name, def->name);
+            return -1;
+        }
+        if (!(disk = virDomainDiskByTarget(obj->def, cd->name)) || !disk->src ||
+            !disk->src->path) {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("disk '%s' cannot carry a checkpoint"), cd->name);
+            return -1;
+        }
+        if (disk->src->format != VIR_STORAGE_FILE_QCOW2) {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("disk '%s' has format '%s': only qcow2 disks can carry checkpoints"),
+                           cd->name,
+                           NULLSTR(virStorageFileFormatTypeToString(disk->src->format)));
+            return -1;
+        }
+        if (obj->active && !disk->src->nodeformat) {
+            virReportError(VIR_ERR_INTERNAL_ERROR,
+                           _("disk '%s' has no block node"), cd->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Freeze the guest's filesystems through its agent. */
+static qemuAgent *
+qemuCheckpointFreeze(qemuDomainObj *obj)
+{
+    g_autoptr(qemuAgent) agent = NULL;
+
+    if (!obj->def->has_agent || !obj->def->agent_socket) {
+        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED,
+                       _("domain '%s' has no guest agent channel to quiesce through"),
+                       obj->name);
+        return NULL;
+    }
+    if (!(agent = qemuAgentOpen(obj->def->agent_socket, 0)))
+        return NULL;
+    if (qemuAgentFSFreeze(agent, NULL) < 0) {
+        virErrorPtr orig = NULL;
+
+        /* the guest may have frozen anyway */
+        virErrorPreserveLast(&orig);
+        ignore_value(qemuAgentFSThaw(agent));
+        virErrorRestore(&orig);
+        return NULL;
+    }
+    return g_steal_pointer(&agent);
+}
+
+/* Thaw; a failure is logged, the caller's outcome stands. */
+static void
+qemuCheckpointThaw(qemuDomainObj *obj, qemuAgent *agent)
+{
+    virErrorPtr orig = NULL;
+
+    virErrorPreserveLast(&orig);
+    if (qemuAgentFSThaw(agent) < 0)
+        VIR_WARN("cannot thaw the filesystems of domain '%s': %s", obj->name,
+                 virGetLastErrorMessage());
+    virErrorRestore(&orig);
+}
+
+/* The bitmap side of a create: journal, QMP transaction (or qemu-img),
+ * crash point. */
+static int
+qemuCheckpointCreateBitmaps(qemuDomainObj *obj, qemuMonitor *mon,
+                            const virDomainCheckpointDef *def, bool quiesce)
+{
+    g_autofree char *xml = virDomainCheckpointDefFormatInternal(def);
+    g_autoptr(qemuAgent) agent = NULL;
+    int rc;
+
+    if (!xml || qemuCheckpointWriteFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE, xml) < 0)
+        return -1;
+
+    if (obj->active) {
+        g_autoptr(virJSONValue) actions = qemuCheckpointCreateActions(obj->def, def);
+
+        rc = -1;
+        if (actions && (!quiesce || (agent = qemuCheckpointFreeze(obj)))) {
+            rc = qemuQMPTransaction(mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT);
+            if (agent)
+                qemuCheckpointThaw(obj, agent);
+        }
+    } else {
+        rc = qemuCheckpointAddBitmapsOffline(obj->def, def);
+    }
+    if (rc < 0) {
+        virErrorPtr orig = NULL;
+
+        virErrorPreserveLast(&orig);
+        ignore_value(qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE));
+        virErrorRestore(&orig);
+        return -1;
+    }
+    qemuCheckpointCrashPoint(QEMU_CHECKPOINT_CRASH_AFTER_CREATE);
+    return 0;
+}
+
+static virDomainCheckpointObj *
+qemuCheckpointRedefine(qemuDomainObj *obj, qemuMonitor *mon,
+                       virDomainCheckpointObjList *list, const char *xml,
+                       unsigned int flags)
+{
+    g_autoptr(virDomainCheckpointDef) def = NULL;
+    virDomainCheckpointObj *chk;
+
+    if (!(def = virDomainCheckpointDefParseString(xml,
+                                                  VIR_DOMAIN_CHECKPOINT_PARSE_REDEFINE)))
+        return NULL;
+    if (virNameValidate("checkpoint", def->name) < 0)
+        return NULL;
+    if (def->dom && memcmp(def->dom->uuid, obj->def->uuid, VIR_UUID_BUFLEN) != 0) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("checkpoint '%s' was made for another domain than '%s' (UUID differs)"),
+                       def->name, obj->name);
+        return NULL;
+    }
+    if (virDomainCheckpointAlignDisks(def) < 0 ||
+        virDomainCheckpointObjListRedefinePrep(list, def) < 0)
+        return NULL;
+
+    if (flags & VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE) {
+        g_autoptr(GPtrArray) nodes = NULL;
+
+        if (mon && !(nodes = qemuCheckpointQueryNodes(mon)))
+            return NULL;
+        if (qemuCheckpointCheckBitmaps(obj->def, nodes, def) < 0) {
+            VIR_WARN("domain '%s': %s", obj->name, virGetLastErrorMessage());
+            return NULL;
+        }
+    }
+
+    if (qemuCheckpointWriteDef(obj, def) < 0)
+        return NULL;
+    if (!(chk = virDomainCheckpointObjListRedefine(list, &def)))
+        return NULL;
+    if (qemuCheckpointWriteCurrent(obj,
+                                   virDomainCheckpointObjListGetCurrentName(list)) < 0)
+        return NULL;
+    return chk;
+}
+
+virDomainCheckpointObj *
+qemuCheckpointCreate(qemuDomainObj *obj, qemuMonitor *mon,
+                     virDomainCheckpointObjList *list, const char *xml,
+                     unsigned int flags)
+{
+    g_autoptr(virDomainCheckpointDef) def = NULL;
+    const char *current;
+    virDomainDef *persistent;
+    virDomainCheckpointObj *chk;
+
+    virCheckFlags(VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE |
+                  VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE |
+                  VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE, NULL);
+
+    if (flags & VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE)
+        return qemuCheckpointRedefine(obj, mon, list, xml, flags);
+
+    if ((flags & VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE) && !obj->active) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("domain '%s' is not running: nothing to quiesce"),
+                       obj->name);
+        return NULL;
+    }
+    if (!(def = virDomainCheckpointDefParseString(xml, 0)))
+        return NULL;
+    if (virNameValidate("checkpoint", def->name) < 0)
+        return NULL;
+    if (virDomainCheckpointObjListFindByName(list, def->name)) {
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("checkpoint '%s' already exists"), def->name);
+        return NULL;
+    }
+    persistent = qemuDomainObjGetPersistentDef(obj);
+    def->dom = virDomainDefCopy(persistent ? persistent : obj->def);
+    if (virDomainCheckpointAlignDisks(def) < 0 ||
+        qemuCheckpointPrepareDisks(obj, def) < 0)
+        return NULL;
+    g_clear_pointer(&def->parent_name, g_free);
+    if ((current = virDomainCheckpointObjListGetCurrentName(list)))
+        def->parent_name = g_strdup(current);
+
+    if (qemuCheckpointCreateBitmaps(obj, mon, def,
+                                    flags & VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE) < 0)
+        return NULL;
+    if (qemuCheckpointCreateFinish(obj, def) < 0)
+        return NULL;
+    if (!(chk = virDomainCheckpointObjListAdd(list, &def)))
+        return NULL;
+    virDomainCheckpointObjListSetCurrent(list, chk);
+    return chk;
+}
+
+int
+qemuCheckpointDelete(qemuDomainObj *obj, qemuMonitor *mon,
+                     virDomainCheckpointObjList *list, const char *name,
+                     unsigned int flags)
+{
+    g_autoptr(qemuCheckpointDeleteJournal) j = g_new0(qemuCheckpointDeleteJournal, 1);
+    g_autofree virDomainCheckpointObj **desc = NULL;
+    g_autofree char *text = NULL;
+    virDomainCheckpointObj *chk;
+    const char *current;
+    bool owned = false;
+    int rc;
+    size_t i;
+
+    virCheckFlags(VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN |
+                  VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY |
+                  VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY, -1);
+
+    if (!(chk = virDomainCheckpointObjListLookup(list, name)))
+        return -1;
+    j->names = g_ptr_array_new_with_free_func(g_free);
+    j->metadataOnly = !!(flags & VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY);
+    if (flags & (VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN |
+                 VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY)) {
+        if (virDomainCheckpointObjListGetAll(list, chk, &desc,
+                                             VIR_DOMAIN_CHECKPOINT_OBJLIST_DESCENDANTS) < 0)
+            return -1;
+        for (i = 0; desc[i]; i++)
+            g_ptr_array_add(j->names, g_strdup(desc[i]->def->name));
+    }
+    if (!(flags & VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY)) {
+        g_ptr_array_add(j->names, g_strdup(chk->def->name));
+        j->parent = g_strdup(chk->def->parent_name);
+    }
+    if (j->names->len == 0)
+        return 0;
+
+    /* the current checkpoint afterwards */
+    current = virDomainCheckpointObjListGetCurrentName(list);
+    if (!current || !qemuCheckpointJournalHas(j, current))
+        j->current = g_strdup(current);
+    else if (flags & VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY)
+        j->current = g_strdup(chk->def->name);
+    else
+        j->current = g_strdup(chk->def->parent_name);
+
+    text = qemuCheckpointDeleteJournalFormat(j);
+    if (qemuCheckpointWriteFile(obj, QEMU_CHECKPOINT_JOURNAL_DELETE, text) < 0)
+        return -1;
+    if (!j->metadataOnly) {
+        rc = qemuCheckpointDeleteBitmaps(obj, &mon, &owned, list, j);
+        if (owned)
+            qemuMonitorClose(mon);
+        if (rc < 0) {
+            virErrorPtr orig = NULL;
+
+            virErrorPreserveLast(&orig);
+            ignore_value(qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_DELETE));
+            virErrorRestore(&orig);
+            return -1;
+        }
+        qemuCheckpointCrashPoint(QEMU_CHECKPOINT_CRASH_AFTER_DELETE);
+    }
+    return qemuCheckpointDeleteMetadata(obj, list, j);
+}
+
+/* Fill in the SIZE of every usable bitmap disk of @def: the dirty count
+ * of the checkpoint's bitmap, merged across the backing chain into a
+ * temporary bitmap when deeper images hold a part of it. */
+static int
+qemuCheckpointFillSizes(qemuDomainObj *obj, qemuMonitor *mon,
+                        virDomainCheckpointDef *def)
+{
+    g_autoptr(GPtrArray) nodes = NULL;
+    g_autoptr(virJSONValue) merge = qemuQMPActionsNew();
+    g_autoptr(virJSONValue) cleanup = qemuQMPActionsNew();
+    g_autofree bool *merged = g_new0(bool, def->ndisks);
+    bool anyMerge = false;
+    size_t i;
+
+    if (!(nodes = qemuCheckpointQueryNodes(mon)))
+        return -1;
+    for (i = 0; i < def->ndisks; i++) {
+        virDomainCheckpointDiskDef *cd = &def->disks[i];
+        virDomainDiskDef *disk;
+        const virStorageSource *src;
+        qemuQMPDirtyBitmap *top;
+        g_autoptr(virJSONValue) sources = NULL;
+        size_t holders = 0;
+
+        if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP ||
+            !(disk = virDomainDiskByTarget(obj->def, cd->name)) ||
+            qemuCheckpointBitmapChainState(disk, nodes, def->name) !=
+            QEMU_CHECKPOINT_BITMAP_VALID)
+            continue;
+        top = qemuQMPBlockNodeFindBitmap(qemuQMPBlockNodeFind(nodes, disk->src->nodeformat),
+                                         def->name);
+        sources = json_object_new_array();
+        for (src = disk->src; src && src->nodeformat; src = src->backingStore) {
+            qemuQMPBlockNode *node = qemuQMPBlockNodeFind(nodes, src->nodeformat);
+
+            if (!node || !qemuQMPBlockNodeFindBitmap(node, def->name))
+                break;
+            qemuQMPBitmapListAppend(sources, src->nodeformat, def->name);
+            holders++;
+        }
+        if (holders <= 1) {
+            cd->size = top->count;
+            cd->sizeValid = true;
+            continue;
+        }
+        if (qemuQMPActionsAppend(merge, QEMU_QMP_ACTION_BLOCK_DIRTY_BITMAP_ADD,
+                                 "s:node", disk->src->nodeformat,
+                                 "s:name", QEMU_CHECKPOINT_SIZE_BITMAP,
+                                 "b:persistent", false, "b:disabled", true,
+                                 "U:granularity", top->granularity, NULL) < 0 ||
+            qemuQMPActionsAppend(merge, QEMU_QMP_ACTION_BLOCK_DIRTY_BITMAP_MERGE,
+                                 "s:node", disk->src->nodeformat,
+                                 "s:target", QEMU_CHECKPOINT_SIZE_BITMAP,
+                                 "v:bitmaps", &sources, NULL) < 0 ||
+            qemuQMPActionsAppend(cleanup, QEMU_QMP_ACTION_BLOCK_DIRTY_BITMAP_REMOVE,
+                                 "s:node", disk->src->nodeformat,
+                                 "s:name", QEMU_CHECKPOINT_SIZE_BITMAP, NULL) < 0)
+            return -1;
+        merged[i] = true;
+        anyMerge = true;
+    }
+    if (!anyMerge)
+        return 0;
+
+    if (qemuQMPTransaction(mon, &merge, QEMU_MONITOR_TIMEOUT_DEFAULT) < 0)
+        return -1;
+    g_ptr_array_unref(g_steal_pointer(&nodes));
+    nodes = qemuCheckpointQueryNodes(mon);
+    for (i = 0; nodes && i < def->ndisks; i++) {
+        virDomainDiskDef *disk;
+        qemuQMPDirtyBitmap *tmp;
+
+        if (!merged[i] || !(disk = virDomainDiskByTarget(obj->def, def->disks[i].name)))
+            continue;
+        tmp = qemuQMPBlockNodeFindBitmap(qemuQMPBlockNodeFind(nodes, disk->src->nodeformat),
+                                         QEMU_CHECKPOINT_SIZE_BITMAP);
+        if (tmp) {
+            def->disks[i].size = tmp->count;
+            def->disks[i].sizeValid = true;
+        }
+    }
+    {
+        virErrorPtr orig = NULL;
+        int rc;
+
+        virErrorPreserveLast(&orig);
+        rc = qemuQMPTransaction(mon, &cleanup, QEMU_MONITOR_TIMEOUT_DEFAULT);
+        virErrorRestore(&orig);
+        if (rc < 0 || !nodes)
+            return -1;
+    }
+    return 0;
+}
+
+char *
+qemuCheckpointGetXMLDesc(qemuDomainObj *obj, qemuMonitor *mon,
+                         virDomainCheckpointObjList *list, const char *name,
+                         unsigned int flags)
+{
+    virDomainCheckpointObj *chk;
+    unsigned int fmt = 0;
+
+    virCheckFlags(VIR_DOMAIN_CHECKPOINT_XML_SECURE |
+                  VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN |
+                  VIR_DOMAIN_CHECKPOINT_XML_SIZE, NULL);
+
+    if (!(chk = virDomainCheckpointObjListLookup(list, name)))
+        return NULL;
+    if (flags & VIR_DOMAIN_CHECKPOINT_XML_SECURE)
+        fmt |= VIR_DOMAIN_CHECKPOINT_FORMAT_SECURE;
+    if (flags & VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN)
+        fmt |= VIR_DOMAIN_CHECKPOINT_FORMAT_NO_DOMAIN;
+    if (flags & VIR_DOMAIN_CHECKPOINT_XML_SIZE) {
+        if (!obj->active || !mon) {
+            virReportError(VIR_ERR_OPERATION_INVALID,
+                           _("domain '%s' is not running: no checkpoint sizes"),
+                           obj->name);
+            return NULL;
+        }
+        if (qemuCheckpointFillSizes(obj, mon, chk->def) < 0)
+            return NULL;
+        fmt |= VIR_DOMAIN_CHECKPOINT_FORMAT_SIZE;
+    }
+    return virDomainCheckpointDefFormat(chk->def, fmt);
+}
+
+
+/* ---- driver entry points -------------------------------------------------- */
+
+/* The driver of a connection: qemu_driver.c's per-connection data
+ * starts with the qemuDriver pointer. */
+static qemuDriver *
+qemuCheckpointConnDriver(virConnect *conn)
+{
+    return *(qemuDriver **) conn->privateData;
+}
+
+/* What an entry point works with: the domain (locked when changing, or
+ * when a journal must be replayed), its sync job, its monitor and its
+ * checkpoints. */
+typedef struct {
+    qemuDomainObj *obj;
+    qemuMonitor *mon;
+    virDomainCheckpointObjList *list;
+    bool job;
+} qemuCheckpointCtx;
+
+static void
+qemuCheckpointCtxClear(qemuCheckpointCtx *ctx)
+{
+    virDomainCheckpointObjListFree(ctx->list);
+    qemuMonitorClose(ctx->mon);
+    if (ctx->job)
+        qemuDomainJobEnd(&ctx->obj->job);
+    qemuDomainObjFree(ctx->obj);
+    memset(ctx, 0, sizeof(*ctx));
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(qemuCheckpointCtx, qemuCheckpointCtxClear);
+
+/* Load for an operation; @modify takes the lock, the MODIFY job and the
+ * monitor of a running domain.  A reader that finds a journal becomes a
+ * modifier to replay it, unless its connection is read-only. */
+static int
+qemuCheckpointCtxLoad(qemuCheckpointCtx *ctx, virDomain *dom, bool modify)
+{
+    qemuDriver *driver = qemuCheckpointConnDriver(dom->conn);
+
+    if (!(ctx->obj = qemuDomainObjLoad(driver, dom->name,
+                                       modify ? QEMU_DOMAIN_LOAD_LOCK : 0)))
+        return -1;
+    if (!modify && !driver->readonly && qemuCheckpointHasJournal(ctx->obj)) {
+        g_clear_pointer(&ctx->obj, qemuDomainObjFree);
+        if (!(ctx->obj = qemuDomainObjLoad(driver, dom->name, QEMU_DOMAIN_LOAD_LOCK)))
+            return -1;
+        modify = true;
+    }
+    if (modify) {
+        if (qemuDomainJobBegin(&ctx->obj->job, QEMU_JOB_MODIFY) < 0)
+            return -1;
+        ctx->job = true;
+        if (ctx->obj->active && !(ctx->mon = qemuProcessConnectMonitor(ctx->obj)))
+            return -1;
+    }
+    if (!(ctx->list = qemuCheckpointLoad(ctx->obj, ctx->mon)))
+        return -1;
+    return 0;
+}
+
+/* Turn borrowed checkpoint objects into a NULL-terminated handle array. */
+static int
+qemuCheckpointHandles(virDomain *dom, virDomainCheckpointObj **objs, int n,
+                      virDomainCheckpoint ***handles)
+{
+    virDomainCheckpoint **ret;
+    int i;
+
+    if (!handles)
+        return n;
+    ret = g_new0(virDomainCheckpoint *, n + 1);
+    for (i = 0; i < n; i++) {
+        if (!(ret[i] = virGetDomainCheckpoint(dom, objs[i]->def->name))) {
+            for (; i > 0; i--)
+                virDomainCheckpointHandleUnref(ret[i - 1]);
+            g_free(ret);
+            return -1;
+        }
+    }
+    *handles = ret;
+    return n;
+}
+
+virDomainCheckpoint *
+qemuDomainCheckpointCreateXML(virDomain *dom, const char *xml,
+                              unsigned int flags)
+{
+    g_auto(qemuCheckpointCtx) ctx = { 0 };
+    virDomainCheckpointObj *chk;
+
+    virCheckFlags(VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE |
+                  VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE |
+                  VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE, NULL);
+    if (qemuCheckpointCtxLoad(&ctx, dom, true) < 0)
+        return NULL;
+    if (!(chk = qemuCheckpointCreate(ctx.obj, ctx.mon, ctx.list, xml, flags)))
+        return NULL;
+    return virGetDomainCheckpoint(dom, chk->def->name);
+}
+
+char *
+qemuDomainCheckpointGetXMLDesc(virDomainCheckpoint *checkpoint,
+                               unsigned int flags)
+{
+    g_auto(qemuCheckpointCtx) ctx = { 0 };
+
+    virCheckFlags(VIR_DOMAIN_CHECKPOINT_XML_SECURE |
+                  VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN |
+                  VIR_DOMAIN_CHECKPOINT_XML_SIZE, NULL);
+    if (qemuCheckpointCtxLoad(&ctx, checkpoint->domain,
+                              flags & VIR_DOMAIN_CHECKPOINT_XML_SIZE) < 0)
+        return NULL;
+    return qemuCheckpointGetXMLDesc(ctx.obj, ctx.mon, ctx.list, checkpoint->name,
+                                    flags);
+}
+
+int
+qemuDomainListAllCheckpoints(virDomain *dom, virDomainCheckpoint ***checkpoints,
+                             unsigned int flags)
+{
+    g_auto(qemuCheckpointCtx) ctx = { 0 };
+    g_autofree virDomainCheckpointObj **objs = NULL;
+    int n;
+
+    virCheckFlags(VIR_DOMAIN_CHECKPOINT_LIST_ROOTS |
+                  VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL |
+                  VIR_DOMAIN_CHECKPOINT_LIST_LEAVES |
+                  VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES, -1);
+    if (checkpoints)
+        *checkpoints = NULL;
+    if (qemuCheckpointCtxLoad(&ctx, dom, false) < 0)
+        return -1;
+    if ((n = virDomainCheckpointObjListGetAll(ctx.list, NULL,
+                                              checkpoints ? &objs : NULL, flags)) < 0)
+        return -1;
+    return qemuCheckpointHandles(dom, objs, n, checkpoints);
+}
+
+int
+qemuDomainCheckpointListAllChildren(virDomainCheckpoint *checkpoint,
+                                    virDomainCheckpoint ***children,
+                                    unsigned int flags)
+{
+    g_auto(qemuCheckpointCtx) ctx = { 0 };
+    g_autofree virDomainCheckpointObj **objs = NULL;
+    virDomainCheckpointObj *chk;
+    int n;
+
+    virCheckFlags(VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS |
+                  VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL |
+                  VIR_DOMAIN_CHECKPOINT_LIST_LEAVES |
+                  VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES, -1);
+    if (children)
+        *children = NULL;
+    if (qemuCheckpointCtxLoad(&ctx, checkpoint->domain, false) < 0)
+        return -1;
+    if (!(chk = virDomainCheckpointObjListLookup(ctx.list, checkpoint->name)))
+        return -1;
+    if ((n = virDomainCheckpointObjListGetAll(ctx.list, chk,
+                                              children ? &objs : NULL, flags)) < 0)
+        return -1;
+    return qemuCheckpointHandles(checkpoint->domain, objs, n, children);
+}
+
+virDomainCheckpoint *
+qemuDomainCheckpointLookupByName(virDomain *dom, const char *name,
+                                 unsigned int flags)
+{
+    g_auto(qemuCheckpointCtx) ctx = { 0 };
+    virDomainCheckpointObj *chk;
+
+    virCheckFlags(0, NULL);
+    if (qemuCheckpointCtxLoad(&ctx, dom, false) < 0)
+        return NULL;
+    if (!(chk = virDomainCheckpointObjListLookup(ctx.list, name)))
+        return NULL;
+    return virGetDomainCheckpoint(dom, chk->def->name);
+}
+
+virDomainCheckpoint *
+qemuDomainCheckpointGetParent(virDomainCheckpoint *checkpoint,
+                              unsigned int flags)
+{
+    g_auto(qemuCheckpointCtx) ctx = { 0 };
+    virDomainCheckpointObj *chk;
+
+    virCheckFlags(0, NULL);
+    if (qemuCheckpointCtxLoad(&ctx, checkpoint->domain, false) < 0)
+        return NULL;
+    if (!(chk = virDomainCheckpointObjListLookup(ctx.list, checkpoint->name)))
+        return NULL;
+    if (!chk->def->parent_name) {
+        virReportError(VIR_ERR_NO_DOMAIN_CHECKPOINT,
+                       _("checkpoint '%s' has no parent"), chk->def->name);
+        return NULL;
+    }
+    return virGetDomainCheckpoint(checkpoint->domain, chk->def->parent_name);
+}
+
+int
+qemuDomainCheckpointDelete(virDomainCheckpoint *checkpoint, unsigned int flags)
+{
+    g_auto(qemuCheckpointCtx) ctx = { 0 };
+
+    virCheckFlags(VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN |
+                  VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY |
+                  VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY, -1);
+    if (qemuCheckpointCtxLoad(&ctx, checkpoint->domain, true) < 0)
+        return -1;
+    return qemuCheckpointDelete(ctx.obj, ctx.mon, ctx.list, checkpoint->name, flags);
+}
