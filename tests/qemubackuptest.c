@@ -192,7 +192,7 @@ checkNothingLeft(void)
             goto cleanup;
         }
     }
-    if (strstr(nodes, "\"backup-")) {
+    if (strstr(nodes, "\"name\":\"backup-")) {
         printf("# leftover temporary bitmap\n");
         goto cleanup;
     }
@@ -568,6 +568,189 @@ testKilledMidJob(void)
     return 0;
 }
 
+
+/* Allocated extents of an image's top layer as "off+len " words. */
+static char *
+allocatedExtents(const char *img)
+{
+    const char *map[] = { "qemu-img", "map", "--output=json", img, NULL };
+    g_autofree char *out = NULL;
+    g_autoptr(GString) ret = g_string_new(NULL);
+    g_auto(GStrv) lines = NULL;
+    size_t i;
+
+    if (!run(map, &out))
+        return NULL;
+    lines = g_strsplit(out, "\n", -1);
+    for (i = 0; lines[i]; i++) {
+        const char *st = strstr(lines[i], "\"start\":");
+        const char *ln = strstr(lines[i], "\"length\":");
+
+        if (st && ln && strstr(lines[i], "\"depth\": 0") &&
+            strstr(lines[i], "\"data\": true"))
+            g_string_append_printf(ret, "%lld+%lld ", atoll(st + 8), atoll(ln + 9));
+    }
+    return g_string_free(g_steal_pointer(&ret), FALSE);
+}
+
+static int
+testPushFullWithCheckpoint(void)
+{
+    g_autofree char *t1 = path("c1-full-vda.qcow2");
+    g_autofree char *t2 = path("c1-full-vdb.qcow2");
+    g_autofree char *ref1 = path("ref-vda.qcow2");
+    g_autofree char *ref2 = path("ref-vdb.qcow2");
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup><disks>"
+        "<disk name='vda' type='file'><target file='%s'/></disk>"
+        "<disk name='vdb' type='file'><target file='%s'/></disk>"
+        "</disks></domainbackup>", t1, t2);
+    virDomainCheckpointPtr c1;
+
+    CHECK(virDomainBackupBegin(dom, xml,
+                               "<domaincheckpoint><name>c1</name></domaincheckpoint>", 0) == 0,
+          "full backup with checkpoint c1");
+    CHECK(waitJobDone() == 0, "done");
+    CHECK(sameImage(t1, ref1) && sameImage(t2, ref2), "full backup differs");
+    CHECK((c1 = virDomainCheckpointLookupByName(dom, "c1", 0)), "c1 exists");
+    virDomainCheckpointFree(c1);
+    /* writes after c1, replayed on the references */
+    CHECK(guestWrite("virtio-disk0", "ref-vda.qcow2", 0x41, "2M", "64k") &&
+          guestWrite("virtio-disk0", "ref-vda.qcow2", 0x42, "30M", "100k") &&
+          guestWrite("virtio-disk1", "ref-vdb.qcow2", 0x43, "0", "4k"), "writes after c1");
+    CHECK(checkNothingLeft() == 0, "leftovers");
+    return 0;
+}
+
+static int
+testPushIncremental(void)
+{
+    g_autofree char *full = path("c1-full-vda.qcow2");
+    g_autofree char *inc = path("c2-inc-vda.qcow2");
+    g_autofree char *incb = path("c2-inc-vdb.qcow2");
+    g_autofree char *fullb = path("c1-full-vdb.qcow2");
+    g_autofree char *ref1 = path("ref-vda.qcow2");
+    g_autofree char *ref2 = path("ref-vdb.qcow2");
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup><incremental>c1</incremental><disks>"
+        "<disk name='vda' type='file'><target file='%s'/></disk>"
+        "<disk name='vdb' type='file'><target file='%s'/></disk>"
+        "</disks></domainbackup>", inc, incb);
+    const char *rebase[] = { "qemu-img", "rebase", "-u", "-b", full, "-F", "qcow2", inc, NULL };
+    const char *rebaseb[] = { "qemu-img", "rebase", "-u", "-b", fullb, "-F", "qcow2", incb, NULL };
+    g_autofree char *extents = NULL;
+    g_autofree char *desc = NULL;
+    g_autofree char *info = NULL;
+    const char *imginfo[] = { "qemu-img", "info", inc, NULL };
+
+    CHECK(virDomainBackupBegin(dom, xml,
+                               "<domaincheckpoint><name>c2</name></domaincheckpoint>", 0) == 0,
+          "incremental since c1 with checkpoint c2");
+    CHECK(waitJobDone() == 0, "done");
+    /* the incremental stands alone: no backing file, least of all the live disk */
+    CHECK(run(imginfo, &info) && !strstr(info, "backing file"), "standalone:\n%s", info);
+    /* exactly the clusters written since c1 */
+    extents = allocatedExtents(inc);
+    CHECK(extents && g_str_equal(extents, "2097152+65536 31457280+131072 "),
+          "extents %s", extents);
+    /* on top of the full backup it is the disk at c2 */
+    CHECK(run(rebase, NULL) && run(rebaseb, NULL), "rebase");
+    CHECK(sameImage(inc, ref1) && sameImage(incb, ref2), "full + incremental differs");
+    CHECK(checkNothingLeft() == 0, "leftovers");
+    /* more writes after c2 */
+    CHECK(guestWrite("virtio-disk0", "ref-vda.qcow2", 0x51, "40M", "64k") &&
+          guestWrite("virtio-disk0", "ref-vda.qcow2", 0x52, "2M", "4k"), "writes after c2");
+    return 0;
+}
+
+static int
+testDifferential(void)
+{
+    g_autofree char *full = path("c1-full-vda.qcow2");
+    g_autofree char *diff = path("diff-vda.qcow2");
+    g_autofree char *ref1 = path("ref-vda.qcow2");
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup><disks>"
+        "<disk name='vda' type='file' backupmode='incremental' incremental='c1'>"
+        "<target file='%s'/></disk><disk name='vdb' backup='no'/>"
+        "</disks></domainbackup>", diff);
+    const char *rebase[] = { "qemu-img", "rebase", "-u", "-b", full, "-F", "qcow2", diff, NULL };
+    g_autofree char *extents = NULL;
+
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "differential since c1");
+    CHECK(waitJobDone() == 0, "done");
+    extents = allocatedExtents(diff);
+    CHECK(extents && g_str_equal(extents, "2097152+65536 31457280+131072 41943040+65536 "),
+          "extents %s", extents);
+    CHECK(run(rebase, NULL) && sameImage(diff, ref1), "full + differential differs");
+    return 0;
+}
+
+static int
+testPullIncremental(void)
+{
+    g_autofree char *sock = g_build_filename(root, "nbd-inc.sock", NULL);
+    g_autofree char *url = g_strdup_printf("nbd+unix:///vda?socket=%s", sock);
+    g_autofree char *out = path("pull-inc-vda.raw");
+    g_autofree char *ref1 = path("ref-vda.qcow2");
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup mode='pull'><incremental>c2</incremental>"
+        "<server transport='unix' socket='%s'/><disks>"
+        "<disk name='vda'/><disk name='vdb' backup='no'/></disks></domainbackup>", sock);
+    const char *map[] = { "nbdinfo", "--map=qemu:dirty-bitmap:backup-vda", url, NULL };
+    const char *copy[] = { "nbdcopy", url, out, NULL };
+    g_autofree char *maptext = NULL;
+    g_autofree char *desc = NULL;
+    virDomainCheckpointPtr c2;
+
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "pull incremental since c2");
+    desc = virDomainBackupGetXMLDesc(dom, 0);
+    CHECK(desc && strstr(desc, "exportbitmap='backup-vda'"), "export bitmap:\n%s", desc);
+    CHECK(run(map, &maptext), "nbdinfo --map");
+    /* dirty since c2: 2M (64k cluster) and 40M (64k) */
+    CHECK(strstr(maptext, "2097152") && strstr(maptext, "41943040") &&
+          !strstr(maptext, "31457280       65536    1"), "map:\n%s", maptext);
+    {
+        const char *p = maptext;
+        int dirty = 0;
+        for (; (p = strstr(p, "dirty")); p++)
+            dirty++;
+        CHECK(dirty == 2, "exactly two dirty extents:\n%s", maptext);
+    }
+    CHECK(run(copy, NULL) && sameImage(out, ref1), "pulled image differs");
+    /* the checkpoint the backup reads cannot go while it runs */
+    CHECK((c2 = virDomainCheckpointLookupByName(dom, "c2", 0)), "c2");
+    CHECK(virDomainCheckpointDelete(c2, 0) < 0 &&
+          virGetLastErrorCode() == VIR_ERR_OPERATION_INVALID, "delete of a used checkpoint");
+    virDomainCheckpointFree(c2);
+    /* creating another checkpoint during the backup works */
+    {
+        virDomainCheckpointPtr c3 = virDomainCheckpointCreateXML(dom,
+            "<domaincheckpoint><name>c3</name></domaincheckpoint>", 0);
+        CHECK(c3, "checkpoint during backup");
+        virDomainCheckpointFree(c3);
+    }
+    CHECK(virDomainBackupEnd(dom, 0) == 0, "end");
+    CHECK(checkNothingLeft() == 0, "leftovers");
+    return 0;
+}
+
+static int
+testCheckpointBitmapsUntouched(void)
+{
+    char *out = NULL;
+    int rc;
+
+    CHECK(virDomainQemuMonitorCommand(dom, "{\"execute\":\"query-named-block-nodes\","
+                                      "\"arguments\":{\"flat\":true}}", &out, 0) == 0, "query");
+    rc = strstr(out, "\"name\":\"c1\"") && strstr(out, "\"name\":\"c2\"") &&
+         !strstr(out, "\"recording\":false") && !strstr(out, "\"name\":\"backup-") ? 0 : -1;
+    if (rc < 0)
+        printf("# %s\n", out);
+    free(out);
+    return rc;
+}
+
 static int
 testDestroyDuringBackup(void)
 {
@@ -634,11 +817,16 @@ main(int argc, char **argv)
         testRun("push into a pre-created target (REUSE_EXTERNAL)", testReuseExternal);
         testRun("target file system full", testENOSPC);
         testRun("a backup ended by another process", testOtherProcessEnds);
+        testRun("push full backup with a new checkpoint", testPushFullWithCheckpoint);
+        testRun("push incremental: exact extents, full + incremental = disk", testPushIncremental);
+        testRun("differential from an older checkpoint", testDifferential);
+        testRun("pull incremental with the dirty bitmap over NBD", testPullIncremental);
+        testRun("checkpoint bitmaps untouched by backups", testCheckpointBitmapsUntouched);
         testRun("destroy during a pull backup", testDestroyDuringBackup);
         testRun("QEMU killed during a backup", testKilledMidJob);
         if (virDomainIsActive(dom) == 1)
             virDomainDestroy(dom);
-        virDomainUndefine(dom);
+        virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA);
         virDomainFree(dom);
     }
     if (conn)

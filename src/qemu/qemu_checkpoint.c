@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "qemu_checkpoint.h"
+#include "qemu_backup.h"
+#include "qemu_driver.h"
 #include "qemu_agent.h"
 #include "qemu_img.h"
 #include "qemu_process.h"
@@ -1307,12 +1309,10 @@ qemuCheckpointGetXMLDesc(qemuDomainObj *obj, qemuMonitor *mon,
 
 /* ---- driver entry points -------------------------------------------------- */
 
-/* The driver of a connection: qemu_driver.c's per-connection data
- * starts with the qemuDriver pointer. */
 static qemuDriver *
 qemuCheckpointConnDriver(virConnect *conn)
 {
-    return *(qemuDriver **) conn->privateData;
+    return qemuConnectGetDriver(conn);
 }
 
 /* What an entry point works with: the domain (locked when changing, or
@@ -1505,6 +1505,140 @@ qemuDomainCheckpointGetParent(virDomainCheckpoint *checkpoint,
     return virGetDomainCheckpoint(checkpoint->domain, chk->def->parent_name);
 }
 
+/* A running backup reading a checkpoint that would be deleted is a
+ * conflict that fails at once. */
+static int
+qemuCheckpointUsedByBackup(qemuDomainObj *obj, virDomainCheckpointObjList *list,
+                           const char *name, unsigned int flags)
+{
+    g_autofree virDomainCheckpointObj **desc = NULL;
+    virDomainCheckpointObj *chk;
+    size_t i, j;
+
+    if (!obj->backup || !(chk = virDomainCheckpointObjListLookup(list, name)))
+        return 0;
+    if ((flags & (VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN |
+                  VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY)) &&
+        virDomainCheckpointObjListGetAll(list, chk, &desc,
+                                         VIR_DOMAIN_CHECKPOINT_OBJLIST_DESCENDANTS) < 0)
+        return -1;
+    for (i = 0; i < obj->backup->def->ndisks; i++) {
+        const char *used = obj->backup->def->disks[i].incremental;
+
+        if (!used || !obj->backup->def->disks[i].backup)
+            continue;
+        if (!(flags & VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY) && g_str_equal(used, name))
+            goto busy;
+        for (j = 0; desc && desc[j]; j++) {
+            if (g_str_equal(used, desc[j]->def->name))
+                goto busy;
+        }
+    }
+    return 0;
+
+ busy:
+    virReportError(VIR_ERR_OPERATION_INVALID,
+                   _("checkpoint '%s' is in use by the running backup of domain '%s'"),
+                   name, obj->name);
+    return -1;
+}
+
+/* ---- checkpoints created with a backup ----------------------------------- */
+
+typedef struct {
+    qemuDomainObj *obj;                  /* borrowed */
+    virDomainCheckpointDef *def;
+} qemuCheckpointBackupData;
+
+static void
+qemuCheckpointBackupDiscard(void *opaque)
+{
+    qemuCheckpointBackupData *data = opaque;
+
+    ignore_value(qemuCheckpointRemoveFile(data->obj, QEMU_CHECKPOINT_JOURNAL_CREATE));
+    virResetLastError();
+    virDomainCheckpointDefFree(data->def);
+    g_free(data);
+}
+
+/* Parse and check the checkpoint that starts with a backup; its bitmap
+ * additions go into the backup's transaction, journalled like a create. */
+static int
+qemuCheckpointBackupPrepare(qemuDomainObj *obj, qemuMonitor *mon, const char *xml,
+                            virJSONValue *actions, char **name, void **opaque)
+{
+    g_autoptr(virDomainCheckpointObjList) list = NULL;
+    g_autoptr(virDomainCheckpointDef) def = NULL;
+    g_autoptr(virJSONValue) own = NULL;
+    g_autofree char *internal = NULL;
+    qemuCheckpointBackupData *data;
+    virDomainDef *persistent;
+    const char *current;
+    size_t i, n;
+
+    if (!(list = qemuCheckpointLoad(obj, mon)))
+        return -1;
+    if (!(def = virDomainCheckpointDefParseString(xml, 0)) ||
+        virNameValidate("checkpoint", def->name) < 0)
+        return -1;
+    if (virDomainCheckpointObjListFindByName(list, def->name)) {
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("checkpoint '%s' already exists"), def->name);
+        return -1;
+    }
+    persistent = qemuDomainObjGetPersistentDef(obj);
+    def->dom = virDomainDefCopy(persistent ? persistent : obj->def);
+    if (virDomainCheckpointAlignDisks(def) < 0 ||
+        qemuCheckpointPrepareDisks(obj, def) < 0)
+        return -1;
+    g_clear_pointer(&def->parent_name, g_free);
+    if ((current = virDomainCheckpointObjListGetCurrentName(list)))
+        def->parent_name = g_strdup(current);
+    if (!(own = qemuCheckpointCreateActions(obj->def, def)))
+        return -1;
+    if (!(internal = virDomainCheckpointDefFormatInternal(def)) ||
+        qemuCheckpointWriteFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE, internal) < 0)
+        return -1;
+    n = json_object_array_length(own);
+    for (i = 0; i < n; i++)
+        json_object_array_add(actions, json_object_get(json_object_array_get_idx(own, i)));
+
+    *name = g_strdup(def->name);
+    data = g_new0(qemuCheckpointBackupData, 1);
+    data->obj = obj;
+    data->def = g_steal_pointer(&def);
+    *opaque = data;
+    return 0;
+}
+
+/* The transaction ran: the checkpoint exists from the backup's point in
+ * time on, whatever happens to the backup later. */
+static int
+qemuCheckpointBackupCommit(qemuDomainObj *obj, qemuMonitor *mon G_GNUC_UNUSED,
+                           void *opaque)
+{
+    qemuCheckpointBackupData *data = opaque;
+    int rc;
+
+    qemuCheckpointCrashPoint(QEMU_CHECKPOINT_CRASH_AFTER_CREATE);
+    rc = qemuCheckpointCreateFinish(obj, data->def);
+    virDomainCheckpointDefFree(data->def);
+    g_free(data);
+    return rc;
+}
+
+static const qemuBackupCheckpointOps qemuCheckpointBackupOps = {
+    .prepare = qemuCheckpointBackupPrepare,
+    .commit = qemuCheckpointBackupCommit,
+    .discard = qemuCheckpointBackupDiscard,
+};
+
+void
+qemuCheckpointRegisterBackupOps(void)
+{
+    qemuBackupSetCheckpointOps(&qemuCheckpointBackupOps);
+}
+
 int
 qemuDomainCheckpointDelete(virDomainCheckpoint *checkpoint, unsigned int flags)
 {
@@ -1514,6 +1648,8 @@ qemuDomainCheckpointDelete(virDomainCheckpoint *checkpoint, unsigned int flags)
                   VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY |
                   VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY, -1);
     if (qemuCheckpointCtxLoad(&ctx, checkpoint->domain, true) < 0)
+        return -1;
+    if (qemuCheckpointUsedByBackup(ctx.obj, ctx.list, checkpoint->name, flags) < 0)
         return -1;
     return qemuCheckpointDelete(ctx.obj, ctx.mon, ctx.list, checkpoint->name, flags);
 }

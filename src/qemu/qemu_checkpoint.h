@@ -136,3 +136,6 @@ virDomainCheckpoint *qemuDomainCheckpointGetParent(virDomainCheckpoint *checkpoi
                                                    unsigned int flags);
 int qemuDomainCheckpointDelete(virDomainCheckpoint *checkpoint,
                                unsigned int flags);
+
+/* Let backups create a checkpoint in their own transaction. */
+void qemuCheckpointRegisterBackupOps(void);

@@ -79,6 +79,12 @@ qemuConnDriver(virConnect *conn)
     return ((qemuConnPriv *) conn->privateData)->driver;
 }
 
+qemuDriver *
+qemuConnectGetDriver(virConnect *conn)
+{
+    return qemuConnDriver(conn);
+}
+
 static void
 qemuEventCallbackFree(gpointer p)
 {
@@ -1353,6 +1359,7 @@ qemuRegister(void)
     static int ret;
 
     if (g_once_init_enter(&done)) {
+        qemuCheckpointRegisterBackupOps();
         ret = virRegisterConnectDriver(&qemuConnectDriver);
         g_once_init_leave(&done, 1);
     }

@@ -5,5 +5,11 @@
  */
 #pragma once
 
+typedef struct _virConnect virConnect;
+typedef struct _qemuDriver qemuDriver;
+
+/* The driver state behind a connection opened by this driver. */
+qemuDriver *qemuConnectGetDriver(virConnect *conn);
+
 /* Register the driver with the connection layer (idempotent). */
 int qemuRegister(void);
