@@ -179,12 +179,14 @@ virDomainCheckpointDefParseStringAt(const char *xmlStr,
     g_autoptr(xmlDoc) xml = NULL;
     g_autoptr(xmlXPathContext) ctxt = NULL;
 
-    virCheckFlags(VIR_DOMAIN_CHECKPOINT_PARSE_REDEFINE, NULL);
+    virCheckFlags(VIR_DOMAIN_CHECKPOINT_PARSE_REDEFINE |
+                  VIR_DOMAIN_CHECKPOINT_PARSE_NO_VALIDATE, NULL);
 
     if (!(xml = virXMLParseString(xmlStr, "domaincheckpoint.xml",
                                   "domaincheckpoint", &ctxt)))
         return NULL;
-    if (virXMLValidateAgainstSchema(VIR_DOMAIN_CHECKPOINT_SCHEMA, xml) < 0)
+    if (!(flags & VIR_DOMAIN_CHECKPOINT_PARSE_NO_VALIDATE) &&
+        virXMLValidateAgainstSchema(VIR_DOMAIN_CHECKPOINT_SCHEMA, xml) < 0)
         return NULL;
     return virDomainCheckpointDefParseXML(xml, ctxt, now, flags);
 }

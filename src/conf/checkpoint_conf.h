@@ -54,6 +54,10 @@ typedef enum {
     /* Metadata-only definition: name and creationTime required, parent
      * honoured, <domain> optional. */
     VIR_DOMAIN_CHECKPOINT_PARSE_REDEFINE = 1 << 0,
+    /* Metadata Fleece wrote itself: skip the schema validation (the
+     * parser's own checks still apply).  Loading a thousand checkpoints
+     * is dominated by validating their embedded domains otherwise. */
+    VIR_DOMAIN_CHECKPOINT_PARSE_NO_VALIDATE = 1 << 1,
 } virDomainCheckpointParseFlags;
 
 /* Same values as the public virDomainCheckpointXMLFlags. */
