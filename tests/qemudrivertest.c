@@ -616,6 +616,29 @@ testTransient(void)
     return 0;
 }
 
+/* A definition without <uuid> gets one, kept across processes. */
+static int
+testGeneratedUUID(void)
+{
+    g_autofree char *xml = domainXML();
+    g_autoptr(GString) s = g_string_new(xml);
+    char uuid1[VIR_UUID_STRING_BUFLEN], uuid2[VIR_UUID_STRING_BUFLEN];
+    virDomainPtr d, again;
+
+    g_string_replace(s, "lvbase", "lvnouuid", 0);
+    g_string_replace(s, "  <uuid>64c06b4d-31f3-4c2b-93e0-1196ebf7dfba</uuid>\n", "", 1);
+    CHECK(!strstr(s->str, "<uuid>"), "uuid removed");
+    CHECK((d = virDomainDefineXML(conn, s->str)), "define without uuid");
+    CHECK(virDomainGetUUIDString(d, uuid1) == 0 &&
+          !g_str_equal(uuid1, "00000000-0000-0000-0000-000000000000"), "generated %s", uuid1);
+    CHECK((again = virDomainLookupByUUIDString(conn, uuid1)), "lookup by the generated uuid");
+    CHECK(virDomainGetUUIDString(again, uuid2) == 0 && g_str_equal(uuid1, uuid2), "stable");
+    CHECK(virDomainUndefine(d) == 0, "undefine");
+    virDomainFree(again);
+    virDomainFree(d);
+    return 0;
+}
+
 static int
 testUndefine(void)
 {
@@ -683,6 +706,7 @@ main(int argc, char **argv)
             testRun("data written through the guest path, byte for byte", testDataAfterDestroy);
             testRun("lifecycle events delivered from the loop", testEventsDelivered);
             testRun("transient domain", testTransient);
+            testRun("a missing uuid is generated and kept", testGeneratedUUID);
             testRun("undefine", testUndefine);
             virDomainFree(dom);
         }

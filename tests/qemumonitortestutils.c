@@ -32,6 +32,8 @@ struct _qemuMonitorTest {
     char **lines;
     GThread *thread;
     bool finished;
+    qemuMonitorTestCheck check;   /* for !check, may be NULL */
+    void *checkOpaque;
 
     /* owned by the peer thread until joined */
     GString *inbuf;
@@ -190,19 +192,50 @@ qemuMonitorTestPlay(qemuMonitorTest *test, const char *text)
 }
 
 
-/* The peer: accept one client and play the transcript. */
-static gpointer
-qemuMonitorTestThread(gpointer opaque)
+/* Wait for the next client and take its connection. */
+static int
+qemuMonitorTestAccept(qemuMonitorTest *test)
 {
-    qemuMonitorTest *test = opaque;
     struct pollfd pfd = { .fd = test->listenfd, .events = POLLIN };
-    size_t i;
 
     if (poll(&pfd, 1, QEMU_MONITOR_TEST_WAIT_MS) <= 0 ||
         (test->fd = accept(test->listenfd, NULL, NULL)) < 0) {
         qemuMonitorTestFail(test, "no client connected");
-        return NULL;
+        return -1;
     }
+    return 0;
+}
+
+
+/* The current client must close without sending anything more; then
+ * the next client is accepted. */
+static int
+qemuMonitorTestReconnect(qemuMonitorTest *test)
+{
+    g_autofree char *extra = NULL;
+    int rc = qemuMonitorTestRecvLine(test, &extra);
+
+    if (rc > 0)
+        qemuMonitorTestFail(test, "unexpected command before reconnecting: %s", extra);
+    if (rc != 0)
+        return -1;
+    close(test->fd);
+    test->fd = -1;
+    g_string_truncate(test->inbuf, 0);
+    g_clear_pointer(&test->lastId, g_free);
+    return qemuMonitorTestAccept(test);
+}
+
+
+/* The peer: accept a client and play the transcript. */
+static gpointer
+qemuMonitorTestThread(gpointer opaque)
+{
+    qemuMonitorTest *test = opaque;
+    size_t i;
+
+    if (qemuMonitorTestAccept(test) < 0)
+        return NULL;
 
     for (i = 0; test->lines[i]; i++) {
         const char *line = test->lines[i];
@@ -230,6 +263,16 @@ qemuMonitorTestThread(gpointer opaque)
             rc = qemuMonitorTestPlay(test, big);
         } else if (g_str_has_prefix(line, "!sleep ")) {
             g_usleep(g_ascii_strtoull(line + 7, NULL, 10) * 1000);
+        } else if (g_str_equal(line, "!reconnect")) {
+            rc = qemuMonitorTestReconnect(test);
+        } else if (g_str_has_prefix(line, "!check ")) {
+            if (!test->check) {
+                qemuMonitorTestFail(test, "no checker for: %s", line);
+                rc = -1;
+            } else if (test->check(line + 7, test->checkOpaque) < 0) {
+                qemuMonitorTestFail(test, "check failed: %s", line + 7);
+                rc = -1;
+            }
         } else if (g_str_equal(line, "!eof")) {
             shutdown(test->fd, SHUT_RDWR);
             return NULL;
@@ -256,6 +299,14 @@ qemuMonitorTestThread(gpointer opaque)
 qemuMonitorTest *
 qemuMonitorTestNew(const char *text)
 {
+    return qemuMonitorTestNewFull(text, NULL, NULL, NULL);
+}
+
+
+qemuMonitorTest *
+qemuMonitorTestNewFull(const char *text, const char *sockpath,
+                       qemuMonitorTestCheck check, void *opaque)
+{
     g_autoptr(qemuMonitorTest) test = g_new0(qemuMonitorTest, 1);
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
 
@@ -263,11 +314,17 @@ qemuMonitorTestNew(const char *text)
     test->fd = -1;
     test->inbuf = g_string_new(NULL);
     test->lines = g_strsplit(text, "\n", -1);
-    if (!(test->dir = g_dir_make_tmp("fleece-qmp-XXXXXX", NULL))) {
-        virTestDiag("cannot create a temporary directory");
-        return NULL;
+    test->check = check;
+    test->checkOpaque = opaque;
+    if (sockpath) {
+        test->path = g_strdup(sockpath);
+    } else {
+        if (!(test->dir = g_dir_make_tmp("fleece-qmp-XXXXXX", NULL))) {
+            virTestDiag("cannot create a temporary directory");
+            return NULL;
+        }
+        test->path = g_build_filename(test->dir, "qmp.sock", NULL);
     }
-    test->path = g_build_filename(test->dir, "qmp.sock", NULL);
     g_strlcpy(addr.sun_path, test->path, sizeof(addr.sun_path));
     if ((test->listenfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
         bind(test->listenfd, (struct sockaddr *) &addr, sizeof(addr)) < 0 ||

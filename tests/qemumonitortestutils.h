@@ -14,6 +14,10 @@
  *   !big N         a reply line of N bytes
  *   !sleep MS      pause
  *   !eof           close the connection (at once; the rest is ignored)
+ *   !reconnect     the client must close now (sending nothing more);
+ *                  the next client is accepted and the play goes on
+ *   !check NAME    call the test's checker with NAME (see
+ *                  qemuMonitorTestNewFull); a failure ends the play
  *   # ...          comment; blank lines are ignored
  *
  * Anything the client sends that the transcript does not expect, and any
@@ -33,6 +37,16 @@ typedef struct _qemuMonitorTest qemuMonitorTest;
 /* Start a peer playing @text (a transcript) / the file @path. */
 qemuMonitorTest *qemuMonitorTestNew(const char *text);
 qemuMonitorTest *qemuMonitorTestNewFromFile(const char *path);
+
+/* Returns 0 if the state NAME of a !check line holds, else -1.  Called
+ * from the peer's thread while the client waits for the next reply. */
+typedef int (*qemuMonitorTestCheck)(const char *name, void *opaque);
+
+/* Start a peer playing @text that listens on @sockpath (NULL: a new
+ * temporary directory; the socket file is removed at the end either
+ * way), with @check (may be NULL) for !check lines. */
+qemuMonitorTest *qemuMonitorTestNewFull(const char *text, const char *sockpath,
+                                        qemuMonitorTestCheck check, void *opaque);
 
 /* The socket the client connects to. */
 const char *qemuMonitorTestGetPath(qemuMonitorTest *test);

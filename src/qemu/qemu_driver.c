@@ -506,7 +506,7 @@ static virDomainDef *
 qemuDomainParseForDriver(const char *xml, bool validate)
 {
     g_autoptr(virDomainDef) def = NULL;
-    unsigned int parseFlags = VIR_DOMAIN_DEF_PARSE_INACTIVE;
+    unsigned int parseFlags = 0;   /* a missing UUID is generated */
 
     if (validate)
         parseFlags |= VIR_DOMAIN_DEF_PARSE_VALIDATE;
