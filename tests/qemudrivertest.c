@@ -219,17 +219,25 @@ domainPid(const char *name)
     return pid;
 }
 
+/* Alive while any of its threads is (a dead main thread shows as a
+ * zombie while the others still hold the process's files). */
 static bool
 processAlive(pid_t pid)
 {
-    g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
-    g_autofree char *content = NULL;
-    const char *p;
+    g_autofree char *dir = g_strdup_printf("/proc/%d/task", pid);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *ent;
 
-    if (!g_file_get_contents(path, &content, NULL, NULL))
-        return false;
-    p = strrchr(content, ')');
-    return p && p[2] != 'Z' && p[2] != 'X';
+    while (d && (ent = g_dir_read_name(d))) {
+        g_autofree char *path = g_strdup_printf("%s/%s/stat", dir, ent);
+        g_autofree char *content = NULL;
+        const char *p;
+
+        if (g_file_get_contents(path, &content, NULL, NULL) &&
+            (p = strrchr(content, ')')) && p[2] != 'Z' && p[2] != 'X')
+            return true;
+    }
+    return false;
 }
 
 static int

@@ -86,6 +86,34 @@ virProcessStateIsDead(char state)
     return state == 'Z' || state == 'X' || state == 'x';
 }
 
+/* A multi-threaded process whose main thread has exited shows it as a
+ * zombie while its other threads are still running (and holding its
+ * files and locks): it is gone only when every thread is. */
+static bool
+virProcessGone(pid_t pid, char leaderState)
+{
+    g_autofree char *taskdir = NULL;
+    g_autoptr(GDir) dir = NULL;
+    const char *ent;
+
+    if (!virProcessStateIsDead(leaderState))
+        return false;
+    taskdir = g_strdup_printf("/proc/%lld/task", (long long)pid);
+    if (!(dir = g_dir_open(taskdir, 0, NULL)))
+        return true;
+    while ((ent = g_dir_read_name(dir))) {
+        g_autofree char *stat = g_strdup_printf("%s/%s/stat", taskdir, ent);
+        g_autofree char *buf = NULL;
+        const char *p;
+
+        if (!g_file_get_contents(stat, &buf, NULL, NULL) || !(p = strrchr(buf, ')')))
+            continue;
+        if (p[1] == ' ' && !virProcessStateIsDead(p[2]))
+            return false;
+    }
+    return true;
+}
+
 /* Record who pid is, to recognise it later. */
 int
 virProcessIdentityGet(pid_t pid, virProcessIdentity *ident)
@@ -118,7 +146,7 @@ virProcessIdentityMatches(pid_t pid, const virProcessIdentity *ident)
     if (!ident || pid <= 0 || ident->pid != pid)
         return false;
     if (virProcessReadStat(pid, &state, &starttime) < 0 ||
-        virProcessStateIsDead(state) || starttime != ident->starttime)
+        virProcessGone(pid, state) || starttime != ident->starttime)
         return false;
     if (ident->exe && (exe = virProcessReadExe(pid)) &&
         !g_str_equal(exe, ident->exe))
@@ -134,7 +162,7 @@ virProcessExists(pid_t pid)
 
     if (virProcessReadStat(pid, &state, &starttime) < 0)
         return false;
-    return !virProcessStateIsDead(state);
+    return !virProcessGone(pid, state);
 }
 
 /* Send a signal; refuses PIDs 0, 1 and negative ones, which would reach
