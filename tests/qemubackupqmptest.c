@@ -421,13 +421,13 @@ testCase1(const void *opaque)
         }
     }
     {
-        /* no checkpoint journal is left over */
+        /* no checkpoint journal (create or delete) is left over */
         g_autofree char *dir = qemuDriverCheckpointDir(driver, DOMNAME);
         g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
         const char *ent;
 
         while (d && (ent = g_dir_read_name(d))) {
-            if (!g_str_has_suffix(ent, ".xml") || strstr(ent, "journal")) {
+            if (g_str_equal(ent, ".create.xml") || g_str_equal(ent, ".delete")) {
                 virTestDiag("leftover '%s' in the checkpoint directory", ent);
                 goto cleanup;
             }
@@ -498,6 +498,11 @@ mymain(void)
           { { OP_BEGIN, 0, true, QEMU_DOMAIN_JOB_STATUS_ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
             { OP_END, 0, false, QEMU_DOMAIN_JOB_STATUS_COMPLETED,
               { 0, 0 }, { 192 * 1024, MiB }, NULL } },
+          NULL, "scratch-vda.qcow2", "" },
+        /* the export is refused after the job started: ended at once */
+        { "pull-export-refused", NULL, PULL_FULL, NULL, 0, -1, NULL,
+          { { OP_BEGIN, VIR_ERR_OPERATION_FAILED, false, QEMU_DOMAIN_JOB_STATUS_COMPLETED,
+              { 0, 0 }, { 0, MiB }, NULL } },
           NULL, "scratch-vda.qcow2", "" },
         /* pull since c1: the export carries the bitmap */
         { "pull-incremental", "c1",

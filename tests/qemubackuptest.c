@@ -26,68 +26,14 @@
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
-static unsigned int ntests;
-static unsigned int nfailed;
+#include "testapiutils.h"
+
 static char *root;
 static char *disks;
 static char *uri;
 static virConnectPtr conn;
 static virDomainPtr dom;
 static char *selfpath;
-
-#define CHECK(cond, ...) \
-    do { \
-        if (!(cond)) { \
-            printf("# check failed at line %d: %s\n# ", __LINE__, #cond); \
-            printf(__VA_ARGS__); \
-            printf("\n# last error: %s\n", virGetLastErrorMessage()); \
-            return -1; \
-        } \
-    } while (0)
-
-static int jobType(virDomainPtr d, unsigned int flags, bool *success);
-
-static void
-testRun(const char *title, int (*fn)(void))
-{
-    int rc;
-
-    virResetLastError();
-    ntests++;
-    rc = fn();
-    /* a failed case must not leave its backup to the next one */
-    if (dom && virDomainIsActive(dom) == 1 && jobType(dom, 0, NULL) != VIR_DOMAIN_JOB_NONE)
-        virDomainAbortJob(dom);
-    if (rc == 0) {
-        printf("ok %u - %s\n", ntests, title);
-    } else {
-        printf("not ok %u - %s\n", ntests, title);
-        nfailed++;
-    }
-    fflush(stdout);
-}
-
-static bool
-run(const char *const *argv, char **out)
-{
-    g_autoptr(GError) err = NULL;
-    g_autofree char *o = NULL;
-    g_autofree char *e = NULL;
-    int status = 0;
-
-    if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                      &o, &e, &status, &err)) {
-        printf("# cannot run %s: %s\n", argv[0], err->message);
-        return false;
-    }
-    if (!g_spawn_check_exit_status(status, NULL)) {
-        printf("# %s failed: %s%s\n", argv[0], o ? o : "", e ? e : "");
-        return false;
-    }
-    if (out)
-        *out = g_steal_pointer(&o);
-    return true;
-}
 
 static char *
 path(const char *name)
@@ -111,7 +57,7 @@ guestWrite(const char *alias, const char *ref, int pattern, const char *off,
                                     VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) < 0)
         return false;
     free(reply);
-    return ref ? run(io, NULL) : true;
+    return ref ? testApiRunCmd(io, NULL) : true;
 }
 
 /* Write into the guest only (after a point in time that must not see it). */
@@ -128,7 +74,7 @@ copyFile(const char *from, const char *to)
     g_autofree char *b = path(to);
     const char *cp[] = { "cp", "--sparse=always", a, b, NULL };
 
-    return run(cp, NULL);
+    return testApiRunCmd(cp, NULL);
 }
 
 static bool
@@ -136,7 +82,7 @@ sameImage(const char *a, const char *b)
 {
     const char *cmp[] = { "qemu-img", "compare", "-q", a, b, NULL };
 
-    return run(cmp, NULL);
+    return testApiRunCmd(cmp, NULL);
 }
 
 static int
@@ -216,11 +162,7 @@ testSetup(void)
     g_autofree char *xml = NULL;
     const char *mka[] = { "qemu-img", "create", "-q", "-f", "qcow2", vda, "64M", NULL };
     const char *mkb[] = { "qemu-img", "create", "-q", "-f", "qcow2", vdb, "32M", NULL };
-    int fd = open("/dev/kvm", O_RDWR);
-
-    if (fd >= 0)
-        close(fd);
-    CHECK(run(mka, NULL) && run(mkb, NULL), "images");
+    CHECK(testApiRunCmd(mka, NULL) && testApiRunCmd(mkb, NULL), "images");
     CHECK(copyFile("vda.qcow2", "ref-vda.qcow2") && copyFile("vdb.qcow2", "ref-vdb.qcow2"),
           "references");
     xml = g_strdup_printf(
@@ -230,7 +172,7 @@ testSetup(void)
         "<source file='%s'/><target dev='vda' bus='virtio'/></disk>"
         "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
         "<source file='%s'/><target dev='vdb' bus='virtio'/></disk>"
-        "</devices></domain>", fd >= 0 ? "kvm" : "qemu", vda, vdb);
+        "</devices></domain>", testApiKVMUsable() ? "kvm" : "qemu", vda, vdb);
     CHECK((conn = virConnectOpen(uri)), "open");
     CHECK((dom = virDomainDefineXML(conn, xml)), "define");
     CHECK(virDomainCreate(dom) == 0, "start");
@@ -327,8 +269,8 @@ testPullPointInTime(void)
     CHECK(guestWriteOnly("virtio-disk0", 0x99, "0", "64k") &&
           guestWriteOnly("virtio-disk0", 0x98, "20M", "1M") &&
           guestWriteOnly("virtio-disk1", 0x97, "4M", "64k"), "later writes");
-    CHECK(run(nbdinfo, &info) && strstr(info, "is_read_only: true"), "nbdinfo:\n%s", info);
-    CHECK(run(copya, NULL) && run(copyb, NULL), "nbdcopy");
+    CHECK(testApiRunCmd(nbdinfo, &info) && strstr(info, "is_read_only: true"), "nbdinfo:\n%s", info);
+    CHECK(testApiRunCmd(copya, NULL) && testApiRunCmd(copyb, NULL), "nbdcopy");
     CHECK(sameImage(outa, ref1), "pulled vda is not the point-in-time image");
     CHECK(sameImage(outb, ref2), "pulled vdb is not the point-in-time image");
     CHECK(virDomainAbortJob(dom) == 0, "abort ends a pull backup");
@@ -336,7 +278,7 @@ testPullPointInTime(void)
           "completed");
     autoScratch = g_strdup_printf("%s/vdb.qcow2.", disks);
     CHECK(!g_file_test(scratch, G_FILE_TEST_EXISTS), "scratch removed");
-    CHECK(!g_file_test(sock, G_FILE_TEST_EXISTS) || !run(nbdinfo, NULL), "export gone");
+    CHECK(!g_file_test(sock, G_FILE_TEST_EXISTS) || !testApiRunCmd(nbdinfo, NULL), "export gone");
     CHECK(checkNothingLeft() == 0, "leftovers after pull");
     /* replay the later writes on the references: the live disk has them */
     {
@@ -345,7 +287,7 @@ testPullPointInTime(void)
         const char *ioa[] = { "qemu-io", "-f", "qcow2", "-c", "write -P 0x99 0 64k",
                               "-c", "write -P 0x98 20M 1M", a, NULL };
         const char *iob[] = { "qemu-io", "-f", "qcow2", "-c", "write -P 0x97 4M 64k", b, NULL };
-        CHECK(run(ioa, NULL) && run(iob, NULL), "reference writes");
+        CHECK(testApiRunCmd(ioa, NULL) && testApiRunCmd(iob, NULL), "reference writes");
     }
     return 0;
 }
@@ -440,7 +382,7 @@ testTCPPortChosen(void)
     CHECK(desc && (port = strstr(desc, " port='")), "port reported:\n%s", desc);
     url = g_strdup_printf("nbd://localhost:%d/vda", atoi(port + 7));
     nbdinfo[2] = url;
-    CHECK(run(nbdinfo, &info) && atoll(info) == 64 * 1024 * 1024, "size over TCP: %s", info);
+    CHECK(testApiRunCmd(nbdinfo, &info) && atoll(info) == 64 * 1024 * 1024, "size over TCP: %s", info);
     CHECK(virDomainBackupEnd(dom, 0) == 0, "end");
     CHECK(checkNothingLeft() == 0, "leftovers after TCP pull");
     return 0;
@@ -456,7 +398,7 @@ testReuseExternal(void)
         "<disk name='vdb' backup='no'/></disks></domainbackup>", t1);
     const char *mk[] = { "qemu-img", "create", "-q", "-f", "qcow2", t1, "64M", NULL };
 
-    CHECK(run(mk, NULL), "pre-created target");
+    CHECK(testApiRunCmd(mk, NULL), "pre-created target");
     CHECK(virDomainBackupBegin(dom, xml, NULL, VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL) == 0,
           "begin with a reused target");
     CHECK(waitJobDone() == 0, "done");
@@ -483,7 +425,7 @@ testENOSPC(void)
     int ret = -1;
 
     g_mkdir(mnt, 0700);
-    if (geteuid() != 0 || !run(mount, NULL)) {
+    if (geteuid() != 0 || !testApiRunCmd(mount, NULL)) {
         printf("# SKIP cannot mount a small tmpfs here\n");
         return 0;
     }
@@ -506,7 +448,7 @@ testENOSPC(void)
     ret = 0;
  cleanup:
     virTypedParamsFree(params, nparams);
-    run(umount, NULL);
+    testApiRunCmd(umount, NULL);
     return ret;
 }
 
@@ -524,7 +466,7 @@ testOtherProcessEnds(void)
 
     CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "begin");
     CHECK(stat(sock, &sb) == 0 && (sb.st_mode & 0777) == 0600, "socket mode %o", sb.st_mode & 0777);
-    CHECK(run(child, &out), "the other process ended the backup: %s", out ? out : "");
+    CHECK(testApiRunCmd(child, &out), "the other process ended the backup: %s", out ? out : "");
     CHECK(jobType(dom, VIR_DOMAIN_JOB_STATS_COMPLETED, NULL) == VIR_DOMAIN_JOB_COMPLETED,
           "completed stats seen here");
     CHECK(checkNothingLeft() == 0, "leftovers");
@@ -553,13 +495,8 @@ testKilledMidJob(void)
     CHECK(g_file_get_contents(pidfile, &pidtext, NULL, NULL), "pid file");
     pid = atoi(pidtext);
     CHECK(pid > 0 && kill(pid, SIGKILL) == 0, "kill");
-    for (i = 0; i < 500 && kill(pid, 0) == 0; i++) {
-        g_autofree char *st = g_strdup_printf("/proc/%d/stat", pid);
-        g_autofree char *c = NULL;
-        if (g_file_get_contents(st, &c, NULL, NULL) && strstr(c, ") Z"))
-            break;
+    for (i = 0; i < 500 && testApiProcessAlive(pid); i++)
         g_usleep(10000);
-    }
     CHECK(virDomainGetState(dom, &state, &reason, 0) == 0 &&
           state == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_CRASHED, "crashed");
     CHECK(jobType(dom, VIR_DOMAIN_JOB_STATS_COMPLETED, &success) == VIR_DOMAIN_JOB_FAILED &&
@@ -579,7 +516,7 @@ allocatedExtents(const char *img)
     g_auto(GStrv) lines = NULL;
     size_t i;
 
-    if (!run(map, &out))
+    if (!testApiRunCmd(map, &out))
         return NULL;
     lines = g_strsplit(out, "\n", -1);
     for (i = 0; lines[i]; i++) {
@@ -648,13 +585,13 @@ testPushIncremental(void)
           "incremental since c1 with checkpoint c2");
     CHECK(waitJobDone() == 0, "done");
     /* the incremental stands alone: no backing file, least of all the live disk */
-    CHECK(run(imginfo, &info) && !strstr(info, "backing file"), "standalone:\n%s", info);
+    CHECK(testApiRunCmd(imginfo, &info) && !strstr(info, "backing file"), "standalone:\n%s", info);
     /* exactly the clusters written since c1 */
     extents = allocatedExtents(inc);
     CHECK(extents && g_str_equal(extents, "2097152+65536 31457280+131072 "),
           "extents %s", extents);
     /* on top of the full backup it is the disk at c2 */
-    CHECK(run(rebase, NULL) && run(rebaseb, NULL), "rebase");
+    CHECK(testApiRunCmd(rebase, NULL) && testApiRunCmd(rebaseb, NULL), "rebase");
     CHECK(sameImage(inc, ref1) && sameImage(incb, ref2), "full + incremental differs");
     CHECK(checkNothingLeft() == 0, "leftovers");
     /* more writes after c2 */
@@ -682,7 +619,7 @@ testDifferential(void)
     extents = allocatedExtents(diff);
     CHECK(extents && g_str_equal(extents, "2097152+65536 31457280+131072 41943040+65536 "),
           "extents %s", extents);
-    CHECK(run(rebase, NULL) && sameImage(diff, ref1), "full + differential differs");
+    CHECK(testApiRunCmd(rebase, NULL) && sameImage(diff, ref1), "full + differential differs");
     return 0;
 }
 
@@ -706,7 +643,7 @@ testPullIncremental(void)
     CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "pull incremental since c2");
     desc = virDomainBackupGetXMLDesc(dom, 0);
     CHECK(desc && strstr(desc, "exportbitmap='backup-vda'"), "export bitmap:\n%s", desc);
-    CHECK(run(map, &maptext), "nbdinfo --map");
+    CHECK(testApiRunCmd(map, &maptext), "nbdinfo --map");
     /* dirty since c2: 2M (64k cluster) and 40M (64k) */
     CHECK(strstr(maptext, "2097152") && strstr(maptext, "41943040") &&
           !strstr(maptext, "31457280       65536    1"), "map:\n%s", maptext);
@@ -717,7 +654,7 @@ testPullIncremental(void)
             dirty++;
         CHECK(dirty == 2, "exactly two dirty extents:\n%s", maptext);
     }
-    CHECK(run(copy, NULL) && sameImage(out, ref1), "pulled image differs");
+    CHECK(testApiRunCmd(copy, NULL) && sameImage(out, ref1), "pulled image differs");
     /* the checkpoint the backup reads cannot go while it runs */
     CHECK((c2 = virDomainCheckpointLookupByName(dom, "c2", 0)), "c2");
     CHECK(virDomainCheckpointDelete(c2, 0) < 0 &&
@@ -771,6 +708,14 @@ testDestroyDuringBackup(void)
     return 0;
 }
 
+/* A failed case must not leave its backup to the next one. */
+static void
+endLeftoverBackup(void)
+{
+    if (dom && virDomainIsActive(dom) == 1 && jobType(dom, 0, NULL) != VIR_DOMAIN_JOB_NONE)
+        virDomainAbortJob(dom);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -800,30 +745,31 @@ main(int argc, char **argv)
             return 0;
         }
     }
+    testApiSetAfterEach(endLeftoverBackup);
     root = g_dir_make_tmp("fleece-backup-XXXXXX", NULL);
     disks = g_build_filename(root, "disks", NULL);
     g_mkdir(disks, 0700);
     uri = g_strdup_printf("qemu:///embed?root=%s", root);
 
-    testRun("set up a running domain with written data", testSetup);
+    testApiRun("set up a running domain with written data", testSetup);
     if (dom) {
-        testRun("push full backup, qcow2 and raw targets", testPushFull);
-        testRun("pull backup: effective XML, one job per domain, end", testBackupXMLAndConflicts);
-        testRun("pull backup is a point in time", testPullPointInTime);
-        testRun("push backup aborted", testPushAbort);
-        testRun("full backup after a pull sees the current data", testCurrentDataAfterBackups);
-        testRun("bad backup requests change nothing", testBadInput);
-        testRun("pull over TCP on a port Fleece chose", testTCPPortChosen);
-        testRun("push into a pre-created target (REUSE_EXTERNAL)", testReuseExternal);
-        testRun("target file system full", testENOSPC);
-        testRun("a backup ended by another process", testOtherProcessEnds);
-        testRun("push full backup with a new checkpoint", testPushFullWithCheckpoint);
-        testRun("push incremental: exact extents, full + incremental = disk", testPushIncremental);
-        testRun("differential from an older checkpoint", testDifferential);
-        testRun("pull incremental with the dirty bitmap over NBD", testPullIncremental);
-        testRun("checkpoint bitmaps untouched by backups", testCheckpointBitmapsUntouched);
-        testRun("destroy during a pull backup", testDestroyDuringBackup);
-        testRun("QEMU killed during a backup", testKilledMidJob);
+        testApiRun("push full backup, qcow2 and raw targets", testPushFull);
+        testApiRun("pull backup: effective XML, one job per domain, end", testBackupXMLAndConflicts);
+        testApiRun("pull backup is a point in time", testPullPointInTime);
+        testApiRun("push backup aborted", testPushAbort);
+        testApiRun("full backup after a pull sees the current data", testCurrentDataAfterBackups);
+        testApiRun("bad backup requests change nothing", testBadInput);
+        testApiRun("pull over TCP on a port Fleece chose", testTCPPortChosen);
+        testApiRun("push into a pre-created target (REUSE_EXTERNAL)", testReuseExternal);
+        testApiRun("target file system full", testENOSPC);
+        testApiRun("a backup ended by another process", testOtherProcessEnds);
+        testApiRun("push full backup with a new checkpoint", testPushFullWithCheckpoint);
+        testApiRun("push incremental: exact extents, full + incremental = disk", testPushIncremental);
+        testApiRun("differential from an older checkpoint", testDifferential);
+        testApiRun("pull incremental with the dirty bitmap over NBD", testPullIncremental);
+        testApiRun("checkpoint bitmaps untouched by backups", testCheckpointBitmapsUntouched);
+        testApiRun("destroy during a pull backup", testDestroyDuringBackup);
+        testApiRun("QEMU killed during a backup", testKilledMidJob);
         if (virDomainIsActive(dom) == 1)
             virDomainDestroy(dom);
         virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA);
@@ -832,7 +778,6 @@ main(int argc, char **argv)
     if (conn)
         virConnectClose(conn);
     rm[2] = root;
-    run(rm, NULL);
-    printf("1..%u\n", ntests);
-    return nfailed ? 1 : 0;
+    testApiRunCmd(rm, NULL);
+    return testApiFinish();
 }

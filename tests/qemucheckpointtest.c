@@ -34,8 +34,8 @@
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
-static unsigned int ntests;
-static unsigned int nfailed;
+#include "testapiutils.h"
+
 static char *root;
 static char *uri;
 static char *diskdir;
@@ -49,49 +49,6 @@ static char *savedC3;
 #define DOMNAME "lvbase"
 #define KiB 1024ULL
 
-#define CHECK(cond, ...) \
-    do { \
-        if (!(cond)) { \
-            printf("# check failed at line %d: %s\n", __LINE__, #cond); \
-            printf("# " __VA_ARGS__); \
-            printf("\n# last error: %s\n", virGetLastErrorMessage()); \
-            return -1; \
-        } \
-    } while (0)
-
-static void
-testRun(const char *title, int (*fn)(void))
-{
-    int rc;
-
-    virResetLastError();
-    rc = fn();
-    ntests++;
-    printf("%s %u - %s\n", rc == 0 ? "ok" : "not ok", ntests, title);
-    if (rc != 0)
-        nfailed++;
-    fflush(stdout);
-}
-
-static bool
-runCmd(const char *const *argv, char **out)
-{
-    g_autoptr(GError) err = NULL;
-    g_autofree char *errout = NULL;
-    int status = 0;
-
-    if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
-                      NULL, out, &errout, &status, &err)) {
-        printf("# cannot run %s: %s\n", argv[0], err->message);
-        return false;
-    }
-    if (!g_spawn_check_exit_status(status, NULL)) {
-        printf("# %s failed: %s\n", argv[0], errout ? errout : "");
-        return false;
-    }
-    return true;
-}
-
 static char *
 diskPath(const char *name)
 {
@@ -104,34 +61,27 @@ makeDisk(const char *name, const char *fmt)
     g_autofree char *path = diskPath(name);
     const char *argv[] = { "qemu-img", "create", "-q", "-f", fmt, path, "64M", NULL };
 
-    return runCmd(argv, NULL);
+    return testApiRunCmd(argv, NULL);
 }
 
 /* libvirt's domain XML plus a raw third disk. */
 static char *
 domainXML(void)
 {
-    g_autofree char *src = g_build_filename(ABS_TOP_SRCDIR, "..", "shared", "compat",
-                                            "domains", "libvirt-dumpxml-plain.xml", NULL);
-    g_autofree char *xml = NULL;
+    g_autofree char *xml = testApiCompatDomainXML(diskdir);
+    g_autofree char *raw = NULL;
     g_autoptr(GString) s = NULL;
-    int fd = open("/dev/kvm", O_RDWR);
 
-    if (!g_file_get_contents(src, &xml, NULL, NULL))
+    if (!xml)
         return NULL;
     s = g_string_new(xml);
-    g_string_replace(s, "    <controller type='usb'",
-                     "    <disk type='file' device='disk'>\n"
-                     "      <driver name='qemu' type='raw'/>\n"
-                     "      <source file='DISKDIR/vdc.raw'/>\n"
-                     "      <target dev='vdc' bus='virtio'/>\n"
-                     "    </disk>\n"
-                     "    <controller type='usb'", 1);
-    g_string_replace(s, "DISKDIR", diskdir, 0);
-    if (fd < 0)
-        g_string_replace(s, "type='kvm'", "type='qemu'", 1);
-    else
-        close(fd);
+    raw = g_strdup_printf("    <disk type='file' device='disk'>\n"
+                          "      <driver name='qemu' type='raw'/>\n"
+                          "      <source file='%s/vdc.raw'/>\n"
+                          "      <target dev='vdc' bus='virtio'/>\n"
+                          "    </disk>\n"
+                          "    <controller type='usb'", diskdir);
+    g_string_replace(s, "    <controller type='usb'", raw, 1);
     return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
@@ -148,19 +98,6 @@ domainPid(void)
     if (pid > 0)
         g_ptr_array_add(pids, GINT_TO_POINTER(pid));
     return pid;
-}
-
-static bool
-processAlive(pid_t pid)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
-    g_autofree char *content = NULL;
-    const char *p;
-
-    if (!g_file_get_contents(path, &content, NULL, NULL))
-        return false;
-    p = strrchr(content, ')');
-    return p && p[2] != 'Z' && p[2] != 'X';
 }
 
 static bool
@@ -297,7 +234,7 @@ imageBitmaps(const char *file, const char *name, bool *inUse)
 
     if (inUse)
         *inUse = false;
-    if (!runCmd(argv, &out) || !(info = json_tokener_parse(out)))
+    if (!testApiRunCmd(argv, &out) || !(info = json_tokener_parse(out)))
         return NULL;
     if (json_object_object_get_ex(info, "format-specific", &fs) &&
         json_object_object_get_ex(fs, "data", &data) &&
@@ -863,7 +800,7 @@ nbdDirtyMap(const char *file, const char *name)
         return NULL;
     for (tries = 0; tries < 200 && !g_file_test(sock, G_FILE_TEST_EXISTS); tries++)
         g_usleep(10000);
-    if (runCmd(info, &out))
+    if (testApiRunCmd(info, &out))
         map = json_tokener_parse(out);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
@@ -958,7 +895,7 @@ testUndefineRedefine(void)
         g_autofree char *vdb = diskPath("vdb.qcow2");
         const char *a1[] = { "qemu-img", "bitmap", "--add", vda, "1525889631", NULL };
         const char *a2[] = { "qemu-img", "bitmap", "--add", vdb, "1525889631", NULL };
-        CHECK(runCmd(a1, NULL) && runCmd(a2, NULL), "qemu-img bitmap --add");
+        CHECK(testApiRunCmd(a1, NULL) && testApiRunCmd(a2, NULL), "qemu-img bitmap --add");
     }
     CHECK(startDomain(), "start");
     chk = virDomainCheckpointCreateXML(dom, savedC1, VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE |
@@ -1008,9 +945,9 @@ testKilled(void)
 
     CHECK(pid > 0, "pid");
     kill(pid, SIGKILL);
-    for (i = 0; i < 500 && processAlive(pid); i++)
+    for (i = 0; i < 500 && testApiProcessAlive(pid); i++)
         g_usleep(10000);
-    CHECK(!processAlive(pid), "qemu killed");
+    CHECK(!testApiProcessAlive(pid), "qemu killed");
     CHECK(startDomain(), "restart");
     {
         g_autofree char *x = queryBitmaps("vda.qcow2", "c1", &info);
@@ -1044,6 +981,24 @@ testTeardown(void)
     return 0;
 }
 
+static int
+testNoLeftovers(void)
+{
+    int left = 0;
+    guint i;
+
+    for (i = 0; i < pids->len; i++) {
+        pid_t pid = GPOINTER_TO_INT(g_ptr_array_index(pids, i));
+
+        if (testApiProcessAlive(pid)) {
+            printf("# killing leftover qemu %d\n", pid);
+            kill(pid, SIGKILL);
+            left++;
+        }
+    }
+    return left ? -1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1074,42 +1029,33 @@ main(int argc, char **argv)
         !makeDisk("vdc.raw", "raw"))
         return 1;
 
-    testRun("define and start a domain with two qcow2 disks and a raw one", testSetup);
+    testApiRun("define and start a domain with two qcow2 disks and a raw one", testSetup);
     if (dom) {
-        testRun("bad input changes nothing", testBadInput);
-        testRun("chain c1 -> c2 -> c3 with guest writes between", testCreateChain);
-        testRun("one persistent recording bitmap per qcow2 disk", testBitmapsInQEMU);
-        testRun("SIZE is the data written since the checkpoint", testSize);
-        testRun("XML flags", testXMLFlags);
-        testRun("list and children with every flag combination", testList);
-        testRun("delete middle, children-only, metadata-only", testDeleteMiddle);
-        testRun("Fleece killed between transaction and metadata", testCrashRepair);
-        testRun("shut off: NBD dirty map, offline create and delete", testOffline);
-        testRun("undefine with metadata, define, redefine and validate", testUndefineRedefine);
-        testRun("QEMU killed: bitmaps inconsistent", testKilled);
-        testRun("destroy and undefine", testTeardown);
+        testApiRun("bad input changes nothing", testBadInput);
+        testApiRun("chain c1 -> c2 -> c3 with guest writes between", testCreateChain);
+        testApiRun("one persistent recording bitmap per qcow2 disk", testBitmapsInQEMU);
+        testApiRun("SIZE is the data written since the checkpoint", testSize);
+        testApiRun("XML flags", testXMLFlags);
+        testApiRun("list and children with every flag combination", testList);
+        testApiRun("delete middle, children-only, metadata-only", testDeleteMiddle);
+        testApiRun("Fleece killed between transaction and metadata", testCrashRepair);
+        testApiRun("shut off: NBD dirty map, offline create and delete", testOffline);
+        testApiRun("undefine with metadata, define, redefine and validate", testUndefineRedefine);
+        testApiRun("QEMU killed: bitmaps inconsistent", testKilled);
+        testApiRun("destroy and undefine", testTeardown);
     }
     if (dom)
         virDomainFree(dom);
     if (conn)
         virConnectClose(conn);
 
-    for (i = 0; i < pids->len; i++) {
-        pid_t pid = GPOINTER_TO_INT(g_ptr_array_index(pids, i));
-
-        if (processAlive(pid)) {
-            printf("# killing leftover qemu %d\n", pid);
-            kill(pid, SIGKILL);
-            nfailed++;
-        }
-    }
+    testApiRun("no QEMU left running", testNoLeftovers);
     {
         const char *rm[] = { "rm", "-rf", root, NULL };
-        runCmd(rm, NULL);
+        testApiRunCmd(rm, NULL);
     }
     printf("# total %.1f s\n", (g_get_monotonic_time() - t0) / 1e6);
-    printf("1..%u\n", ntests);
     g_free(savedC1);
     g_free(savedC3);
-    return nfailed ? 1 : 0;
+    return testApiFinish();
 }

@@ -32,59 +32,13 @@
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
-static unsigned int ntests;
-static unsigned int nfailed;
+#include "testapiutils.h"
+
 static char *root;
 static char *uri;
 static char *diskdir;
 static char *selfpath;
 static GPtrArray *pids;        /* every QEMU pid seen, killed at the end */
-
-#define CHECK(cond, ...) \
-    do { \
-        if (!(cond)) { \
-            printf("# check failed at line %d: %s\n", __LINE__, #cond); \
-            printf("# " __VA_ARGS__); \
-            printf("\n# last error: %s\n", virGetLastErrorMessage()); \
-            return -1; \
-        } \
-    } while (0)
-
-static void
-testRun(const char *title, int (*fn)(void))
-{
-    int rc;
-
-    virResetLastError();
-    rc = fn();
-    ntests++;
-    if (rc == 0) {
-        printf("ok %u - %s\n", ntests, title);
-    } else {
-        printf("not ok %u - %s\n", ntests, title);
-        nfailed++;
-    }
-    fflush(stdout);
-}
-
-static bool
-runCmd(const char *const *argv, char **out)
-{
-    g_autoptr(GError) err = NULL;
-    g_autofree char *errout = NULL;
-    int status = 0;
-
-    if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
-                      NULL, out, &errout, &status, &err)) {
-        printf("# cannot run %s: %s\n", argv[0], err->message);
-        return false;
-    }
-    if (!g_spawn_check_exit_status(status, NULL)) {
-        printf("# %s failed: %s\n", argv[0], errout ? errout : "");
-        return false;
-    }
-    return true;
-}
 
 static char *
 diskPath(const char *name)
@@ -98,27 +52,13 @@ makeDisk(const char *name)
     g_autofree char *path = diskPath(name);
     const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", path, "64M", NULL };
 
-    return runCmd(argv, NULL);
+    return testApiRunCmd(argv, NULL);
 }
 
 static char *
 domainXML(void)
 {
-    g_autofree char *src = g_build_filename(ABS_TOP_SRCDIR, "..", "shared", "compat",
-                                            "domains", "libvirt-dumpxml-plain.xml", NULL);
-    g_autofree char *xml = NULL;
-    g_autoptr(GString) s = NULL;
-    int fd = open("/dev/kvm", O_RDWR);
-
-    if (!g_file_get_contents(src, &xml, NULL, NULL))
-        return NULL;
-    s = g_string_new(xml);
-    g_string_replace(s, "DISKDIR", diskdir, 0);
-    if (fd < 0)
-        g_string_replace(s, "type='kvm'", "type='qemu'", 1);
-    else
-        close(fd);
-    return g_string_free(g_steal_pointer(&s), FALSE);
+    return testApiCompatDomainXML(diskdir);
 }
 
 static virConnectPtr conn;
@@ -217,27 +157,6 @@ domainPid(const char *name)
     if (pid > 0)
         g_ptr_array_add(pids, GINT_TO_POINTER(pid));
     return pid;
-}
-
-/* Alive while any of its threads is (a dead main thread shows as a
- * zombie while the others still hold the process's files). */
-static bool
-processAlive(pid_t pid)
-{
-    g_autofree char *dir = g_strdup_printf("/proc/%d/task", pid);
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *ent;
-
-    while (d && (ent = g_dir_read_name(d))) {
-        g_autofree char *path = g_strdup_printf("%s/%s/stat", dir, ent);
-        g_autofree char *content = NULL;
-        const char *p;
-
-        if (g_file_get_contents(path, &content, NULL, NULL) &&
-            (p = strrchr(content, ')')) && p[2] != 'Z' && p[2] != 'X')
-            return true;
-    }
-    return false;
 }
 
 static int
@@ -346,7 +265,7 @@ testStart(void)
           "state %d reason %d", state, reason);
     CHECK(virDomainGetID(dom) != (unsigned int) -1, "id");
     pid = domainPid("lvbase");
-    CHECK(pid > 0 && processAlive(pid), "qemu pid %d", pid);
+    CHECK(pid > 0 && testApiProcessAlive(pid), "qemu pid %d", pid);
     CHECK(virDomainCreate(dom) < 0 &&
           virGetLastErrorCode() == VIR_ERR_OPERATION_INVALID, "double start");
     return 0;
@@ -543,9 +462,9 @@ testCrashBehindOurBack(void)
 
     CHECK(pid > 0, "pid");
     kill(pid, SIGKILL);
-    for (i = 0; i < 500 && processAlive(pid); i++)
+    for (i = 0; i < 500 && testApiProcessAlive(pid); i++)
         g_usleep(10000);
-    CHECK(!processAlive(pid), "qemu killed");
+    CHECK(!testApiProcessAlive(pid), "qemu killed");
     CHECK(virDomainGetState(dom, &state, &reason, 0) == 0, "state after kill");
     CHECK(state == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_CRASHED,
           "state %d reason %d", state, reason);
@@ -588,9 +507,9 @@ testDataAfterDestroy(void)
     {
         g_autofree char *o1 = NULL;
         g_autofree char *o2 = NULL;
-        CHECK(runCmd(mk, &o1) && runCmd(io, &o2), "expected image");
+        CHECK(testApiRunCmd(mk, &o1) && testApiRunCmd(io, &o2), "expected image");
     }
-    CHECK(runCmd(cmp, NULL), "disk content differs from the expected image");
+    CHECK(testApiRunCmd(cmp, NULL), "disk content differs from the expected image");
     return 0;
 }
 
@@ -617,7 +536,7 @@ testTransient(void)
     CHECK(virDomainFSFreeze(t, NULL, 0, 0) < 0 &&
           virGetLastErrorCode() == VIR_ERR_AGENT_UNRESPONSIVE, "freeze with a silent agent");
     CHECK(virDomainDestroy(t) == 0, "destroy transient");
-    CHECK(!processAlive(pid), "qemu gone");
+    CHECK(!testApiProcessAlive(pid), "qemu gone");
     virDomainFree(t);
     t = virDomainLookupByName(conn, "lvtrans");
     CHECK(!t && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN, "transient domain vanished");
@@ -663,12 +582,29 @@ testUndefine(void)
     return 0;
 }
 
+static int
+testNoLeftovers(void)
+{
+    int left = 0;
+    guint i;
+
+    for (i = 0; i < pids->len; i++) {
+        pid_t pid = GPOINTER_TO_INT(g_ptr_array_index(pids, i));
+
+        if (testApiProcessAlive(pid)) {
+            printf("# killing leftover qemu %d\n", pid);
+            kill(pid, SIGKILL);
+            left++;
+        }
+    }
+    return left ? -1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
     g_autofree char *qemu = g_find_program_in_path("qemu-system-x86_64");
     g_autofree char *img = g_find_program_in_path("qemu-img");
-    guint i;
 
     if (argc == 4 && g_str_has_prefix(argv[1], "--child-")) {
         root = argv[2];
@@ -694,47 +630,38 @@ main(int argc, char **argv)
     if (!makeDisk("vda.qcow2") || !makeDisk("vdb.qcow2"))
         return 1;
 
-    testRun("open embedded connection", testOpen);
+    testApiRun("open embedded connection", testOpen);
     if (conn) {
-        testRun("unknown URIs are refused", testUnknownURI);
-        testRun("register lifecycle events", testRegisterEvents);
-        testRun("define libvirt's domain XML unchanged", testDefine);
+        testApiRun("unknown URIs are refused", testUnknownURI);
+        testApiRun("register lifecycle events", testRegisterEvents);
+        testApiRun("define libvirt's domain XML unchanged", testDefine);
         if (dom) {
-            testRun("read-only connection refuses changes", testReadOnly);
-            testRun("failed start leaves nothing behind", testStartFailsCleanly);
-            testRun("start", testStart);
-            testRun("live XML with aliases and backing chain", testLiveXML);
-            testRun("guest agent missing", testAgentMissing);
-            testRun("guest writes and QMP through the monitor", testGuestWriteAndQMP);
-            testRun("suspend and resume", testSuspendResume);
-            testRun("info and job API without a job", testInfoAndJobs);
-            testRun("a second process reconnects", testSecondProcess);
-            testRun("changes from two processes are serialised", testSerialised);
-            testRun("QEMU killed behind our back", testCrashBehindOurBack);
-            testRun("data written through the guest path, byte for byte", testDataAfterDestroy);
-            testRun("lifecycle events delivered from the loop", testEventsDelivered);
-            testRun("transient domain", testTransient);
-            testRun("a missing uuid is generated and kept", testGeneratedUUID);
-            testRun("undefine", testUndefine);
+            testApiRun("read-only connection refuses changes", testReadOnly);
+            testApiRun("failed start leaves nothing behind", testStartFailsCleanly);
+            testApiRun("start", testStart);
+            testApiRun("live XML with aliases and backing chain", testLiveXML);
+            testApiRun("guest agent missing", testAgentMissing);
+            testApiRun("guest writes and QMP through the monitor", testGuestWriteAndQMP);
+            testApiRun("suspend and resume", testSuspendResume);
+            testApiRun("info and job API without a job", testInfoAndJobs);
+            testApiRun("a second process reconnects", testSecondProcess);
+            testApiRun("changes from two processes are serialised", testSerialised);
+            testApiRun("QEMU killed behind our back", testCrashBehindOurBack);
+            testApiRun("data written through the guest path, byte for byte", testDataAfterDestroy);
+            testApiRun("lifecycle events delivered from the loop", testEventsDelivered);
+            testApiRun("transient domain", testTransient);
+            testApiRun("a missing uuid is generated and kept", testGeneratedUUID);
+            testApiRun("undefine", testUndefine);
             virDomainFree(dom);
         }
         virConnectClose(conn);
     }
 
     /* leave nothing running, whatever happened */
-    for (i = 0; i < pids->len; i++) {
-        pid_t pid = GPOINTER_TO_INT(g_ptr_array_index(pids, i));
-
-        if (processAlive(pid)) {
-            printf("# killing leftover qemu %d\n", pid);
-            kill(pid, SIGKILL);
-            nfailed++;
-        }
-    }
+    testApiRun("no QEMU left running", testNoLeftovers);
     {
         const char *rm[] = { "rm", "-rf", root, NULL };
-        runCmd(rm, NULL);
+        testApiRunCmd(rm, NULL);
     }
-    printf("1..%u\n", ntests);
-    return nfailed ? 1 : 0;
+    return testApiFinish();
 }

@@ -1,0 +1,112 @@
+/*
+ * testapiutils.c: helpers for public-API tests
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testapiutils.h"
+
+static unsigned int testApiCount;
+static unsigned int testApiFailed;
+static void (*testApiAfterEach)(void);
+
+void
+testApiSetAfterEach(void (*fn)(void))
+{
+    testApiAfterEach = fn;
+}
+
+void
+testApiRun(const char *title, int (*fn)(void))
+{
+    int rc;
+
+    virResetLastError();
+    rc = fn();
+    if (testApiAfterEach)
+        testApiAfterEach();
+    testApiCount++;
+    printf("%s %u - %s\n", rc == 0 ? "ok" : "not ok", testApiCount, title);
+    if (rc != 0)
+        testApiFailed++;
+    fflush(stdout);
+}
+
+int
+testApiFinish(void)
+{
+    printf("1..%u\n", testApiCount);
+    return testApiFailed ? 1 : 0;
+}
+
+bool
+testApiRunCmd(const char *const *argv, char **out)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *o = NULL;
+    g_autofree char *e = NULL;
+    int status = 0;
+
+    if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                      &o, &e, &status, &err)) {
+        printf("# cannot run %s: %s\n", argv[0], err->message);
+        return false;
+    }
+    if (!g_spawn_check_exit_status(status, NULL)) {
+        printf("# %s failed: %s%s\n", argv[0], o ? o : "", e ? e : "");
+        return false;
+    }
+    if (out)
+        *out = g_steal_pointer(&o);
+    return true;
+}
+
+bool
+testApiProcessAlive(pid_t pid)
+{
+    g_autofree char *dir = g_strdup_printf("/proc/%d/task", (int) pid);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *ent;
+
+    while (d && (ent = g_dir_read_name(d))) {
+        g_autofree char *path = g_strdup_printf("%s/%s/stat", dir, ent);
+        g_autofree char *content = NULL;
+        const char *p;
+
+        if (g_file_get_contents(path, &content, NULL, NULL) &&
+            (p = strrchr(content, ')')) && p[2] != 'Z' && p[2] != 'X')
+            return true;
+    }
+    return false;
+}
+
+bool
+testApiKVMUsable(void)
+{
+    int fd = open("/dev/kvm", O_RDWR);
+
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
+char *
+testApiCompatDomainXML(const char *diskdir)
+{
+    g_autofree char *src = g_build_filename(ABS_TOP_SRCDIR, "..", "shared", "compat",
+                                            "domains", "libvirt-dumpxml-plain.xml", NULL);
+    g_autofree char *xml = NULL;
+    g_autoptr(GString) s = NULL;
+
+    if (!g_file_get_contents(src, &xml, NULL, NULL))
+        return NULL;
+    s = g_string_new(xml);
+    g_string_replace(s, "DISKDIR", diskdir, 0);
+    if (!testApiKVMUsable())
+        g_string_replace(s, "type='kvm'", "type='qemu'", 1);
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
