@@ -543,6 +543,57 @@ testTransient(void)
     return 0;
 }
 
+/* A guest that powers itself off: a boot sector that writes the ACPI
+ * sleep command (S5) to the power-management port, booted by the
+ * firmware.  QEMU stays in its 'shutdown' state; the next state query
+ * finds it, quits QEMU and reports the domain shut off by the guest. */
+static int
+testGuestPowerOff(void)
+{
+    static const unsigned char code[] = {
+        0xBA, 0x04, 0x06,         /* mov dx, 0x604 */
+        0xB8, 0x00, 0x20,         /* mov ax, 0x2000 (SLP_EN) */
+        0xEF,                     /* out dx, ax */
+        0xF4,                     /* hlt */
+        0xEB, 0xFD,               /* jmp back to hlt */
+    };
+    g_autofree char *img = g_build_filename(diskdir, "boot.raw", NULL);
+    g_autofree char *xml = NULL;
+    g_autofree unsigned char *sector = g_new0(unsigned char, 1024 * 1024);
+    int state = -1, reason = -1;
+    virDomainPtr d;
+    pid_t pid;
+    int i;
+
+    memcpy(sector, code, sizeof(code));
+    sector[510] = 0x55;
+    sector[511] = 0xAA;
+    CHECK(g_file_set_contents(img, (const char *) sector, 1024 * 1024, NULL), "image");
+    xml = g_strdup_printf(
+        "<domain type='%s'><name>lvboot</name><memory unit='MiB'>64</memory>"
+        "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>"
+        "<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+        "<source file='%s'/><target dev='vda' bus='virtio'/></disk>"
+        "</devices></domain>", testApiKVMUsable() ? "kvm" : "qemu", img);
+    CHECK((d = virDomainDefineXML(conn, xml)), "define");
+    CHECK(virDomainCreate(d) == 0, "start");
+    pid = domainPid("lvboot");
+    for (i = 0; i < 600; i++) {
+        CHECK(virDomainGetState(d, &state, &reason, 0) == 0, "state");
+        if (state == VIR_DOMAIN_SHUTOFF)
+            break;
+        g_usleep(50000);
+    }
+    CHECK(state == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_SHUTDOWN,
+          "state %d reason %d", state, reason);
+    for (i = 0; i < 200 && testApiProcessAlive(pid); i++)
+        g_usleep(10000);
+    CHECK(!testApiProcessAlive(pid), "QEMU quit");
+    CHECK(virDomainUndefine(d) == 0, "undefine");
+    virDomainFree(d);
+    return 0;
+}
+
 /* A definition without <uuid> gets one, kept across processes. */
 static int
 testGeneratedUUID(void)
@@ -651,6 +702,7 @@ main(int argc, char **argv)
             testApiRun("lifecycle events delivered from the loop", testEventsDelivered);
             testApiRun("transient domain", testTransient);
             testApiRun("a missing uuid is generated and kept", testGeneratedUUID);
+            testApiRun("a guest that powers itself off is seen shut off", testGuestPowerOff);
             testApiRun("undefine", testUndefine);
             virDomainFree(dom);
         }

@@ -865,13 +865,68 @@ qemuDomainGetXMLDesc(virDomain *dom, unsigned int flags)
     return virDomainDefFormat(def, fmt);
 }
 
+/* QEMU runs with -no-shutdown: a guest that powered itself off leaves
+ * QEMU in the 'shutdown' run state.  Ask QEMU (briefly) and, if so, quit
+ * it cleanly and record the domain as shut off by the guest; a run state
+ * QEMU changed on its own (I/O error pause) is taken over too.  A monitor
+ * busy with another client is not waited for. */
+static qemuDomainObj *
+qemuDomainLoadRefreshed(virDomain *dom)
+{
+    g_autoptr(qemuDomainObj) obj = qemuDomainLoadFor(dom, 0);
+    g_autoptr(qemuMonitor) mon = NULL;
+    g_autoptr(virJSONValue) reply = NULL;
+    g_autoptr(qemuQMPStatus) st = NULL;
+    g_autofree char *path = NULL;
+
+    if (!obj || !obj->active || qemuConnDriver(dom->conn)->readonly)
+        return g_steal_pointer(&obj);
+    path = qemuDriverMonitorPath(obj->driver, obj->name);
+    if (!(mon = qemuMonitorOpen(path, 1000)) ||
+        qemuQMPExecute(mon, 2000, &reply, QEMU_QMP_QUERY_STATUS, NULL) < 0 ||
+        !(st = qemuQMPParseStatus(reply))) {
+        virResetLastError();
+        return g_steal_pointer(&obj);
+    }
+    g_clear_pointer(&mon, qemuMonitorClose);
+
+    if (g_str_equal(st->status, "shutdown")) {
+        g_autoptr(qemuDomainObj) locked = NULL;
+        int id;
+
+        if (!(locked = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)))
+            return NULL;
+        if (!locked->active)
+            return g_steal_pointer(&locked);
+        id = locked->id;
+        VIR_INFO("the guest of domain '%s' powered off", locked->name);
+        if (locked->backup) {
+            g_autoptr(qemuDomainJobData) done = NULL;
+
+            qemuBackupTerminateOnStop(locked, false, &done);
+            qemuEventQueueJobCompleted(dom->conn, locked->def, done);
+        }
+        if (qemuProcessStop(locked, VIR_DOMAIN_SHUTOFF_SHUTDOWN) < 0)
+            return NULL;
+        qemuEventQueueLifecycle(dom->conn, locked->def, id, VIR_DOMAIN_EVENT_STOPPED,
+                                VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN);
+        dom->id = -1;
+        return g_steal_pointer(&locked);
+    }
+    if (g_str_equal(st->status, "io-error") && obj->state != VIR_DOMAIN_PAUSED) {
+        obj->state = VIR_DOMAIN_PAUSED;
+        obj->reason = VIR_DOMAIN_PAUSED_IOERROR;
+    }
+    return g_steal_pointer(&obj);
+}
+
 static int
 qemuDomainGetState(virDomain *dom, int *state, int *reason, unsigned int flags)
 {
     g_autoptr(qemuDomainObj) obj = NULL;
 
     virCheckFlags(0, -1);
-    if (!(obj = qemuDomainLoadFor(dom, 0)))
+    if (!(obj = qemuDomainLoadRefreshed(dom)))
         return -1;
     *state = obj->state;
     if (reason)
@@ -903,7 +958,7 @@ qemuDomainGetInfo(virDomain *dom, virDomainInfo *info)
 {
     g_autoptr(qemuDomainObj) obj = NULL;
 
-    if (!(obj = qemuDomainLoadFor(dom, 0)))
+    if (!(obj = qemuDomainLoadRefreshed(dom)))
         return -1;
     memset(info, 0, sizeof(*info));
     info->state = obj->state;
@@ -918,7 +973,7 @@ qemuDomainGetInfo(virDomain *dom, virDomainInfo *info)
 static int
 qemuDomainIsActive(virDomain *dom)
 {
-    g_autoptr(qemuDomainObj) obj = qemuDomainLoadFor(dom, 0);
+    g_autoptr(qemuDomainObj) obj = qemuDomainLoadRefreshed(dom);
 
     return obj ? obj->active : -1;
 }
