@@ -388,6 +388,62 @@ testTCPPortChosen(void)
     return 0;
 }
 
+/* Pull over TCP with TLS: x509 credentials from ROOT/pki/backup. */
+static int
+testTLS(void)
+{
+    g_autofree char *pki = g_build_filename(root, "pki", "backup", NULL);
+    g_autofree char *xml = g_strdup(
+        "<domainbackup mode='pull'><server name='localhost' tls='yes'/><disks>"
+        "<disk name='vda'/><disk name='vdb' backup='no'/></disks></domainbackup>");
+    g_autofree char *script = g_strdup_printf(
+        "set -e; cd '%s'; "
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca-cert.pem "
+        "  -days 2 -subj /CN=FleeceTestCA 2>/dev/null; "
+        "for who in server client; do "
+        "  openssl req -newkey rsa:2048 -nodes -keyout $who-key.pem -out $who.csr "
+        "    -subj /CN=localhost 2>/dev/null; "
+        "  usage=serverAuth; [ $who = client ] && usage=clientAuth; "
+        "  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\nextendedKeyUsage=%%s\\n' $usage > $who.ext; "
+        "  openssl x509 -req -in $who.csr -CA ca-cert.pem -CAkey ca-key.pem -CAcreateserial "
+        "    -out $who-cert.pem -days 2 -extfile $who.ext 2>/dev/null; "
+        "done", pki);
+    const char *gen[] = { "bash", "-c", script, NULL };
+    g_autofree char *desc = NULL;
+    g_autofree char *secure = NULL;
+    g_autofree char *plain = NULL;
+    g_autofree char *info = NULL;
+    char *objects = NULL;
+    const char *port;
+
+    /* no credentials configured: refused before anything happens */
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) < 0 &&
+          virGetLastErrorCode() == VIR_ERR_OPERATION_INVALID, "TLS without credentials");
+    CHECK(g_mkdir_with_parents(pki, 0700) == 0 && testApiRunCmd(gen, NULL), "certificates");
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "pull over TLS");
+    desc = virDomainBackupGetXMLDesc(dom, 0);
+    CHECK(desc && strstr(desc, "tls='yes'") && (port = strstr(desc, " port='")), "%s", desc);
+    secure = g_strdup_printf("nbds://localhost:%d/vda?tls-certificates=%s", atoi(port + 7), pki);
+    plain = g_strdup_printf("nbd://localhost:%d/vda", atoi(port + 7));
+    {
+        const char *ok[] = { "nbdinfo", "--size", secure, NULL };
+        const char *refused[] = { "nbdinfo", "--size", plain, NULL };
+
+        CHECK(testApiRunCmd(ok, &info) && atoll(info) == 64 * 1024 * 1024,
+              "size over TLS: %s", info);
+        printf("# a plain client must be refused:\n");
+        CHECK(!testApiRunCmd(refused, NULL), "plain NBD accepted by a TLS server");
+    }
+    CHECK(virDomainBackupEnd(dom, 0) == 0, "end");
+    CHECK(virDomainQemuMonitorCommand(dom, "{\"execute\":\"qom-list\","
+                                      "\"arguments\":{\"path\":\"/objects\"}}",
+                                      &objects, 0) == 0, "qom-list");
+    CHECK(!strstr(objects, "backup_tls"), "TLS object left behind: %s", objects);
+    free(objects);
+    CHECK(checkNothingLeft() == 0, "leftovers");
+    return 0;
+}
+
 static int
 testReuseExternal(void)
 {
@@ -760,6 +816,7 @@ main(int argc, char **argv)
         testApiRun("full backup after a pull sees the current data", testCurrentDataAfterBackups);
         testApiRun("bad backup requests change nothing", testBadInput);
         testApiRun("pull over TCP on a port Fleece chose", testTCPPortChosen);
+        testApiRun("pull over TLS with x509 credentials", testTLS);
         testApiRun("push into a pre-created target (REUSE_EXTERNAL)", testReuseExternal);
         testApiRun("target file system full", testENOSPC);
         testApiRun("a backup ended by another process", testOtherProcessEnds);

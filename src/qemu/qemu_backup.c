@@ -44,6 +44,9 @@
 
 VIR_LOG_INIT("qemu.backup");
 
+/* QEMU object id of the NBD server's TLS credentials. */
+#define QEMU_BACKUP_TLS_ALIAS "objlibvirt_backup_tls0"
+
 /* How long End/Abort wait for QEMU to wind a job down. */
 #define QEMU_BACKUP_WIND_DOWN_MS 60000
 
@@ -378,11 +381,6 @@ qemuBackupApplyDefaults(virDomainBackupDef *def)
                            virDomainBackupServerTransportTypeToString(def->server->transport));
             return -1;
         }
-        if (def->server->tls == VIR_DOMAIN_BACKUP_TRISTATE_YES) {
-            virReportError(VIR_ERR_OPERATION_INVALID, "%s",
-                           _("no TLS certificate directory configured for backup"));
-            return -1;
-        }
     }
 
     for (i = 0; i < def->ndisks; i++) {
@@ -424,6 +422,8 @@ typedef struct {
     bool attached;      /* store nodes added */
 } qemuBackupPrepared;
 
+static void qemuBackupDelTLS(qemuMonitor *mon, virDomainBackupDef *def);
+
 /* Undo what begin did before the transaction succeeded. */
 static void
 qemuBackupRollback(qemuDomainObj *obj, qemuMonitor *mon, qemuBackupState *state,
@@ -447,13 +447,67 @@ qemuBackupRollback(qemuDomainObj *obj, qemuMonitor *mon, qemuBackupState *state,
     if (state->serverStarted && mon)
         ignore_value(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
                                     QEMU_QMP_NBD_SERVER_STOP, NULL));
+    if (state->def)
+        qemuBackupDelTLS(mon, state->def);
     (void) obj;
     virResetLastError();
     virErrorRestore(&orig);
 }
 
+/* The x509 credentials of the NBD server: $FLEECE_BACKUP_TLS_X509_CERT_DIR,
+ * else ROOT/pki/backup (ca-cert.pem, server-cert.pem, server-key.pem).
+ * Client certificates are verified unless
+ * FLEECE_BACKUP_TLS_X509_VERIFY=0. */
+static char *
+qemuBackupTLSDir(qemuDomainObj *obj)
+{
+    const char *env = g_getenv("FLEECE_BACKUP_TLS_X509_CERT_DIR");
+    g_autofree char *dir = NULL;
+
+    if (env && *env)
+        dir = g_strdup(env);
+    else
+        dir = g_build_filename(obj->driver->root, "pki", "backup", NULL);
+    if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("no TLS certificate directory configured for backup ('%s' does not exist)"),
+                       dir);
+        return NULL;
+    }
+    return g_steal_pointer(&dir);
+}
+
 static int
-qemuBackupStartServer(qemuMonitor *mon, const virDomainBackupServerDef *server)
+qemuBackupAddTLS(qemuDomainObj *obj, qemuMonitor *mon, virDomainBackupDef *def)
+{
+    g_autofree char *dir = NULL;
+    const char *verify = g_getenv("FLEECE_BACKUP_TLS_X509_VERIFY");
+
+    if (!(dir = qemuBackupTLSDir(obj)))
+        return -1;
+    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_OBJECT_ADD,
+                       "s:qom-type", "tls-creds-x509", "s:id", QEMU_BACKUP_TLS_ALIAS,
+                       "s:dir", dir, "s:endpoint", "server",
+                       "b:verify-peer", !(verify && g_str_equal(verify, "0")), NULL) < 0)
+        return -1;
+    g_free(def->tlsAlias);
+    def->tlsAlias = g_strdup(QEMU_BACKUP_TLS_ALIAS);
+    return 0;
+}
+
+static void
+qemuBackupDelTLS(qemuMonitor *mon, virDomainBackupDef *def)
+{
+    if (!def->tlsAlias || !mon)
+        return;
+    QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
+                                     QEMU_QMP_OBJECT_DEL, "s:id", def->tlsAlias, NULL));
+    g_clear_pointer(&def->tlsAlias, g_free);
+}
+
+static int
+qemuBackupStartServer(qemuMonitor *mon, const virDomainBackupServerDef *server,
+                      const char *tlsAlias)
 {
     g_autoptr(virJSONValue) data = NULL;
     g_autoptr(virJSONValue) addr = NULL;
@@ -476,7 +530,8 @@ qemuBackupStartServer(qemuMonitor *mon, const virDomainBackupServerDef *server)
     if (!addr)
         return -1;
     return qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
-                          QEMU_QMP_NBD_SERVER_START, "v:addr", &addr, NULL);
+                          QEMU_QMP_NBD_SERVER_START, "v:addr", &addr,
+                          "S:tls-creds", tlsAlias, NULL);
 }
 
 /* Bandwidth limit of each disk's copy, bytes per second (0 = none), from
@@ -712,7 +767,10 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
         goto rollback;
 
     if (qemuBackupIsPull(state)) {
-        if (qemuBackupStartServer(mon, state->def->server) < 0)
+        if (state->def->server->tls == VIR_DOMAIN_BACKUP_TRISTATE_YES &&
+            qemuBackupAddTLS(obj, mon, state->def) < 0)
+            goto rollback;
+        if (qemuBackupStartServer(mon, state->def->server, state->def->tlsAlias) < 0)
             goto rollback;
         state->serverStarted = true;
         /* only the owner may connect to the export socket */
@@ -770,6 +828,7 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
         virErrorPtr orig = NULL;
 
         virErrorPreserveLast(&orig);
+        g_clear_pointer(&mon, qemuMonitorClose);   /* End connects its own */
         ignore_value(qemuBackupEnd(obj, NULL));
         virErrorRestore(&orig);
         return -1;
@@ -795,7 +854,7 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
     }
  error:
     if (chkopaque)
-        qemuBackupCheckpoint->discard(chkopaque);
+        QEMU_BACKUP_QUIET((qemuBackupCheckpoint->discard(chkopaque), 0));
     return -1;
 }
 
@@ -933,6 +992,7 @@ qemuBackupTerminate(qemuDomainObj *obj, qemuMonitor *mon, int status,
     if (mon && state->serverStarted)
         QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
                                          QEMU_QMP_NBD_SERVER_STOP, NULL));
+    qemuBackupDelTLS(mon, state->def);
     qemuBackupRemoveFiles(state, status);
     if (obj->job.current)
         ignore_value(qemuDomainJobSetStatus(&obj->job, status));
@@ -1026,7 +1086,8 @@ qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *monArg,
         } else {
             dd->state = VIR_DOMAIN_BACKUP_DISK_STATE_COMPLETE;
         }
-        if (j && j->error && obj->job.current && !obj->job.current->errmsg)
+        if (dd->state == VIR_DOMAIN_BACKUP_DISK_STATE_FAILED && j && j->error &&
+            obj->job.current && !obj->job.current->errmsg)
             obj->job.current->errmsg = g_strdup_printf("disk '%s': %s", d->name, j->error);
         if (j)
             QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
