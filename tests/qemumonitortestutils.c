@@ -113,6 +113,9 @@ qemuMonitorTestRecvLine(qemuMonitorTest *test, char **line)
         got = recv(test->fd, chunk, sizeof(chunk), 0);
         if (got < 0 && errno == EINTR)
             continue;
+        /* a client that closes with unread events gets reset: a close */
+        if (got < 0 && errno == ECONNRESET)
+            got = 0;
         if (got < 0) {
             qemuMonitorTestFail(test, "cannot read from client: %s",
                                 g_strerror(errno));

@@ -789,9 +789,18 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
                            obj->name);
             goto rollback;
         }
-        if (!(agent = qemuAgentOpen(obj->def->agent_socket, 0)) ||
-            qemuAgentFSFreeze(agent, NULL) < 0)
+        if (!(agent = qemuAgentOpen(obj->def->agent_socket, 0)))
             goto rollback;
+        if (qemuAgentFSFreeze(agent, NULL) < 0) {
+            /* a freeze that failed half-way may have frozen some: thaw */
+            virErrorPtr orig = NULL;
+
+            virErrorPreserveLast(&orig);
+            ignore_value(qemuAgentFSThaw(agent));
+            virResetLastError();
+            virErrorRestore(&orig);
+            goto rollback;
+        }
         frozen = true;
     }
 
@@ -829,6 +838,10 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
 
         virErrorPreserveLast(&orig);
         g_clear_pointer(&mon, qemuMonitorClose);   /* End connects its own */
+        obj->backup->failedStart = true;
+        if (obj->job.current && !obj->job.current->errmsg)
+            obj->job.current->errmsg = g_strdup(orig && orig->message ? orig->message
+                                                : _("the NBD export could not be set up"));
         ignore_value(qemuBackupEnd(obj, NULL));
         virErrorRestore(&orig);
         return -1;
@@ -1112,7 +1125,7 @@ qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *monArg,
     if (!anyActive) {
         int status = QEMU_DOMAIN_JOB_STATUS_COMPLETED;
 
-        if (anyFailed)
+        if (anyFailed || state->failedStart)
             status = QEMU_DOMAIN_JOB_STATUS_FAILED;
         else if (anyCancelled && !qemuBackupIsPull(state))
             status = QEMU_DOMAIN_JOB_STATUS_CANCELED;

@@ -39,6 +39,8 @@ struct _qemuBackupState {
     virDomainBackupDef *def;     /* internal flavour: states, node names */
     unsigned int apiFlags;
     bool serverStarted;          /* pull: the NBD server runs */
+    bool failedStart;            /* begin failed after the transaction (not
+                                  * persisted: ended in the same call) */
     qemuBackupDisk *disks;       /* one per def disk with backup='yes' */
     size_t ndisks;
 };
