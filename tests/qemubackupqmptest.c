@@ -571,6 +571,12 @@ mymain(void)
           "guest-fsfreeze-freeze guest-fsfreeze-thaw",
           { { OP_BEGIN, VIR_ERR_OPERATION_FAILED, false, -1, { 0, 0 }, { 0, 0 }, NULL } },
           NULL, "full-vda.qcow2", "" },
+        /* the freeze fails: no transaction, thawed all the same, rolled back */
+        { "backup-quiesce-nofreeze", NULL, PUSH_FULL1, NULL,
+          VIR_DOMAIN_BACKUP_BEGIN_QUIESCE, QEMU_AGENT_TEST_FREEZE_FAILS,
+          "guest-fsfreeze-freeze guest-fsfreeze-thaw",
+          { { OP_BEGIN, VIR_ERR_OPERATION_FAILED, false, -1, { 0, 0 }, { 0, 0 }, NULL } },
+          NULL, "full-vda.qcow2", "" },
     };
     size_t i;
     int ret = 0;
