@@ -531,20 +531,31 @@ qemuDomainDefineXMLFlags(virConnect *conn, const char *xml, unsigned int flags)
     if (qemuDomainCheckUnique(driver, def, &obj) < 0)
         return NULL;
     if (!obj) {
+        /* a brand new domain: hold its lock while writing, and make sure
+         * nobody defined it in the meantime */
         g_autofree char *lockpath = qemuDriverLockPath(driver, def->name);
+        g_autofree char *cfgpath = qemuDriverConfigPath(driver, def->name);
+        g_autofree char *statuspath = qemuDriverStatusPath(driver, def->name);
+        g_autoptr(virFileLock) lock = NULL;
 
-        obj = qemuDomainObjLoad(driver, def->name, QEMU_DOMAIN_LOAD_QUIET |
-                                QEMU_DOMAIN_LOAD_LOCK);
-        if (!obj) {
-            if (virGetLastErrorCode() != VIR_ERR_OK)
-                return NULL;
-            /* a brand new domain: lock its name while writing */
-            if (qemuDomainObjSaveConfig(driver, def) < 0)
-                return NULL;
-            qemuEventQueueLifecycle(conn, def, -1, VIR_DOMAIN_EVENT_DEFINED,
-                                    VIR_DOMAIN_EVENT_DEFINED_ADDED);
-            return virGetDomain(conn, def->name, def->uuid, -1);
+        if (driver->readonly) {
+            virReportError(VIR_ERR_OPERATION_DENIED, "%s",
+                           _("read-only connection cannot change a domain"));
+            return NULL;
         }
+        if (virFileLockAcquire(lockpath, "define", 60000, &lock) < 0)
+            return NULL;
+        if (virFileExists(cfgpath) || virFileExists(statuspath)) {
+            virReportError(VIR_ERR_OPERATION_FAILED,
+                           _("domain '%s' was defined by another process meanwhile"),
+                           def->name);
+            return NULL;
+        }
+        if (qemuDomainObjSaveConfig(driver, def) < 0)
+            return NULL;
+        qemuEventQueueLifecycle(conn, def, -1, VIR_DOMAIN_EVENT_DEFINED,
+                                VIR_DOMAIN_EVENT_DEFINED_ADDED);
+        return virGetDomain(conn, def->name, def->uuid, -1);
     }
     updated = obj->persistent;
     if (qemuDomainObjSaveConfig(driver, def) < 0)
