@@ -137,5 +137,8 @@ virDomainCheckpoint *qemuDomainCheckpointGetParent(virDomainCheckpoint *checkpoi
 int qemuDomainCheckpointDelete(virDomainCheckpoint *checkpoint,
                                unsigned int flags);
 
+/* Whether an interrupted change left a journal to replay. */
+bool qemuCheckpointHasJournal(qemuDomainObj *obj);
+
 /* Let backups create a checkpoint in their own transaction. */
 void qemuCheckpointRegisterBackupOps(void);
