@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "domain_conf.h"
+#include "domain_conf_priv.h"
 #include "virerror.h"
 #include "virfile.h"
 #include "virlog.h"
@@ -178,53 +179,6 @@ virDomainDiskIsWritableWithMedia(const virDomainDiskDef *disk)
  * the table takes the rank of the element before it.
  */
 
-typedef enum {
-    VIR_DOMAIN_TOP_NAME = 0,
-    VIR_DOMAIN_TOP_UUID,
-    VIR_DOMAIN_TOP_GENID,
-    VIR_DOMAIN_TOP_TITLE,
-    VIR_DOMAIN_TOP_DESCRIPTION,
-    VIR_DOMAIN_TOP_METADATA,
-    VIR_DOMAIN_TOP_MAX_MEMORY,
-    VIR_DOMAIN_TOP_MEMORY,
-    VIR_DOMAIN_TOP_CURRENT_MEMORY,
-    VIR_DOMAIN_TOP_BLKIOTUNE,
-    VIR_DOMAIN_TOP_MEMTUNE,
-    VIR_DOMAIN_TOP_MEMORY_BACKING,
-    VIR_DOMAIN_TOP_VCPU,
-    VIR_DOMAIN_TOP_VCPUS,
-    VIR_DOMAIN_TOP_IOTHREADS,
-    VIR_DOMAIN_TOP_IOTHREADIDS,
-    VIR_DOMAIN_TOP_DEFAULTIOTHREAD,
-    VIR_DOMAIN_TOP_CPUTUNE,
-    VIR_DOMAIN_TOP_NUMATUNE,
-    VIR_DOMAIN_TOP_RESOURCE,
-    VIR_DOMAIN_TOP_SYSINFO,
-    VIR_DOMAIN_TOP_BOOTLOADER,
-    VIR_DOMAIN_TOP_BOOTLOADER_ARGS,
-    VIR_DOMAIN_TOP_OS,
-    VIR_DOMAIN_TOP_IDMAP,
-    VIR_DOMAIN_TOP_FEATURES,
-    VIR_DOMAIN_TOP_CPU,
-    VIR_DOMAIN_TOP_CLOCK,
-    VIR_DOMAIN_TOP_ON_POWEROFF,
-    VIR_DOMAIN_TOP_ON_REBOOT,
-    VIR_DOMAIN_TOP_ON_CRASH,
-    VIR_DOMAIN_TOP_ON_LOCKFAILURE,
-    VIR_DOMAIN_TOP_PM,
-    VIR_DOMAIN_TOP_PERF,
-    VIR_DOMAIN_TOP_DEVICES,
-    VIR_DOMAIN_TOP_SECLABEL,
-    VIR_DOMAIN_TOP_KEYWRAP,
-    VIR_DOMAIN_TOP_LAUNCH_SECURITY,
-    VIR_DOMAIN_TOP_QEMU_COMMANDLINE,
-    VIR_DOMAIN_TOP_QEMU_CAPABILITIES,
-    VIR_DOMAIN_TOP_QEMU_OVERRIDE,
-    VIR_DOMAIN_TOP_QEMU_DEPRECATION,
-
-    VIR_DOMAIN_TOP_LAST
-} virDomainTopElement;
-VIR_ENUM_DECL(virDomainTopElement);
 VIR_ENUM_IMPL(virDomainTopElement, VIR_DOMAIN_TOP_LAST,
               "name", "uuid", "genid", "title", "description", "metadata",
               "maxMemory", "memory", "currentMemory", "blkiotune", "memtune",
@@ -236,42 +190,6 @@ VIR_ENUM_IMPL(virDomainTopElement, VIR_DOMAIN_TOP_LAST,
               "launchSecurity", "qemu:commandline", "qemu:capabilities",
               "qemu:override", "qemu:deprecation");
 
-typedef enum {
-    VIR_DOMAIN_DEV_EMULATOR = 0,
-    VIR_DOMAIN_DEV_DISK,
-    VIR_DOMAIN_DEV_CONTROLLER,
-    VIR_DOMAIN_DEV_LEASE,
-    VIR_DOMAIN_DEV_FILESYSTEM,
-    VIR_DOMAIN_DEV_INTERFACE,
-    VIR_DOMAIN_DEV_SMARTCARD,
-    VIR_DOMAIN_DEV_SERIAL,
-    VIR_DOMAIN_DEV_PARALLEL,
-    VIR_DOMAIN_DEV_CONSOLE,
-    VIR_DOMAIN_DEV_CHANNEL,
-    VIR_DOMAIN_DEV_INPUT,
-    VIR_DOMAIN_DEV_TPM,
-    VIR_DOMAIN_DEV_GRAPHICS,
-    VIR_DOMAIN_DEV_SOUND,
-    VIR_DOMAIN_DEV_AUDIO,
-    VIR_DOMAIN_DEV_VIDEO,
-    VIR_DOMAIN_DEV_HOSTDEV,
-    VIR_DOMAIN_DEV_REDIRDEV,
-    VIR_DOMAIN_DEV_REDIRFILTER,
-    VIR_DOMAIN_DEV_HUB,
-    VIR_DOMAIN_DEV_WATCHDOG,
-    VIR_DOMAIN_DEV_MEMBALLOON,
-    VIR_DOMAIN_DEV_RNG,
-    VIR_DOMAIN_DEV_NVRAM,
-    VIR_DOMAIN_DEV_PANIC,
-    VIR_DOMAIN_DEV_SHMEM,
-    VIR_DOMAIN_DEV_MEMORY,
-    VIR_DOMAIN_DEV_IOMMU,
-    VIR_DOMAIN_DEV_VSOCK,
-    VIR_DOMAIN_DEV_CRYPTO,
-
-    VIR_DOMAIN_DEV_LAST
-} virDomainDeviceElement;
-VIR_ENUM_DECL(virDomainDeviceElement);
 VIR_ENUM_IMPL(virDomainDeviceElement, VIR_DOMAIN_DEV_LAST,
               "emulator", "disk", "controller", "lease", "filesystem",
               "interface", "smartcard", "serial", "parallel", "console",
@@ -325,42 +243,13 @@ VIR_ENUM_DECL(virDomainChannelChild);
 VIR_ENUM_IMPL(virDomainChannelChild, VIR_DOMAIN_CHANNEL_CHILD_LAST,
               "source", "target", "alias", "address");
 
-/* Lifecycle actions of <on_poweroff>, <on_reboot> and <on_crash>. */
-typedef enum {
-    VIR_DOMAIN_LIFECYCLE_DESTROY = 0,
-    VIR_DOMAIN_LIFECYCLE_RESTART,
-    VIR_DOMAIN_LIFECYCLE_RESTART_RENAME,
-    VIR_DOMAIN_LIFECYCLE_PRESERVE,
-    VIR_DOMAIN_LIFECYCLE_COREDUMP_DESTROY,
-    VIR_DOMAIN_LIFECYCLE_COREDUMP_RESTART,
-
-    VIR_DOMAIN_LIFECYCLE_LAST
-} virDomainLifecycleAction;
-VIR_ENUM_DECL(virDomainLifecycleAction);
 VIR_ENUM_IMPL(virDomainLifecycleAction, VIR_DOMAIN_LIFECYCLE_LAST,
               "destroy", "restart", "rename-restart", "preserve",
               "coredump-destroy", "coredump-restart");
 
-/* Values of a few attributes Fleece checks or fills in. */
-typedef enum {
-    VIR_DOMAIN_XML_STR_HVM = 0,
-    VIR_DOMAIN_XML_STR_UNIX,
-    VIR_DOMAIN_XML_STR_BIND,
-    VIR_DOMAIN_XML_STR_VIRTIO,
-    VIR_DOMAIN_XML_STR_AGENT_NAME,
-    VIR_DOMAIN_XML_STR_USER_ALIAS_PREFIX,
-    VIR_DOMAIN_XML_STR_VIRTIO_SCSI,
-    VIR_DOMAIN_XML_STR_PTY,
-    VIR_DOMAIN_XML_STR_NULL,
-    VIR_DOMAIN_XML_STR_KIB,
-
-    VIR_DOMAIN_XML_STR_LAST
-} virDomainXMLStr;
-VIR_ENUM_DECL(virDomainXMLStr);
 VIR_ENUM_IMPL(virDomainXMLStr, VIR_DOMAIN_XML_STR_LAST,
               "hvm", "unix", "bind", "virtio", "org.qemu.guest_agent.0",
               "ua-", "virtio-scsi", "pty", "null", "KiB");
-#define STR(x) virDomainXMLStrTypeToString(VIR_DOMAIN_XML_STR_ ## x)
 
 /* Units of unit='' with their size in bytes. */
 static const struct {
@@ -1730,223 +1619,4 @@ virDomainDefCopy(const virDomainDef *def)
         return NULL;
     return virDomainDefParseString(xml, VIR_DOMAIN_DEF_PARSE_STATUS |
                                         VIR_DOMAIN_DEF_PARSE_INACTIVE);
-}
-
-/* ---------------------------------------------------------------------
- * What Fleece can run
- */
-
-/* Devices and top-level elements whose presence Fleece cannot honour:
- * each needs host resources or guest wiring Fleece does not set up. */
-static const virDomainDeviceElement virDomainDevicesUnsupported[] = {
-    VIR_DOMAIN_DEV_LEASE, VIR_DOMAIN_DEV_FILESYSTEM,
-    VIR_DOMAIN_DEV_SMARTCARD, VIR_DOMAIN_DEV_PARALLEL, VIR_DOMAIN_DEV_TPM,
-    VIR_DOMAIN_DEV_HOSTDEV, VIR_DOMAIN_DEV_REDIRDEV,
-    VIR_DOMAIN_DEV_REDIRFILTER, VIR_DOMAIN_DEV_SHMEM, VIR_DOMAIN_DEV_MEMORY,
-    VIR_DOMAIN_DEV_IOMMU, VIR_DOMAIN_DEV_VSOCK, VIR_DOMAIN_DEV_CRYPTO,
-};
-
-static const virDomainTopElement virDomainTopUnsupported[] = {
-    VIR_DOMAIN_TOP_MEMORY_BACKING, VIR_DOMAIN_TOP_NUMATUNE,
-    VIR_DOMAIN_TOP_BOOTLOADER, VIR_DOMAIN_TOP_IDMAP,
-    VIR_DOMAIN_TOP_LAUNCH_SECURITY, VIR_DOMAIN_TOP_QEMU_COMMANDLINE,
-    VIR_DOMAIN_TOP_QEMU_OVERRIDE,
-};
-
-/* Interface types that need no host network setup. */
-typedef enum {
-    VIR_DOMAIN_RUNNABLE_NET_USER = 0,
-
-    VIR_DOMAIN_RUNNABLE_NET_LAST
-} virDomainRunnableNet;
-VIR_ENUM_DECL(virDomainRunnableNet);
-VIR_ENUM_IMPL(virDomainRunnableNet, VIR_DOMAIN_RUNNABLE_NET_LAST, "user");
-
-/* Character device types Fleece can give a serial port or console. */
-typedef enum {
-    VIR_DOMAIN_RUNNABLE_CHR_PTY = 0,
-    VIR_DOMAIN_RUNNABLE_CHR_NULL,
-
-    VIR_DOMAIN_RUNNABLE_CHR_LAST
-} virDomainRunnableChr;
-VIR_ENUM_DECL(virDomainRunnableChr);
-VIR_ENUM_IMPL(virDomainRunnableChr, VIR_DOMAIN_RUNNABLE_CHR_LAST,
-              "pty", "null");
-
-/* Check one disk against what Fleece runs. */
-static int
-virDomainDiskValidateRunnable(const virDomainDiskDef *disk)
-{
-    const virStorageSource *src = disk->src;
-    const virStorageSource *n;
-
-    if (src->type != VIR_STORAGE_TYPE_FILE &&
-        src->type != VIR_STORAGE_TYPE_BLOCK) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk '%s': element 'disk' of type '%s' is not supported"),
-                       disk->dst, virStorageTypeToString(src->type));
-        return -1;
-    }
-    if (disk->device != VIR_DOMAIN_DISK_DEVICE_DISK &&
-        disk->device != VIR_DOMAIN_DISK_DEVICE_CDROM) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk '%s': element 'disk' with device '%s' is not supported"),
-                       disk->dst, virDomainDiskDeviceTypeToString(disk->device));
-        return -1;
-    }
-    if (disk->bus != VIR_DOMAIN_DISK_BUS_VIRTIO &&
-        disk->bus != VIR_DOMAIN_DISK_BUS_SCSI &&
-        disk->bus != VIR_DOMAIN_DISK_BUS_SATA) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk '%s': element 'target' with bus '%s' is not supported"),
-                       disk->dst, virDomainDiskBusTypeToString(disk->bus));
-        return -1;
-    }
-    if (disk->device == VIR_DOMAIN_DISK_DEVICE_CDROM &&
-        disk->bus == VIR_DOMAIN_DISK_BUS_VIRTIO) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk '%s': element 'target' with bus 'virtio' cannot hold a cdrom"),
-                       disk->dst);
-        return -1;
-    }
-    if (!src->path && disk->device == VIR_DOMAIN_DISK_DEVICE_DISK) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("disk '%s': element 'source' is missing"), disk->dst);
-        return -1;
-    }
-    for (n = src; n && n->type != VIR_STORAGE_TYPE_NONE; n = n->backingStore) {
-        if (n->format != VIR_STORAGE_FILE_NONE &&
-            n->format != VIR_STORAGE_FILE_RAW &&
-            n->format != VIR_STORAGE_FILE_QCOW2) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("disk '%s': element 'driver' with format '%s' is not supported"),
-                           disk->dst, virStorageFileFormatTypeToString(n->format));
-            return -1;
-        }
-        if (n->encryption) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("disk '%s': element 'encryption' is not supported"),
-                           disk->dst);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* Check the kept devices: the device kinds Fleece cannot provide, and
- * the types of interfaces, serial ports, consoles and channels. */
-static int
-virDomainDevicesValidateRunnable(const virDomainDef *def)
-{
-    size_t i;
-    size_t j;
-
-    for (i = 0; i < def->devices_extra.nitems; i++) {
-        const virDomainXMLKept *item = def->devices_extra.items[i];
-        int dev = virDomainDeviceElementTypeFromString(item->name);
-
-        if (!item->xml)
-            continue;   /* the agent channel */
-        for (j = 0; j < G_N_ELEMENTS(virDomainDevicesUnsupported); j++) {
-            if (dev == (int) virDomainDevicesUnsupported[j]) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("element '%s' is not supported"), item->name);
-                return -1;
-            }
-        }
-        switch (dev) {
-        case VIR_DOMAIN_DEV_INTERFACE:
-            if (virDomainRunnableNetTypeFromString(item->type) < 0) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("element 'interface' of type '%s' is not supported"),
-                               NULLSTR(item->type));
-                return -1;
-            }
-            break;
-        case VIR_DOMAIN_DEV_SERIAL:
-        case VIR_DOMAIN_DEV_CONSOLE:
-            if (virDomainRunnableChrTypeFromString(item->type) < 0) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("element '%s' of type '%s' is not supported"),
-                               item->name, NULLSTR(item->type));
-                return -1;
-            }
-            break;
-        case VIR_DOMAIN_DEV_CHANNEL:
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
-                           _("element 'channel' other than the guest agent's is not supported"));
-            return -1;
-        case VIR_DOMAIN_DEV_CONTROLLER:
-            if (g_strcmp0(item->type, virDomainDiskBusTypeToString(VIR_DOMAIN_DISK_BUS_SCSI)) == 0 && item->model &&
-                !g_str_equal(item->model, STR(VIRTIO_SCSI))) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("element 'controller' of model '%s' is not supported"),
-                               item->model);
-                return -1;
-            }
-            break;
-        default:
-            break;
-        }
-    }
-    return 0;
-}
-
-/* Reject, with VIR_ERR_CONFIG_UNSUPPORTED naming the element, anything
- * in def that Fleece cannot honour when it starts the domain.  Parsing
- * alone accepts more (libvirt's embedded copies must round-trip). */
-int
-virDomainDefValidateRunnable(const virDomainDef *def)
-{
-    const char *actions[] = { def->on_poweroff, def->on_reboot, def->on_crash };
-    const char *elements[] = { "on_poweroff", "on_reboot", "on_crash" };
-    size_t i;
-    size_t j;
-
-    if (def->virtType != VIR_DOMAIN_VIRT_QEMU &&
-        def->virtType != VIR_DOMAIN_VIRT_KVM) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("element 'domain' of type '%s' is not supported"),
-                       virDomainVirtTypeToString(def->virtType));
-        return -1;
-    }
-    if (g_strcmp0(def->os_type, STR(HVM)) != 0) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("element 'type' in 'os' with value '%s' is not supported"),
-                       NULLSTR(def->os_type));
-        return -1;
-    }
-    if (def->memory_kib == 0) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
-                       _("element 'memory' must not be zero"));
-        return -1;
-    }
-    for (i = 0; i < G_N_ELEMENTS(actions); i++) {
-        int action = virDomainLifecycleActionTypeFromString(actions[i]);
-
-        if (actions[i] && action != VIR_DOMAIN_LIFECYCLE_DESTROY &&
-            action != VIR_DOMAIN_LIFECYCLE_RESTART) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("element '%s' with action '%s' is not supported"),
-                           elements[i], actions[i]);
-            return -1;
-        }
-    }
-    for (i = 0; i < def->extra.nitems; i++) {
-        const virDomainXMLKept *item = def->extra.items[i];
-        int top = virDomainTopElementTypeFromString(item->name);
-
-        for (j = 0; j < G_N_ELEMENTS(virDomainTopUnsupported); j++) {
-            if (top == (int) virDomainTopUnsupported[j]) {
-                virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                               _("element '%s' is not supported"), item->name);
-                return -1;
-            }
-        }
-    }
-    for (i = 0; i < def->ndisks; i++) {
-        if (virDomainDiskValidateRunnable(def->disks[i]) < 0)
-            return -1;
-    }
-    return virDomainDevicesValidateRunnable(def);
 }
