@@ -51,6 +51,7 @@ virDomainCheckpointDefFree(virDomainCheckpointDef *def)
         virDomainCheckpointDiskDefClear(&def->disks[i]);
     g_free(def->disks);
     virDomainDefFree(def->dom);
+    g_free(def->dom_xml);
     g_free(def);
 }
 
@@ -141,10 +142,13 @@ virDomainCheckpointDefParseXML(xmlDocPtr xml,
                             def->parent_name) < 0)
             return NULL;
 
-        if ((domNode = virXPathNode("./domain", ctxt)) &&
-            !(def->dom = virDomainDefParseNode(xml, domNode,
-                                               VIR_DOMAIN_DEF_PARSE_INACTIVE)))
-            return NULL;
+        if ((domNode = virXPathNode("./domain", ctxt))) {
+            if (flags & VIR_DOMAIN_CHECKPOINT_PARSE_LAZY_DOMAIN)
+                def->dom_xml = virXMLNodeToString(xml, domNode);
+            else if (!(def->dom = virDomainDefParseNode(xml, domNode,
+                                                        VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+                return NULL;
+        }
     } else {
         /* time, parent and domain are the driver's business on create */
         def->creationTime = now;
@@ -180,7 +184,8 @@ virDomainCheckpointDefParseStringAt(const char *xmlStr,
     g_autoptr(xmlXPathContext) ctxt = NULL;
 
     virCheckFlags(VIR_DOMAIN_CHECKPOINT_PARSE_REDEFINE |
-                  VIR_DOMAIN_CHECKPOINT_PARSE_NO_VALIDATE, NULL);
+                  VIR_DOMAIN_CHECKPOINT_PARSE_NO_VALIDATE |
+                  VIR_DOMAIN_CHECKPOINT_PARSE_LAZY_DOMAIN, NULL);
 
     if (!(xml = virXMLParseString(xmlStr, "domaincheckpoint.xml",
                                   "domaincheckpoint", &ctxt)))
@@ -254,12 +259,18 @@ virDomainCheckpointDefFormatBuf(virBuffer *buf,
         virBufferAddLit(buf, "</disks>\n");
     }
 
-    if (def->dom && !(flags & VIR_DOMAIN_CHECKPOINT_FORMAT_NO_DOMAIN)) {
+    if ((def->dom || def->dom_xml) &&
+               !(flags & VIR_DOMAIN_CHECKPOINT_FORMAT_NO_DOMAIN)) {
+        g_autoptr(virDomainDef) parsed = NULL;
+        const virDomainDef *dom = def->dom;
         unsigned int domflags = VIR_DOMAIN_DEF_FORMAT_INACTIVE;
 
+        if (!dom && !(dom = parsed = virDomainDefParseString(def->dom_xml,
+                                                            VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+            return -1;
         if (flags & VIR_DOMAIN_CHECKPOINT_FORMAT_SECURE)
             domflags |= VIR_DOMAIN_DEF_FORMAT_SECURE;
-        if (virDomainDefFormatInternal(def->dom, buf, domflags) < 0)
+        if (virDomainDefFormatInternal(dom, buf, domflags) < 0)
             return -1;
     }
 

@@ -48,6 +48,9 @@ struct _virDomainCheckpointDef {
     size_t ndisks;
 
     virDomainDef *dom;          /* inactive domain copy, NULL = none */
+    /* With PARSE_LAZY_DOMAIN: the <domain> element as read, parsed only
+     * when needed (most operations on many checkpoints never look at it). */
+    char *dom_xml;
 };
 
 typedef enum {
@@ -58,6 +61,9 @@ typedef enum {
      * parser's own checks still apply).  Loading a thousand checkpoints
      * is dominated by validating their embedded domains otherwise. */
     VIR_DOMAIN_CHECKPOINT_PARSE_NO_VALIDATE = 1 << 1,
+    /* Keep the embedded <domain> as text (dom_xml) instead of parsing it:
+     * parsing it is three quarters of loading a metadata file. */
+    VIR_DOMAIN_CHECKPOINT_PARSE_LAZY_DOMAIN = 1 << 2,
 } virDomainCheckpointParseFlags;
 
 /* Same values as the public virDomainCheckpointXMLFlags. */

@@ -249,7 +249,7 @@ VIR_ENUM_IMPL(virDomainLifecycleAction, VIR_DOMAIN_LIFECYCLE_LAST,
 
 VIR_ENUM_IMPL(virDomainXMLStr, VIR_DOMAIN_XML_STR_LAST,
               "hvm", "unix", "bind", "virtio", "org.qemu.guest_agent.0",
-              "ua-", "virtio-scsi", "pty", "null", "KiB");
+              "ua-", "virtio-scsi", "pty", "null", "KiB", "graphics");
 
 /* Units of unit='' with their size in bytes. */
 static const struct {
@@ -1442,6 +1442,34 @@ virDomainAgentChannelFormat(virBuffer *buf, const virDomainDef *def,
     virBufferAddLit(buf, "</channel>\n");
 }
 
+/* A kept <graphics> without its password: security-sensitive data is
+ * written only with VIR_DOMAIN_DEF_FORMAT_SECURE, as libvirt does. */
+static void
+virDomainGraphicsFormatInsecure(virBuffer *buf, const virDomainXMLKept *item,
+                                bool inactive)
+{
+    virDomainXMLKept copy = *item;
+    const char *text = inactive && item->xml_inactive ? item->xml_inactive : item->xml;
+    g_autoptr(GString) out = g_string_new(NULL);
+    const char *p = text;
+    const char *at;
+    g_autofree char *stripped = NULL;
+
+    while ((at = strstr(p, " passwd='"))) {
+        const char *end = strchr(at + 9, '\'');
+
+        if (!end)
+            break;
+        g_string_append_len(out, p, at - p);
+        p = end + 1;
+    }
+    g_string_append(out, p);
+    stripped = g_string_free(g_steal_pointer(&out), FALSE);
+    copy.xml = stripped;
+    copy.xml_inactive = NULL;
+    virDomainXMLKeptFormatOne(buf, &copy, inactive);
+}
+
 /* Write the children of <devices> into buf. */
 static void
 virDomainDevicesFormat(virBuffer *buf, const virDomainDef *def,
@@ -1466,6 +1494,11 @@ virDomainDevicesFormat(virBuffer *buf, const virDomainDef *def,
             (!item->xml || item->rank > VIR_DOMAIN_DEV_CHANNEL)) {
             virDomainAgentChannelFormat(buf, def, flags);
             agentPending = false;
+        }
+        if (!(flags & VIR_DOMAIN_DEF_FORMAT_SECURE) && item->xml &&
+            g_str_equal(item->name, STR(GRAPHICS)) && strstr(item->xml, " passwd=")) {
+            virDomainGraphicsFormatInsecure(buf, item, inactive);
+            continue;
         }
         virDomainXMLKeptFormatOne(buf, item, inactive);
     }

@@ -201,7 +201,8 @@ qemuCheckpointLoadFiles(qemuDomainObj *obj)
         if (virFileReadAll(path, QEMU_CHECKPOINT_FILE_MAX, &xml) < 0 ||
             !(def = virDomainCheckpointDefParseString(xml,
                                                       VIR_DOMAIN_CHECKPOINT_PARSE_REDEFINE |
-                                                      VIR_DOMAIN_CHECKPOINT_PARSE_NO_VALIDATE))) {
+                                                      VIR_DOMAIN_CHECKPOINT_PARSE_NO_VALIDATE |
+                                                      VIR_DOMAIN_CHECKPOINT_PARSE_LAZY_DOMAIN))) {
             VIR_WARN("skipping checkpoint metadata '%s': %s", path,
                      virGetLastErrorMessage());
             virResetLastError();
