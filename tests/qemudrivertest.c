@@ -38,7 +38,6 @@ static char *root;
 static char *uri;
 static char *diskdir;
 static char *selfpath;
-static GPtrArray *pids;        /* every QEMU pid seen, killed at the end */
 
 static char *
 diskPath(const char *name)
@@ -155,7 +154,7 @@ domainPid(const char *name)
         return -1;
     pid = atoi(content);
     if (pid > 0)
-        g_ptr_array_add(pids, GINT_TO_POINTER(pid));
+        testApiTrackPid(pid);
     return pid;
 }
 
@@ -633,24 +632,6 @@ testUndefine(void)
     return 0;
 }
 
-static int
-testNoLeftovers(void)
-{
-    int left = 0;
-    guint i;
-
-    for (i = 0; i < pids->len; i++) {
-        pid_t pid = GPOINTER_TO_INT(g_ptr_array_index(pids, i));
-
-        if (testApiProcessAlive(pid)) {
-            printf("# killing leftover qemu %d\n", pid);
-            kill(pid, SIGKILL);
-            left++;
-        }
-    }
-    return left ? -1 : 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -669,7 +650,6 @@ main(int argc, char **argv)
         return 0;
     }
     selfpath = g_canonicalize_filename(argv[0], NULL);
-    pids = g_ptr_array_new();
     root = g_dir_make_tmp("fleece-driver-XXXXXX", NULL);
     diskdir = g_build_filename(root, "disks", NULL);
     g_mkdir(diskdir, 0700);
@@ -710,7 +690,7 @@ main(int argc, char **argv)
     }
 
     /* leave nothing running, whatever happened */
-    testApiRun("no QEMU left running", testNoLeftovers);
+    testApiRun("no QEMU left running", testApiNoLeftovers);
     {
         const char *rm[] = { "rm", "-rf", root, NULL };
         testApiRunCmd(rm, NULL);

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -81,6 +82,34 @@ testApiProcessAlive(pid_t pid)
             return true;
     }
     return false;
+}
+
+static GArray *testApiPids;
+
+void
+testApiTrackPid(pid_t pid)
+{
+    if (!testApiPids)
+        testApiPids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+    g_array_append_val(testApiPids, pid);
+}
+
+int
+testApiNoLeftovers(void)
+{
+    int left = 0;
+    guint i;
+
+    for (i = 0; testApiPids && i < testApiPids->len; i++) {
+        pid_t pid = g_array_index(testApiPids, pid_t, i);
+
+        if (testApiProcessAlive(pid)) {
+            printf("# killing leftover qemu %d\n", (int) pid);
+            kill(pid, SIGKILL);
+            left++;
+        }
+    }
+    return left ? -1 : 0;
 }
 
 bool

@@ -45,6 +45,11 @@ bool testApiRunCmd(const char *const *argv, char **out);
 bool testApiProcessAlive(pid_t pid);
 bool testApiKVMUsable(void);
 
+/* Remember a QEMU pid; testApiNoLeftovers (a case) kills and reports
+ * every remembered one still running. */
+void testApiTrackPid(pid_t pid);
+int testApiNoLeftovers(void);
+
 /* libvirt's own domain XML for a plain VM with two qcow2 disks
  * (compat/domains/libvirt-dumpxml-plain.xml), DISKDIR replaced, and
  * type 'qemu' when KVM is not usable.  NULL if the corpus is missing. */
