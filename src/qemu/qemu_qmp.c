@@ -1163,25 +1163,42 @@ qemuQMPParseBlockNode(virJSONValue *obj)
 }
 
 
+/* Parse a reply that is an array, one element at a time; any element
+ * that does not parse makes the whole reply bad (reported by parse). */
+static GPtrArray *
+qemuQMPParseArray(virJSONValue *reply, qemuQMPCommand cmd,
+                  GDestroyNotify freefn, void *(*parse)(virJSONValue *obj))
+{
+    g_autoptr(GPtrArray) items = NULL;
+    size_t i;
+
+    if (!qemuQMPIsArray(reply, cmd))
+        return NULL;
+    items = g_ptr_array_new_with_free_func(freefn);
+    for (i = 0; i < json_object_array_length(reply); i++) {
+        void *item = parse(json_object_array_get_idx(reply, i));
+
+        if (!item)
+            return NULL;
+        g_ptr_array_add(items, item);
+    }
+    return g_steal_pointer(&items);
+}
+
+
+static void *
+qemuQMPParseBlockNodeItem(virJSONValue *obj)
+{
+    return qemuQMPParseBlockNode(obj);
+}
+
+
 GPtrArray *
 qemuQMPParseNamedBlockNodes(virJSONValue *reply)
 {
-    g_autoptr(GPtrArray) nodes = NULL;
-    size_t i;
-
-    if (!qemuQMPIsArray(reply, QEMU_QMP_QUERY_NAMED_BLOCK_NODES))
-        return NULL;
-    nodes = g_ptr_array_new_with_free_func(
-        (GDestroyNotify) qemuQMPBlockNodeFree);
-    for (i = 0; i < json_object_array_length(reply); i++) {
-        qemuQMPBlockNode *node =
-            qemuQMPParseBlockNode(json_object_array_get_idx(reply, i));
-
-        if (!node)
-            return NULL;
-        g_ptr_array_add(nodes, node);
-    }
-    return g_steal_pointer(&nodes);
+    return qemuQMPParseArray(reply, QEMU_QMP_QUERY_NAMED_BLOCK_NODES,
+                             (GDestroyNotify) qemuQMPBlockNodeFree,
+                             qemuQMPParseBlockNodeItem);
 }
 
 
@@ -1227,43 +1244,41 @@ qemuQMPJobFree(qemuQMPJob *job)
 }
 
 
+static void *
+qemuQMPParseJob(virJSONValue *obj)
+{
+    g_autoptr(qemuQMPJob) job = g_new0(qemuQMPJob, 1);
+    const char *id = virJSONValueObjectGetString(obj, KEY(ID));
+    const char *type = virJSONValueObjectGetString(obj, KEY(TYPE));
+    const char *status = virJSONValueObjectGetString(obj, KEY(STATUS));
+    int st = qemuQMPJobStatusTypeFromString(status);
+
+    if (!id || !type || st < 0) {
+        qemuQMPReportBadReply(QEMU_QMP_QUERY_JOBS,
+                              !id ? KEY(ID) : !type ? KEY(TYPE) :
+                              KEY(STATUS));
+        return NULL;
+    }
+    if (virJSONValueObjectGetNumberULong(obj, KEY(CURRENT_PROGRESS),
+                                         &job->current) < 0 ||
+        virJSONValueObjectGetNumberULong(obj, KEY(TOTAL_PROGRESS),
+                                         &job->total) < 0) {
+        qemuQMPReportBadReply(QEMU_QMP_QUERY_JOBS, KEY(TOTAL_PROGRESS));
+        return NULL;
+    }
+    job->id = g_strdup(id);
+    job->type = g_strdup(type);
+    job->status = st;
+    job->error = g_strdup(virJSONValueObjectGetString(obj, KEY(ERROR)));
+    return g_steal_pointer(&job);
+}
+
+
 GPtrArray *
 qemuQMPParseJobs(virJSONValue *reply)
 {
-    g_autoptr(GPtrArray) jobs = NULL;
-    size_t i;
-
-    if (!qemuQMPIsArray(reply, QEMU_QMP_QUERY_JOBS))
-        return NULL;
-    jobs = g_ptr_array_new_with_free_func((GDestroyNotify) qemuQMPJobFree);
-    for (i = 0; i < json_object_array_length(reply); i++) {
-        virJSONValue *obj = json_object_array_get_idx(reply, i);
-        g_autoptr(qemuQMPJob) job = g_new0(qemuQMPJob, 1);
-        const char *id = virJSONValueObjectGetString(obj, KEY(ID));
-        const char *type = virJSONValueObjectGetString(obj, KEY(TYPE));
-        const char *status = virJSONValueObjectGetString(obj, KEY(STATUS));
-        int st = qemuQMPJobStatusTypeFromString(status);
-
-        if (!id || !type || st < 0) {
-            qemuQMPReportBadReply(QEMU_QMP_QUERY_JOBS,
-                                  !id ? KEY(ID) : !type ? KEY(TYPE) :
-                                  KEY(STATUS));
-            return NULL;
-        }
-        if (virJSONValueObjectGetNumberULong(obj, KEY(CURRENT_PROGRESS),
-                                             &job->current) < 0 ||
-            virJSONValueObjectGetNumberULong(obj, KEY(TOTAL_PROGRESS),
-                                             &job->total) < 0) {
-            qemuQMPReportBadReply(QEMU_QMP_QUERY_JOBS, KEY(TOTAL_PROGRESS));
-            return NULL;
-        }
-        job->id = g_strdup(id);
-        job->type = g_strdup(type);
-        job->status = st;
-        job->error = g_strdup(virJSONValueObjectGetString(obj, KEY(ERROR)));
-        g_ptr_array_add(jobs, g_steal_pointer(&job));
-    }
-    return g_steal_pointer(&jobs);
+    return qemuQMPParseArray(reply, QEMU_QMP_QUERY_JOBS,
+                             (GDestroyNotify) qemuQMPJobFree, qemuQMPParseJob);
 }
 
 
@@ -1279,36 +1294,34 @@ qemuQMPBlockExportFree(qemuQMPBlockExport *exp)
 }
 
 
+static void *
+qemuQMPParseBlockExport(virJSONValue *obj)
+{
+    g_autoptr(qemuQMPBlockExport) exp = g_new0(qemuQMPBlockExport, 1);
+    const char *id = virJSONValueObjectGetString(obj, KEY(ID));
+    const char *type = virJSONValueObjectGetString(obj, KEY(TYPE));
+    const char *node = virJSONValueObjectGetString(obj, KEY(NODE_NAME));
+
+    if (!id || !type || !node) {
+        qemuQMPReportBadReply(QEMU_QMP_QUERY_BLOCK_EXPORTS,
+                              !id ? KEY(ID) : !type ? KEY(TYPE) :
+                              KEY(NODE_NAME));
+        return NULL;
+    }
+    exp->id = g_strdup(id);
+    exp->type = g_strdup(type);
+    exp->nodeName = g_strdup(node);
+    exp->shuttingDown = qemuQMPGetOptBool(obj, KEY(SHUTTING_DOWN));
+    return g_steal_pointer(&exp);
+}
+
+
 GPtrArray *
 qemuQMPParseBlockExports(virJSONValue *reply)
 {
-    g_autoptr(GPtrArray) exports = NULL;
-    size_t i;
-
-    if (!qemuQMPIsArray(reply, QEMU_QMP_QUERY_BLOCK_EXPORTS))
-        return NULL;
-    exports = g_ptr_array_new_with_free_func(
-        (GDestroyNotify) qemuQMPBlockExportFree);
-    for (i = 0; i < json_object_array_length(reply); i++) {
-        virJSONValue *obj = json_object_array_get_idx(reply, i);
-        g_autoptr(qemuQMPBlockExport) exp = g_new0(qemuQMPBlockExport, 1);
-        const char *id = virJSONValueObjectGetString(obj, KEY(ID));
-        const char *type = virJSONValueObjectGetString(obj, KEY(TYPE));
-        const char *node = virJSONValueObjectGetString(obj, KEY(NODE_NAME));
-
-        if (!id || !type || !node) {
-            qemuQMPReportBadReply(QEMU_QMP_QUERY_BLOCK_EXPORTS,
-                                  !id ? KEY(ID) : !type ? KEY(TYPE) :
-                                  KEY(NODE_NAME));
-            return NULL;
-        }
-        exp->id = g_strdup(id);
-        exp->type = g_strdup(type);
-        exp->nodeName = g_strdup(node);
-        exp->shuttingDown = qemuQMPGetOptBool(obj, KEY(SHUTTING_DOWN));
-        g_ptr_array_add(exports, g_steal_pointer(&exp));
-    }
-    return g_steal_pointer(&exports);
+    return qemuQMPParseArray(reply, QEMU_QMP_QUERY_BLOCK_EXPORTS,
+                             (GDestroyNotify) qemuQMPBlockExportFree,
+                             qemuQMPParseBlockExport);
 }
 
 
@@ -1324,33 +1337,31 @@ qemuQMPBlockDeviceFree(qemuQMPBlockDevice *dev)
 }
 
 
+static void *
+qemuQMPParseBlockDevice(virJSONValue *obj)
+{
+    g_autoptr(qemuQMPBlockDevice) dev = g_new0(qemuQMPBlockDevice, 1);
+    const char *device = virJSONValueObjectGetString(obj, KEY(DEVICE));
+    virJSONValue *inserted = virJSONValueObjectGet(obj, KEY(INSERTED));
+
+    if (!device) {
+        qemuQMPReportBadReply(QEMU_QMP_QUERY_BLOCK, KEY(DEVICE));
+        return NULL;
+    }
+    dev->device = g_strdup(device);
+    dev->qdev = g_strdup(virJSONValueObjectGetString(obj, KEY(QDEV)));
+    dev->nodeName = g_strdup(virJSONValueObjectGetString(inserted,
+                                                         KEY(NODE_NAME)));
+    return g_steal_pointer(&dev);
+}
+
+
 GPtrArray *
 qemuQMPParseBlock(virJSONValue *reply)
 {
-    g_autoptr(GPtrArray) devs = NULL;
-    size_t i;
-
-    if (!qemuQMPIsArray(reply, QEMU_QMP_QUERY_BLOCK))
-        return NULL;
-    devs = g_ptr_array_new_with_free_func(
-        (GDestroyNotify) qemuQMPBlockDeviceFree);
-    for (i = 0; i < json_object_array_length(reply); i++) {
-        virJSONValue *obj = json_object_array_get_idx(reply, i);
-        g_autoptr(qemuQMPBlockDevice) dev = g_new0(qemuQMPBlockDevice, 1);
-        const char *device = virJSONValueObjectGetString(obj, KEY(DEVICE));
-        virJSONValue *inserted = virJSONValueObjectGet(obj, KEY(INSERTED));
-
-        if (!device) {
-            qemuQMPReportBadReply(QEMU_QMP_QUERY_BLOCK, KEY(DEVICE));
-            return NULL;
-        }
-        dev->device = g_strdup(device);
-        dev->qdev = g_strdup(virJSONValueObjectGetString(obj, KEY(QDEV)));
-        dev->nodeName = g_strdup(virJSONValueObjectGetString(inserted,
-                                                             KEY(NODE_NAME)));
-        g_ptr_array_add(devs, g_steal_pointer(&dev));
-    }
-    return g_steal_pointer(&devs);
+    return qemuQMPParseArray(reply, QEMU_QMP_QUERY_BLOCK,
+                             (GDestroyNotify) qemuQMPBlockDeviceFree,
+                             qemuQMPParseBlockDevice);
 }
 
 
