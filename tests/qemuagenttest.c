@@ -307,23 +307,6 @@ fakeCommands(fakeAgent *fake)
     return g_steal_pointer(&ret);
 }
 
-static int
-testCheckError(int code, const char *fragment)
-{
-    const char *msg = virGetLastErrorMessage();
-
-    if (virTestLastErrorCode() != code) {
-        virTestDiag("expected error code %d, got %d (%s)", code,
-                    virTestLastErrorCode(), msg);
-        return -1;
-    }
-    if (fragment && !strstr(msg, fragment)) {
-        virTestDiag("error '%s' does not mention '%s'", msg, fragment);
-        return -1;
-    }
-    return 0;
-}
-
 
 static int
 testArgv(const void *data G_GNUC_UNUSED)
@@ -385,7 +368,7 @@ testFreezeList(const void *data G_GNUC_UNUSED)
         return -1;
     /* already frozen: the agent's error comes back with its text */
     if (qemuAgentFSFreeze(agent, empty) != -1 ||
-        testCheckError(VIR_ERR_OPERATION_FAILED, "has been disabled") < 0)
+        virTestCheckError(VIR_ERR_OPERATION_FAILED, "has been disabled") < 0)
         return -1;
     return qemuAgentFSThaw(agent) == 2 ? 0 : -1;
 }
@@ -403,7 +386,7 @@ testHang(const void *data G_GNUC_UNUSED)
     if (!fake || !(agent = qemuAgentOpen(fake->path, 300)))
         return -1;
     if (qemuAgentFSFreeze(agent, NULL) != -1 ||
-        testCheckError(VIR_ERR_AGENT_UNRESPONSIVE, "guest-sync-delimited") < 0)
+        virTestCheckError(VIR_ERR_AGENT_UNRESPONSIVE, "guest-sync-delimited") < 0)
         return -1;
     if (g_get_monotonic_time() - start > 5 * G_USEC_PER_SEC ||
         g_atomic_int_get(&fake->frozen))
@@ -423,7 +406,7 @@ testLateReply(const void *data G_GNUC_UNUSED)
     if (!fake || !(agent = qemuAgentOpen(fake->path, 300)))
         return -1;
     if (qemuAgentFSFreeze(agent, NULL) != -1 ||
-        testCheckError(VIR_ERR_AGENT_UNRESPONSIVE, "guest-fsfreeze-freeze") < 0)
+        virTestCheckError(VIR_ERR_AGENT_UNRESPONSIVE, "guest-fsfreeze-freeze") < 0)
         return -1;
     if (!g_atomic_int_get(&fake->frozen))
         return -1;
@@ -445,9 +428,9 @@ testErrorReply(const void *data G_GNUC_UNUSED)
     if (!fake || !(agent = qemuAgentOpen(fake->path, 2000)))
         return -1;
     if (qemuAgentFSFreeze(agent, NULL) != -1 ||
-        testCheckError(VIR_ERR_OPERATION_FAILED,
+        virTestCheckError(VIR_ERR_OPERATION_FAILED,
                        "failed to freeze /: Operation not supported") < 0 ||
-        testCheckError(VIR_ERR_OPERATION_FAILED, "guest-fsfreeze-freeze") < 0)
+        virTestCheckError(VIR_ERR_OPERATION_FAILED, "guest-fsfreeze-freeze") < 0)
         return -1;
     if (g_atomic_int_get(&fake->frozen))
         return -1;
@@ -480,11 +463,11 @@ testClosed(const void *data G_GNUC_UNUSED)
     if (!fake || !(agent = qemuAgentOpen(fake->path, 2000)))
         return -1;
     if (qemuAgentPing(agent) != -1 ||
-        testCheckError(VIR_ERR_AGENT_UNRESPONSIVE, "closed") < 0)
+        virTestCheckError(VIR_ERR_AGENT_UNRESPONSIVE, "closed") < 0)
         return -1;
     missing = g_build_filename(fake->dir, "missing.agent", NULL);
     if (qemuAgentOpen(missing, 100) ||
-        testCheckError(VIR_ERR_AGENT_UNRESPONSIVE, missing) < 0)
+        virTestCheckError(VIR_ERR_AGENT_UNRESPONSIVE, missing) < 0)
         return -1;
     return 0;
 }
@@ -523,7 +506,7 @@ testRealQEMU(const void *data G_GNUC_UNUSED)
     if (!(agent = qemuAgentOpen(sock, 300)))
         goto cleanup;
     if (qemuAgentPing(agent) != -1 ||
-        testCheckError(VIR_ERR_AGENT_UNRESPONSIVE, "guest-sync-delimited") < 0)
+        virTestCheckError(VIR_ERR_AGENT_UNRESPONSIVE, "guest-sync-delimited") < 0)
         goto cleanup;
     rc = 0;
  cleanup:

@@ -14,23 +14,6 @@
 
 static char *testDir;
 
-static int
-testCheckError(int code, const char *fragment)
-{
-    const char *msg = virGetLastErrorMessage();
-
-    if (virTestLastErrorCode() != code) {
-        virTestDiag("expected error code %d, got %d (%s)", code,
-                    virTestLastErrorCode(), msg);
-        return -1;
-    }
-    if (fragment && !strstr(msg, fragment)) {
-        virTestDiag("error '%s' does not mention '%s'", msg, fragment);
-        return -1;
-    }
-    return 0;
-}
-
 static char *
 testPath(const char *name)
 {
@@ -201,33 +184,33 @@ testErrors(const void *data G_GNUC_UNUSED)
     if (!before)
         return -1;
     if (qemuImgGetInfo(missing, NULL, false) ||
-        testCheckError(VIR_ERR_OPERATION_FAILED, "No such file or directory") < 0 ||
-        testCheckError(VIR_ERR_OPERATION_FAILED, "Could not open") < 0)
+        virTestCheckError(VIR_ERR_OPERATION_FAILED, "No such file or directory") < 0 ||
+        virTestCheckError(VIR_ERR_OPERATION_FAILED, "Could not open") < 0)
         return -1;
     if (qemuImgBitmapRemove(path, "nope") == 0 ||
-        testCheckError(VIR_ERR_OPERATION_FAILED, "nope") < 0)
+        virTestCheckError(VIR_ERR_OPERATION_FAILED, "nope") < 0)
         return -1;
     if (qemuImgBitmapAdd(path, "chk2", 0, false) == 0 ||
-        testCheckError(VIR_ERR_OPERATION_FAILED, "chk2") < 0)
+        virTestCheckError(VIR_ERR_OPERATION_FAILED, "chk2") < 0)
         return -1;
     if (qemuImgBitmapAdd(path, "badgran", 1000, false) == 0 ||
-        testCheckError(VIR_ERR_OPERATION_FAILED, "ranularity") < 0)
+        virTestCheckError(VIR_ERR_OPERATION_FAILED, "ranularity") < 0)
         return -1;
     if (!(after = testBitmapsOf(path)) ||
         virTestCompareStrings(before, after) < 0)
         return -1;
     /* raw images cannot carry bitmaps */
     if (qemuImgBitmapAdd(raw, "chk1", 0, false) == 0 ||
-        testCheckError(VIR_ERR_OPERATION_FAILED, NULL) < 0)
+        virTestCheckError(VIR_ERR_OPERATION_FAILED, NULL) < 0)
         return -1;
     if (qemuImgCreate(missing, QEMU_IMG_FORMAT_QCOW2, 0, NULL,
                       QEMU_IMG_FORMAT_LAST) == 0 ||
-        testCheckError(VIR_ERR_INVALID_ARG, "missing.qcow2") < 0 ||
+        virTestCheckError(VIR_ERR_INVALID_ARG, "missing.qcow2") < 0 ||
         g_file_test(missing, G_FILE_TEST_EXISTS))
         return -1;
     if (qemuImgCreate("/nonexistent-dir/x.qcow2", QEMU_IMG_FORMAT_QCOW2,
                       1024 * 1024, NULL, QEMU_IMG_FORMAT_LAST) == 0 ||
-        testCheckError(VIR_ERR_OPERATION_FAILED, "/nonexistent-dir/x.qcow2") < 0)
+        virTestCheckError(VIR_ERR_OPERATION_FAILED, "/nonexistent-dir/x.qcow2") < 0)
         return -1;
     return 0;
 }
@@ -254,7 +237,7 @@ testCompare(const void *data G_GNUC_UNUSED)
         qemuImgCompare(a, NULL, b, NULL) != 0)
         goto cleanup;
     if (qemuImgCompare(a, "qcow2", missing, "qcow2") != -1 ||
-        testCheckError(VIR_ERR_OPERATION_FAILED, "missing.qcow2") < 0)
+        virTestCheckError(VIR_ERR_OPERATION_FAILED, "missing.qcow2") < 0)
         goto cleanup;
     rc = 0;
  cleanup:
@@ -284,13 +267,13 @@ testParse(const void *data G_GNUC_UNUSED)
     if (virTestCompareStrings("b1:65536:auto,in-use b0:65536:,in-use", list) < 0)
         return -1;
     if (qemuImgInfoParse(json, true) ||
-        testCheckError(VIR_ERR_INTERNAL_ERROR, "qemu-img info") < 0)
+        virTestCheckError(VIR_ERR_INTERNAL_ERROR, "qemu-img info") < 0)
         return -1;
     if (qemuImgInfoParse("[]", true) ||
-        testCheckError(VIR_ERR_INTERNAL_ERROR, "qemu-img info") < 0)
+        virTestCheckError(VIR_ERR_INTERNAL_ERROR, "qemu-img info") < 0)
         return -1;
     if (qemuImgInfoParse("{\"filename\": \"x\"}", false) ||
-        testCheckError(VIR_ERR_INTERNAL_ERROR, "qemu-img info") < 0)
+        virTestCheckError(VIR_ERR_INTERNAL_ERROR, "qemu-img info") < 0)
         return -1;
     return 0;
 }

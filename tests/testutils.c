@@ -159,6 +159,23 @@ virTestCompatDir(void)
 }
 
 int
+virTestCheckError(int code, const char *fragment)
+{
+    const char *msg = virGetLastErrorMessage();
+
+    if (virTestLastErrorCode() != code) {
+        virTestDiag("expected error code %d, got %d (%s)", code,
+                    virTestLastErrorCode(), msg);
+        return -1;
+    }
+    if (fragment && !strstr(msg, fragment)) {
+        virTestDiag("error '%s' does not mention '%s'", msg, fragment);
+        return -1;
+    }
+    return 0;
+}
+
+int
 virTestLastErrorCode(void)
 {
     return virGetLastErrorCode();

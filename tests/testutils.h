@@ -42,6 +42,10 @@ char *virTestLoadFile(const char *path);
  * tree, or $FLEECE_COMPAT_DIR); NULL if absent. */
 const char *virTestCompatDir(void);
 
+/* The last error has this code and its message mentions fragment (when
+ * not NULL); otherwise a diagnostic and -1. */
+int virTestCheckError(int code, const char *fragment);
+
 /* The code of the thread's last error (0 if none). */
 int virTestLastErrorCode(void);
 

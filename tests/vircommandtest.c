@@ -22,24 +22,6 @@
 
 static char *testDir;
 
-/* Expect the last error to have code and to mention fragment. */
-static int
-testCheckError(int code, const char *fragment)
-{
-    const char *msg = virGetLastErrorMessage();
-
-    if (virTestLastErrorCode() != code) {
-        virTestDiag("expected error code %d, got %d (%s)", code,
-                    virTestLastErrorCode(), msg);
-        return -1;
-    }
-    if (fragment && !strstr(msg, fragment)) {
-        virTestDiag("error '%s' does not mention '%s'", msg, fragment);
-        return -1;
-    }
-    return 0;
-}
-
 static int
 testToString(const void *data G_GNUC_UNUSED)
 {
@@ -132,8 +114,8 @@ testRunExitStatus(const void *data G_GNUC_UNUSED)
 
     if (virCommandRun(cmd, NULL) == 0)
         return -1;
-    if (testCheckError(VIR_ERR_OPERATION_FAILED, "it broke badly") < 0 ||
-        testCheckError(VIR_ERR_OPERATION_FAILED, "status 3") < 0)
+    if (virTestCheckError(VIR_ERR_OPERATION_FAILED, "it broke badly") < 0 ||
+        virTestCheckError(VIR_ERR_OPERATION_FAILED, "status 3") < 0)
         return -1;
     virResetLastError();
     if (virCommandRun(cmd, &status) < 0 || status != 3)
@@ -151,7 +133,7 @@ testRunTimeout(const void *data G_GNUC_UNUSED)
     virCommandSetTimeout(cmd, 200);
     if (virCommandRun(cmd, &status) == 0)
         return -1;
-    if (testCheckError(VIR_ERR_OPERATION_TIMEOUT, "200 ms") < 0)
+    if (virTestCheckError(VIR_ERR_OPERATION_TIMEOUT, "200 ms") < 0)
         return -1;
     if (g_get_monotonic_time() - start > 10 * G_USEC_PER_SEC)
         return -1;
@@ -166,12 +148,12 @@ testRunMissing(const void *data G_GNUC_UNUSED)
     g_autoptr(virCommand) bypath = virCommandNew(path);
 
     if (virCommandRun(byname, NULL) == 0 ||
-        testCheckError(VIR_ERR_SYSTEM_ERROR, "fleece-no-such-program") < 0)
+        virTestCheckError(VIR_ERR_SYSTEM_ERROR, "fleece-no-such-program") < 0)
         return -1;
     if (virFileRewriteStr(path, 0600, "#!/bin/sh\n") < 0)
         return -1;
     if (virCommandRun(bypath, NULL) == 0 ||
-        testCheckError(VIR_ERR_SYSTEM_ERROR, "cannot execute") < 0)
+        virTestCheckError(VIR_ERR_SYSTEM_ERROR, "cannot execute") < 0)
         return -1;
     unlink(path);
     return 0;
@@ -370,13 +352,13 @@ testDetachedFailure(const void *data G_GNUC_UNUSED)
     pid_t pid = -1;
 
     if (virCommandRunDetached(cmd, log, &pid) == 0 ||
-        testCheckError(VIR_ERR_SYSTEM_ERROR, "/nonexistent/program") < 0 ||
+        virTestCheckError(VIR_ERR_SYSTEM_ERROR, "/nonexistent/program") < 0 ||
         pid != -1)
         return -1;
     unlink(log);
     /* an unwritable log is reported before anything starts */
     if (virCommandRunDetached(cmd2, "/nonexistent-dir/x.log", &pid) == 0 ||
-        testCheckError(VIR_ERR_SYSTEM_ERROR, "/nonexistent-dir/x.log") < 0 ||
+        virTestCheckError(VIR_ERR_SYSTEM_ERROR, "/nonexistent-dir/x.log") < 0 ||
         pid != -1)
         return -1;
     return 0;

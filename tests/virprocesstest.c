@@ -22,23 +22,6 @@
 
 static char *testDir;
 
-static int
-testCheckError(int code, const char *fragment)
-{
-    const char *msg = virGetLastErrorMessage();
-
-    if (virTestLastErrorCode() != code) {
-        virTestDiag("expected error code %d, got %d (%s)", code,
-                    virTestLastErrorCode(), msg);
-        return -1;
-    }
-    if (fragment && !strstr(msg, fragment)) {
-        virTestDiag("error '%s' does not mention '%s'", msg, fragment);
-        return -1;
-    }
-    return 0;
-}
-
 static void
 testReap(pid_t pid)
 {
@@ -203,7 +186,7 @@ testIdentityGone(const void *data G_GNUC_UNUSED)
     if (virProcessExists(pid) || virProcessIdentityMatches(pid, &ident))
         return -1;
     if (virProcessIdentityGet(pid, &ident) == 0 ||
-        testCheckError(VIR_ERR_OPERATION_FAILED, "does not exist") < 0)
+        virTestCheckError(VIR_ERR_OPERATION_FAILED, "does not exist") < 0)
         return -1;
     return 0;
 }
@@ -256,13 +239,13 @@ testKillErrors(const void *data G_GNUC_UNUSED)
     pid_t pid;
 
     if (virProcessKill(1, SIGTERM) == 0 ||
-        testCheckError(VIR_ERR_INVALID_ARG, "'1'") < 0)
+        virTestCheckError(VIR_ERR_INVALID_ARG, "'1'") < 0)
         return -1;
     if (virProcessKill(0, SIGTERM) == 0 ||
-        testCheckError(VIR_ERR_INVALID_ARG, "'0'") < 0)
+        virTestCheckError(VIR_ERR_INVALID_ARG, "'0'") < 0)
         return -1;
     if (virProcessKillPainfully(-5, 100) == 0 ||
-        testCheckError(VIR_ERR_INVALID_ARG, "'-5'") < 0)
+        virTestCheckError(VIR_ERR_INVALID_ARG, "'-5'") < 0)
         return -1;
     /* a reaped PID is an error for Kill, a success for KillPainfully */
     if ((pid = testForkWaiter(&wake)) < 0)
@@ -270,7 +253,7 @@ testKillErrors(const void *data G_GNUC_UNUSED)
     close(wake);
     testReap(pid);
     if (virProcessKill(pid, SIGTERM) == 0 ||
-        testCheckError(VIR_ERR_SYSTEM_ERROR, NULL) < 0)
+        virTestCheckError(VIR_ERR_SYSTEM_ERROR, NULL) < 0)
         return -1;
     return virProcessKillPainfully(pid, 100) == 0 ? 0 : -1;
 }
@@ -304,7 +287,7 @@ testWaitNonChild(const void *data G_GNUC_UNUSED)
         goto cleanup;
     /* too short a wait times out */
     if (virProcessWaitExit(grandchild, 20) == 0 ||
-        testCheckError(VIR_ERR_OPERATION_TIMEOUT, "20 ms") < 0)
+        virTestCheckError(VIR_ERR_OPERATION_TIMEOUT, "20 ms") < 0)
         goto cleanup;
     start = g_get_monotonic_time();
     if (virProcessWaitExit(grandchild, 10000) < 0 ||
@@ -337,7 +320,7 @@ testLockBasic(const void *data G_GNUC_UNUSED)
         return -1;
     /* another descriptor in this process is refused, too */
     if (virFileLockAcquire(path, "other", 0, &second) == 0 || second ||
-        testCheckError(VIR_ERR_RESOURCE_BUSY, "backup-begin") < 0)
+        virTestCheckError(VIR_ERR_RESOURCE_BUSY, "backup-begin") < 0)
         return -1;
     g_clear_pointer(&lock, virFileLockRelease);
     if (virFileLockAcquire(path, "other", 0, &second) < 0)
@@ -348,7 +331,7 @@ testLockBasic(const void *data G_GNUC_UNUSED)
     if (!g_file_get_contents(path, &content, NULL, NULL) || *content)
         return -1;
     if (virFileLockAcquire("/nonexistent-dir/x.lock", "x", 0, &second) == 0 ||
-        testCheckError(VIR_ERR_SYSTEM_ERROR, "/nonexistent-dir/x.lock") < 0)
+        virTestCheckError(VIR_ERR_SYSTEM_ERROR, "/nonexistent-dir/x.lock") < 0)
         return -1;
     unlink(path);
     return 0;
@@ -391,12 +374,12 @@ testLockOtherProcess(const void *data G_GNUC_UNUSED)
         goto cleanup;
     pidstr = g_strdup_printf("'%d'", (int)pid);
     if (virFileLockAcquire(path, "backup-begin", 0, &lock) == 0 ||
-        testCheckError(VIR_ERR_RESOURCE_BUSY, "checkpoint-create") < 0 ||
-        testCheckError(VIR_ERR_RESOURCE_BUSY, pidstr) < 0)
+        virTestCheckError(VIR_ERR_RESOURCE_BUSY, "checkpoint-create") < 0 ||
+        virTestCheckError(VIR_ERR_RESOURCE_BUSY, pidstr) < 0)
         goto cleanup;
     /* a bounded wait that is too short fails the same way */
     if (virFileLockAcquire(path, "backup-begin", 50, &lock) == 0 ||
-        testCheckError(VIR_ERR_RESOURCE_BUSY, "waited 50 ms") < 0)
+        virTestCheckError(VIR_ERR_RESOURCE_BUSY, "waited 50 ms") < 0)
         goto cleanup;
     if (write(go[1], "x", 1) != 1)
         goto cleanup;
