@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "testutils.h"
+#include "testcorpus.h"
 #include "backup_conf.h"
 #include "domain_conf.h"
 #include "virerror.h"
@@ -200,11 +201,8 @@ mymain(void)
     if (compat)
         inDir = g_strdup_printf("%s/libvirt-testdata/tests/domainbackupxml2xmlin",
                                 compat);
-    if (!inDir || !g_file_test(inDir, G_FILE_TEST_IS_DIR)) {
-        printf("# SKIP libvirt's backup XML corpus is not available "
-               "(set FLEECE_COMPAT_DIR)\n");
-        return EXIT_AM_SKIP;
-    }
+    if (!inDir || !g_file_test(inDir, G_FILE_TEST_IS_DIR))
+        return virTestSkipBecause(TEST_CORPUS_MISSING);
     outDir = g_strdup_printf("%s/libvirt-testdata/tests/domainbackupxml2xmlout",
                              compat);
     statusFile = g_strdup_printf("%s/libvirt-testdata/tests/qemustatusxml2xmldata/backup-pull-in.xml",

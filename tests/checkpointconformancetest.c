@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "testutils.h"
+#include "testcorpus.h"
 #include "checkpoint_conf.h"
 #include "virerror.h"
 #include "virxml.h"
@@ -252,10 +253,8 @@ mymain(void)
                                  compat);
     }
     if (!compat || !g_file_test(indir, G_FILE_TEST_IS_DIR) ||
-        !g_file_test(outdir, G_FILE_TEST_IS_DIR)) {
-        fprintf(stderr, "libvirt's checkpoint XML corpus is not available\n");
-        return EXIT_AM_SKIP;
-    }
+        !g_file_test(outdir, G_FILE_TEST_IS_DIR))
+        return virTestSkipBecause(TEST_CORPUS_MISSING);
 
     cases = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                   (GDestroyNotify) testCaseFree);

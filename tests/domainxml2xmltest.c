@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "testutils.h"
+#include "testcorpus.h"
 #include "domain_conf.h"
 #include "virerror.h"
 #include "virfile.h"
@@ -173,7 +174,7 @@ testDumpxmlPlain(const void *data G_GNUC_UNUSED)
     int rc = -1;
 
     if (!virTestCompatDir())
-        return EXIT_AM_SKIP;
+        return virTestSkipBecause(TEST_CORPUS_MISSING);
     path = g_strdup_printf("%s/domains/libvirt-dumpxml-plain.xml",
                            virTestCompatDir());
     if (!(raw = virTestLoadFile(path)))
@@ -364,7 +365,7 @@ mymain(void)
         g_autofree char *title = g_strdup_printf("libvirt corpus %s", corpus[i]);
 
         if (!compat) {
-            virTestSkip(title, "libvirt corpus not found");
+            virTestSkip(title, TEST_CORPUS_MISSING);
             continue;
         }
         path = g_strdup_printf("%s/libvirt-testdata/tests/%s", compat, corpus[i]);

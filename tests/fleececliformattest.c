@@ -208,8 +208,7 @@ testProgress(void)
 static void
 testXML(void)
 {
-    g_autofree char *path = g_build_filename(ABS_TOP_SRCDIR, "..", "shared", "compat", "domains",
-                                             "libvirt-dumpxml-plain.xml", NULL);
+    g_autofree char *path = g_build_filename(ABS_TOP_SRCDIR, "tests", "data", "testvm.xml", NULL);
     g_autofree char *xml = NULL;
     g_autoptr(GPtrArray) disks = NULL;
     g_autofree char *ostype = NULL;

@@ -46,7 +46,7 @@ def main(argv):
                      glob.glob(os.path.join(incdir, "libvirt", "*.h")))
     if not cc or not headers:
         print("1..0 # SKIP no C compiler or no headers")
-        return 77
+        return 0
 
     c_flags = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror"]
     cxx_flags = ["-std=c++11", "-pedantic", "-Wall", "-Wextra", "-Werror"]

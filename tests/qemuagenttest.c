@@ -488,10 +488,8 @@ testRealQEMU(const void *data G_GNUC_UNUSED)
     int i;
     int rc = -1;
 
-    if (!qemu) {
-        virTestDiag("qemu-system-x86_64 not found");
-        return EXIT_AM_SKIP;
-    }
+    if (!qemu)
+        return virTestSkipBecause("qemu-system-x86_64 not found");
     dir = g_dir_make_tmp("fleece-agent-qemu-XXXXXX", NULL);
     sock = g_build_filename(dir, "vm.agent", NULL);
     log = g_build_filename(dir, "vm.log", NULL);

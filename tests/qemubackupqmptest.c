@@ -3,12 +3,12 @@
  * checkpoints), replayed against the fake QMP peer
  *
  * Each case makes a driver root in a temporary directory with a running
- * domain "lvbase" (two qcow2 disks with node names libvirt-1/2-*; the
+ * domain "testvm" (two qcow2 disks with node names libvirt-1/2-*; the
  * QEMU process is played by this test's own pid, so the domain loads as
  * alive), optionally redefines checkpoints (metadata only), then runs a
  * list of steps as separate Fleece calls would: every step loads the
  * domain from its files, locked, and the backup code connects its own
- * monitor to ROOT/run/lvbase.qmp, where the fake peer plays
+ * monitor to ROOT/run/testvm.qmp, where the fake peer plays
  * qemubackupdata/NAME.txt (one "!reconnect" between steps; "@TMP@"
  * stands for the temporary directory).  The peer fails on any command
  * the transcript does not expect, in order, and on any it never got.
@@ -38,7 +38,7 @@
 #include "virprocess.h"
 #include "virstring.h"
 
-#define DOMNAME "lvbase"
+#define DOMNAME "testvm"
 
 typedef enum {
     OP_NONE = 0,
@@ -76,8 +76,7 @@ typedef struct {
 static char *
 testDomainXML(const char *tmp)
 {
-    g_autofree char *path = g_build_filename(virTestCompatDir(), "domains",
-                                             "libvirt-dumpxml-plain.xml", NULL);
+    g_autofree char *path = g_build_filename(abs_srcdir, "data", "testvm.xml", NULL);
     g_autofree char *xml = NULL;
     g_autofree char *channel = NULL;
     g_autoptr(GString) s = NULL;
@@ -583,8 +582,7 @@ mymain(void)
     g_autofree char *qemuimg = g_find_program_in_path("qemu-img");
 
     if (!qemuimg) {
-        virTestDiag("qemu-img is missing");
-        return EXIT_AM_SKIP;
+        return virTestSkipBecause("qemu-img not found");
     }
     qemuCheckpointRegisterBackupOps();
     for (i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -481,10 +481,8 @@ testENOSPC(void)
     int ret = -1;
 
     g_mkdir(mnt, 0700);
-    if (geteuid() != 0 || !testApiRunCmd(mount, NULL)) {
-        printf("# SKIP cannot mount a small tmpfs here\n");
-        return 0;
-    }
+    if (geteuid() != 0 || !testApiRunCmd(mount, NULL))
+        return testApiSkipBecause("cannot mount a small tmpfs here (needs root)");
     if (virDomainBackupBegin(dom, xml, NULL, 0) < 0 || waitJobDone() < 0 ||
         virDomainGetJobStats(dom, &type, &params, &nparams,
                              VIR_DOMAIN_JOB_STATS_COMPLETED) < 0)

@@ -45,8 +45,7 @@ typedef struct {
 static char *
 testDomainXML(void)
 {
-    g_autofree char *path = g_build_filename(virTestCompatDir(), "domains",
-                                             "libvirt-dumpxml-plain.xml", NULL);
+    g_autofree char *path = g_build_filename(abs_srcdir, "data", "testvm.xml", NULL);
     g_autofree char *xml = NULL;
     g_autoptr(GString) s = NULL;
 
@@ -178,7 +177,7 @@ testTranscript(const void *opaque)
 
  cleanup:
     if (tmp) {
-        g_autofree char *dir = g_build_filename(tmp, "checkpoints", "lvbase", NULL);
+        g_autofree char *dir = g_build_filename(tmp, "checkpoints", "testvm", NULL);
         g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
         const char *ent;
 
@@ -187,7 +186,7 @@ testTranscript(const void *opaque)
             unlink(f);
         }
         rmdir(dir);
-        dir[strlen(dir) - strlen("/lvbase")] = '\0';
+        dir[strlen(dir) - strlen("/testvm")] = '\0';
         rmdir(dir);
         {
             const char *sub[] = { "domains", "run", "log", "lock", NULL };

@@ -45,7 +45,7 @@ static virDomainPtr dom;
 static char *savedC1;          /* checkpoint XML kept across undefine */
 static char *savedC3;
 
-#define DOMNAME "lvbase"
+#define DOMNAME "testvm"
 #define KiB 1024ULL
 
 static char *
@@ -67,7 +67,7 @@ makeDisk(const char *name, const char *fmt)
 static char *
 domainXML(void)
 {
-    g_autofree char *xml = testApiCompatDomainXML(diskdir);
+    g_autofree char *xml = testApiDomainXML(diskdir);
     g_autofree char *raw = NULL;
     g_autoptr(GString) s = NULL;
 
@@ -997,7 +997,7 @@ main(int argc, char **argv)
 
         if (!p) {
             printf("1..0 # SKIP %s not found\n", tools[i]);
-            return 77;
+            return 0;
         }
     }
     selfpath = g_canonicalize_filename(argv[0], NULL);

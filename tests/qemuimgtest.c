@@ -290,8 +290,7 @@ mymain(void)
 
     ret |= virTestRun("parse info JSON", testParse, NULL);
     if (!qemuimg || !qemuio) {
-        virTestDiag("qemu-img or qemu-io not found");
-        return ret ? EXIT_FAILURE : EXIT_AM_SKIP;
+        return ret ? EXIT_FAILURE : virTestSkipBecause("qemu-img or qemu-io not found");
     }
     testDir = g_dir_make_tmp("fleece-img-XXXXXX", NULL);
     base = testPath("base.qcow2");

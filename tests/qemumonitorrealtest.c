@@ -435,9 +435,8 @@ mymain(void)
     int ret = 0;
 
     if (!qemuPath || !imgPath) {
-        virTestDiag("skipped: %s not found in PATH",
-                    qemuPath ? QEMU_IMG_BINARY : QEMU_BINARY);
-        return EXIT_AM_SKIP;
+        return virTestSkipBecause("%s not found in PATH",
+                                  qemuPath ? QEMU_IMG_BINARY : QEMU_BINARY);
     }
 
     if (testQEMUStart() < 0) {

@@ -9,10 +9,24 @@
 #include <unistd.h>
 
 #include "testapiutils.h"
+#include "testcorpus.h"
 
 static unsigned int testApiCount;
 static unsigned int testApiFailed;
 static void (*testApiAfterEach)(void);
+static char *testApiSkipReason;
+
+int
+testApiSkipBecause(const char *fmt, ...)
+{
+    va_list ap;
+
+    g_free(testApiSkipReason);
+    va_start(ap, fmt);
+    testApiSkipReason = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    return TEST_API_SKIP;
+}
 
 void
 testApiSetAfterEach(void (*fn)(void))
@@ -30,6 +44,13 @@ testApiRun(const char *title, int (*fn)(void))
     if (testApiAfterEach)
         testApiAfterEach();
     testApiCount++;
+    if (rc == TEST_API_SKIP) {
+        printf("ok %u - %s # SKIP %s\n", testApiCount, title,
+               testApiSkipReason ? testApiSkipReason : "prerequisite missing");
+        g_clear_pointer(&testApiSkipReason, g_free);
+        fflush(stdout);
+        return;
+    }
     printf("%s %u - %s\n", rc == 0 ? "ok" : "not ok", testApiCount, title);
     if (rc != 0)
         testApiFailed++;
@@ -123,11 +144,9 @@ testApiKVMUsable(void)
     return true;
 }
 
-char *
-testApiCompatDomainXML(const char *diskdir)
+static char *
+testApiDomainXMLFrom(const char *src, const char *diskdir)
 {
-    g_autofree char *src = g_build_filename(ABS_TOP_SRCDIR, "..", "shared", "compat",
-                                            "domains", "libvirt-dumpxml-plain.xml", NULL);
     g_autofree char *xml = NULL;
     g_autoptr(GString) s = NULL;
 
@@ -138,4 +157,24 @@ testApiCompatDomainXML(const char *diskdir)
     if (!testApiKVMUsable())
         g_string_replace(s, "type='kvm'", "type='qemu'", 1);
     return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+char *
+testApiDomainXML(const char *diskdir)
+{
+    g_autofree char *src = g_build_filename(ABS_TOP_SRCDIR, "tests", "data", "testvm.xml", NULL);
+
+    return testApiDomainXMLFrom(src, diskdir);
+}
+
+char *
+testApiCorpusDomainXML(const char *diskdir)
+{
+    g_autofree char *dir = testCorpusDir(ABS_TOP_SRCDIR);
+    g_autofree char *src = NULL;
+
+    if (!dir)
+        return NULL;
+    src = g_build_filename(dir, "domains", "libvirt-dumpxml-plain.xml", NULL);
+    return testApiDomainXMLFrom(src, diskdir);
 }

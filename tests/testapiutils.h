@@ -31,6 +31,10 @@
 
 /* Run one case and print its TAP line. */
 void testApiRun(const char *title, int (*fn)(void));
+/* A case whose prerequisite is missing returns this, with the reason:
+ * "ok N - title # SKIP why" (see testutils.h for the convention). */
+#define TEST_API_SKIP 77
+int testApiSkipBecause(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* Print the plan; the exit status of the program. */
 int testApiFinish(void);
 /* Called after each case (e.g. to end what a failed case left running). */
@@ -50,7 +54,9 @@ bool testApiKVMUsable(void);
 void testApiTrackPid(pid_t pid);
 int testApiNoLeftovers(void);
 
-/* libvirt's own domain XML for a plain VM with two qcow2 disks
- * (compat/domains/libvirt-dumpxml-plain.xml), DISKDIR replaced, and
- * type 'qemu' when KVM is not usable.  NULL if the corpus is missing. */
-char *testApiCompatDomainXML(const char *diskdir);
+/* The tests' domain (tests/data/testvm.xml: no OS, two qcow2 disks),
+ * DISKDIR replaced, and type 'qemu' when KVM is not usable. */
+char *testApiDomainXML(const char *diskdir);
+/* libvirt 9.0's dumpxml of a plain VM from libvirt's corpus (an optional
+ * oracle, see testcorpus.h), prepared the same way; NULL if absent. */
+char *testApiCorpusDomainXML(const char *diskdir);

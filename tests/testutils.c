@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "testutils.h"
+#include "testcorpus.h"
 #include "virerror.h"
 #include "virfile.h"
 
@@ -18,6 +19,29 @@ const char *abs_builddir = ABS_BUILDDIR;
 
 static unsigned int testCounter;
 static unsigned int testFailed;
+static char *testSkipReason;
+
+int
+virTestSkipBecause(const char *fmt, ...)
+{
+    va_list ap;
+
+    g_free(testSkipReason);
+    va_start(ap, fmt);
+    testSkipReason = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    return EXIT_AM_SKIP;
+}
+
+/* The recorded reason, consumed. */
+static char *
+virTestTakeSkipReason(void)
+{
+    char *why = testSkipReason;
+
+    testSkipReason = NULL;
+    return why ? why : g_strdup("prerequisite missing (see the lines above)");
+}
 
 int
 virTestRun(const char *title, int (*body)(const void *data), const void *data)
@@ -30,7 +54,9 @@ virTestRun(const char *title, int (*body)(const void *data), const void *data)
     if (rc == 0) {
         printf("ok %u - %s\n", testCounter, title);
     } else if (rc == EXIT_AM_SKIP) {
-        printf("ok %u - %s # SKIP\n", testCounter, title);
+        g_autofree char *why = virTestTakeSkipReason();
+
+        printf("ok %u - %s # SKIP %s\n", testCounter, title, why);
         rc = 0;
     } else {
         const char *msg = virGetLastError() ? virGetLastErrorMessage() : NULL;
@@ -143,17 +169,11 @@ const char *
 virTestCompatDir(void)
 {
     static char *dir;
-    const char *env = g_getenv("FLEECE_COMPAT_DIR");
+    static bool looked;
 
-    if (dir)
-        return dir;
-    if (env && *env)
-        dir = g_strdup(env);
-    else
-        dir = g_canonicalize_filename("../shared/compat", abs_top_srcdir);
-    if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
-        g_free(dir);
-        dir = NULL;
+    if (!looked) {
+        dir = testCorpusDir(abs_top_srcdir);
+        looked = true;
     }
     return dir;
 }
@@ -193,11 +213,13 @@ virTestMain(int argc, char **argv, int (*func)(void))
     /* Under the TAP protocol a skipped program says so in its plan and
      * exits 0 (exit 77 would read as an error). */
     if (rc == EXIT_AM_SKIP) {
+        g_autofree char *why = virTestTakeSkipReason();
+
         if (testCounter == 0) {
-            printf("1..0 # SKIP prerequisite missing (see the lines above)\n");
+            printf("1..0 # SKIP %s\n", why);
             return EXIT_SUCCESS;
         }
-        virTestSkip("remaining cases", "prerequisite missing (see above)");
+        virTestSkip("remaining cases", why);
         rc = 0;
     }
     printf("1..%u\n", testCounter);

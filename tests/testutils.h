@@ -2,9 +2,15 @@
  * testutils.h: the small harness every test program uses
  *
  * Output is TAP: one "ok N - title" / "not ok N - title" line per case,
- * the plan at the end.  A program whose subject is unavailable returns
- * EXIT_AM_SKIP from its main function after printing why; the harness
- * turns that into a TAP skip.
+ * the plan at the end.
+ *
+ * Skips, one convention for the whole suite: a case or a program whose
+ * prerequisite is missing returns virTestSkipBecause("why"), which
+ * records the reason and returns EXIT_AM_SKIP.  The harness prints
+ * "ok N - title # SKIP why" for a case and "1..0 # SKIP why" (exit 0)
+ * for a program that ran no case; scripts/test-summary counts skips
+ * and prints their reasons.  A skip is only for an optional outside
+ * oracle or a tool scripts/install-deps did not get to install.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -24,6 +30,9 @@ int virTestRun(const char *title, int (*body)(const void *data),
                const void *data);
 /* Record a case that could not run, with the reason. */
 void virTestSkip(const char *title, const char *reason);
+/* Remember why the current case (or program) cannot run; returns
+ * EXIT_AM_SKIP for the body (or mymain) to return. */
+int virTestSkipBecause(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 /* Print a diagnostic line (TAP comment). */
 void virTestDiag(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
@@ -38,8 +47,8 @@ int virTestCompareToFile(const char *actual, const char *filename);
 int virTestCompareStrings(const char *expected, const char *actual);
 char *virTestLoadFile(const char *path);
 
-/* Directory of libvirt's corpus (../shared/compat beside the source
- * tree, or $FLEECE_COMPAT_DIR); NULL if absent. */
+/* Directory of libvirt's XML corpus, an optional oracle (see
+ * testcorpus.h); NULL if absent. */
 const char *virTestCompatDir(void);
 
 /* The last error has this code and its message mentions fragment (when
