@@ -201,7 +201,8 @@ testFailsFast(qemuMonitor *mon, int code)
     if (qemuMonitorNextEvent(mon, TIMEOUT, &ev) != -1 ||
         !testLastErrorIs(code, "unusable", NULL))
         return -1;
-    return g_get_monotonic_time() - start < 1000 * 1000 ? 0 : -1;
+    /* neither call waited for its timeout */
+    return g_get_monotonic_time() - start < TIMEOUT * 1000 ? 0 : -1;
 }
 
 
@@ -293,8 +294,10 @@ testTimeout(const void *data G_GNUC_UNUSED)
         !testLastErrorIs(VIR_ERR_OPERATION_TIMEOUT, "query-status", NULL) ||
         reply)
         return -1;
-    if (g_get_monotonic_time() - start > 350 * 1000) {
-        virTestDiag("the timeout took too long");
+    /* no upper bound on the time: the peer holds the reply until the
+     * next command, so only the timeout can have ended the call */
+    if (g_get_monotonic_time() - start < 100 * 1000) {
+        virTestDiag("the command gave up before its timeout");
         return -1;
     }
     /* the late 'paused' reply is dropped; this command gets 'running' */
@@ -344,8 +347,10 @@ testConnectTimeout(const void *data G_GNUC_UNUSED)
     }
     if (!testLastErrorIs(VIR_ERR_SYSTEM_ERROR, "none.sock", NULL))
         return -1;
-    /* it retried until the deadline, not longer */
-    return took >= 200 * 1000 && took < 2000 * 1000 ? 0 : -1;
+    /* it retried until the deadline, and then gave up (the bound is far
+     * above the deadline: it only catches retrying forever, and holds on
+     * a loaded machine) */
+    return took >= 200 * 1000 && took < 20 * 1000 * 1000 ? 0 : -1;
 }
 
 

@@ -38,6 +38,7 @@ struct _qemuMonitorTest {
     /* owned by the peer thread until joined */
     GString *inbuf;
     char *lastId;
+    char *prevId;                 /* id of the command before lastId's */
     char *error;
 };
 
@@ -157,7 +158,8 @@ qemuMonitorTestExpect(qemuMonitorTest *test, const char *want)
         qemuMonitorTestFail(test, "client sent malformed JSON: %s", line);
         return -1;
     }
-    g_clear_pointer(&test->lastId, g_free);
+    g_free(test->prevId);
+    test->prevId = g_steal_pointer(&test->lastId);
     if (json_object_object_get_ex(got, "id", &id)) {
         test->lastId = g_strdup(json_object_get_string(id));
         json_object_object_del(got, "id");
@@ -174,10 +176,12 @@ qemuMonitorTestExpect(qemuMonitorTest *test, const char *want)
 }
 
 
-/* Send @text, giving a reply the id of the last command. */
+/* Send @text, giving a reply the id of the last command (or, @late, of
+ * the command before it). */
 static int
-qemuMonitorTestPlay(qemuMonitorTest *test, const char *text)
+qemuMonitorTestPlay(qemuMonitorTest *test, const char *text, bool late)
 {
+    const char *useId = late ? test->prevId : test->lastId;
     g_autoptr(virJSONValue) msg = json_tokener_parse(text);
     g_autofree char *out = NULL;
 
@@ -187,9 +191,8 @@ qemuMonitorTestPlay(qemuMonitorTest *test, const char *text)
     }
     if (!json_object_object_get_ex(msg, "event", NULL) &&
         !json_object_object_get_ex(msg, "QMP", NULL) &&
-        !json_object_object_get_ex(msg, "id", NULL) && test->lastId)
-        json_object_object_add(msg, "id",
-                               json_object_new_string(test->lastId));
+        !json_object_object_get_ex(msg, "id", NULL) && useId)
+        json_object_object_add(msg, "id", json_object_new_string(useId));
     out = g_strdup(json_object_to_json_string_ext(msg, JSON_C_TO_STRING_SPACED));
     return qemuMonitorTestSend(test, out);
 }
@@ -226,6 +229,7 @@ qemuMonitorTestReconnect(qemuMonitorTest *test)
     test->fd = -1;
     g_string_truncate(test->inbuf, 0);
     g_clear_pointer(&test->lastId, g_free);
+    g_clear_pointer(&test->prevId, g_free);
     return qemuMonitorTestAccept(test);
 }
 
@@ -251,11 +255,13 @@ qemuMonitorTestThread(gpointer opaque)
         if (g_str_has_prefix(line, "-> ")) {
             rc = qemuMonitorTestExpect(test, line + 3);
         } else if (g_str_has_prefix(line, "<- ")) {
-            rc = qemuMonitorTestPlay(test, line + 3);
+            rc = qemuMonitorTestPlay(test, line + 3, false);
+        } else if (g_str_has_prefix(line, "<~ ")) {
+            rc = qemuMonitorTestPlay(test, line + 3, true);
         } else if (g_str_equal(line, "!handshake")) {
-            if ((rc = qemuMonitorTestPlay(test, QEMU_MONITOR_TEST_GREETING)) == 0 &&
+            if ((rc = qemuMonitorTestPlay(test, QEMU_MONITOR_TEST_GREETING, false)) == 0 &&
                 (rc = qemuMonitorTestExpect(test, "{\"execute\": \"qmp_capabilities\"}")) == 0)
-                rc = qemuMonitorTestPlay(test, "{\"return\": {}}");
+                rc = qemuMonitorTestPlay(test, "{\"return\": {}}", false);
         } else if (g_str_has_prefix(line, "!raw ")) {
             rc = qemuMonitorTestSend(test, line + 5);
         } else if (g_str_has_prefix(line, "!big ")) {
@@ -263,7 +269,7 @@ qemuMonitorTestThread(gpointer opaque)
             g_autofree char *pad = g_strnfill(n, 'x');
             g_autofree char *big = g_strdup_printf("{\"return\": \"%s\"}", pad);
 
-            rc = qemuMonitorTestPlay(test, big);
+            rc = qemuMonitorTestPlay(test, big, false);
         } else if (g_str_has_prefix(line, "!sleep ")) {
             g_usleep(g_ascii_strtoull(line + 7, NULL, 10) * 1000);
         } else if (g_str_equal(line, "!reconnect")) {
@@ -403,6 +409,7 @@ qemuMonitorTestFree(qemuMonitorTest *test)
     if (test->inbuf)
         g_string_free(test->inbuf, TRUE);
     g_free(test->lastId);
+    g_free(test->prevId);
     g_free(test->error);
     g_free(test);
 }

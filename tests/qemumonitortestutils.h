@@ -8,6 +8,8 @@
  *                  parsed JSON, with the client's "id" left out
  *   <- {json}      sent to the client; a reply (no "event" key, no "id")
  *                  gets the id of the last command received
+ *   <~ {json}      a late reply: gets the id of the command received
+ *                  before the last one
  *   !handshake     a QEMU 7.2.22 greeting and the qmp_capabilities
  *                  exchange
  *   !raw TEXT      TEXT sent as is, as one line (malformed input)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -260,6 +261,16 @@ testFieldOfStatus(pid_t pid, const char *field)
 /* Detached: the PID returned is the program's, it lives in a new session,
  * its parent is gone, its output goes to the log, it keeps exactly the
  * descriptors passed (a listening socket), and killing it leaves nothing. */
+/* Does @path (a /proc/PID/fd/N link) open the same file as our @fd? */
+static bool
+testSameFile(const char *path, int fd)
+{
+    struct stat a, b;
+
+    return stat(path, &a) == 0 && fstat(fd, &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int
 testDetached(const void *data G_GNUC_UNUSED)
 {
@@ -277,6 +288,7 @@ testDetached(const void *data G_GNUC_UNUSED)
     int leaky = open(leakpath, O_WRONLY | O_CREAT, 0600);
     pid_t pid = -1;
     int rc = -1;
+    int i;
 
     g_strlcpy(addr.sun_path, sock, sizeof(addr.sun_path));
     if (lsock < 0 || leaky < 0 ||
@@ -297,10 +309,17 @@ testDetached(const void *data G_GNUC_UNUSED)
         virTestDiag("log file does not have the expected content");
         goto cleanup;
     }
-    /* by now the shell has exec'd sleep: same PID, new executable */
+    /* the shell then execs sleep: same PID, new executable (wait for it:
+     * the output may be there before the exec is) */
     procdir = g_strdup_printf("/proc/%d", (int)pid);
     fdpath = g_strdup_printf("%s/exe", procdir);
-    exe = g_file_read_link(fdpath, NULL);
+    for (i = 0; i < 1000; i++) {
+        g_free(exe);
+        exe = g_file_read_link(fdpath, NULL);
+        if (exe && g_str_has_suffix(exe, "/sleep"))
+            break;
+        g_usleep(10000);
+    }
     g_clear_pointer(&fdpath, g_free);
     if (!exe || !g_str_has_suffix(exe, "/sleep")) {
         virTestDiag("pid %d runs '%s', not sleep", (int)pid, exe);
@@ -314,10 +333,12 @@ testDetached(const void *data G_GNUC_UNUSED)
         virTestDiag("pid %d was not reparented to the subreaper", (int)pid);
         goto cleanup;
     }
+    /* compare the files, not just the numbers: the child's own start-up
+     * (the dynamic loader, locale files) briefly opens files that may
+     * take the leaky descriptor's number */
     fdpath = g_strdup_printf("/proc/%d/fd/%d", (int)pid, lsock);
     leakfdpath = g_strdup_printf("/proc/%d/fd/%d", (int)pid, leaky);
-    if (!g_file_test(fdpath, G_FILE_TEST_EXISTS) ||
-        g_file_test(leakfdpath, G_FILE_TEST_EXISTS)) {
+    if (!testSameFile(fdpath, lsock) || testSameFile(leakfdpath, leaky)) {
         virTestDiag("wrong descriptors in the detached child");
         goto cleanup;
     }
