@@ -20,15 +20,23 @@
  * guest agent, the freeze/thaw sequence.  Store and scratch images are
  * created by the real qemu-img.
  *
+ * The transcripts are QEMU's: FLEECE_TEST_REGENERATE=1 runs every case
+ * on real QEMU behind the recorder (qemuqmpscenario.h), after preparing
+ * QEMU the way the case says (guest writes, bitmaps, waiting for the
+ * jobs), and rewrites qemubackupdata/; review the diff.  Recording
+ * needs root (one case puts its target on a small tmpfs).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <string.h>
 #include <sys/stat.h>
+
+#include <glib/gstdio.h>
 #include <unistd.h>
 
 #include "testutils.h"
 #include "qemuagenttestutils.h"
-#include "qemumonitortestutils.h"
+#include "qemuqmpscenario.h"
 #include "qemu_backup.h"
 #include "qemu_checkpoint.h"
 #include "libvirt/libvirt-domain.h"
@@ -38,7 +46,7 @@
 #include "virprocess.h"
 #include "virstring.h"
 
-#define DOMNAME "testvm"
+#define DOMNAME QEMU_QMP_SCENARIO_DOMAIN
 
 typedef enum {
     OP_NONE = 0,
@@ -47,6 +55,8 @@ typedef enum {
     OP_END,            /* qemuBackupEnd */
     OP_CHECKPOINT,     /* qemuCheckpointCreate(checkpointXML, flags) */
 } testOp;
+
+typedef int (*testPrepare)(qemuQMPScenario *s);
 
 typedef struct {
     testOp op;
@@ -57,31 +67,39 @@ typedef struct {
     unsigned long long disk[2];   /* disk_processed, disk_total */
     unsigned long long temp[2];   /* temp_used, temp_total */
     const char *errmsg;           /* the job's message, NULL = none */
+    testPrepare before;           /* recording: done to QEMU first */
+    const char *note;             /* comment in the transcript */
 } testStep;
 
 typedef struct {
     const char *name;             /* qemubackupdata/NAME.txt */
+    const char *header;           /* its first comment lines */
     const char *chain;            /* checkpoints redefined first, "c1,c2" */
     const char *backupXML;
     const char *checkpointXML;
     unsigned int flags;
     int agent;                    /* qemuAgentTestMode, -1 = no agent */
     const char *agentLog;         /* expected agent commands */
+    const char *bandwidth;        /* FLEECE_BACKUP_BANDWIDTH, NULL = none */
+    unsigned long long size;      /* of each disk, 0 = DISK_SIZE */
+    testPrepare prepare;          /* recording: the state QEMU starts in */
     testStep steps[4];
     const char *exist;            /* files under @TMP@ that must exist */
     const char *absent;           /* ... and that must not */
     const char *tree;             /* "name:parent" list afterwards */
 } testCase;
 
+#define DISK_SIZE (1024 * 1024)
+
+/* The domain: two 1 MiB qcow2 disks and an agent channel. */
 static char *
 testDomainXML(const char *tmp)
 {
-    g_autofree char *path = g_build_filename(abs_srcdir, "data", "testvm.xml", NULL);
-    g_autofree char *xml = NULL;
+    g_autofree char *xml = qemuQMPScenarioDomainXML(tmp, NULL);
     g_autofree char *channel = NULL;
     g_autoptr(GString) s = NULL;
 
-    if (virFileReadAll(path, 1024 * 1024, &xml) < 0)
+    if (!xml)
         return NULL;
     s = g_string_new(xml);
     channel = g_strdup_printf("    <channel type='unix'>\n"
@@ -90,42 +108,7 @@ testDomainXML(const char *tmp)
                               "    </channel>\n"
                               "    <memballoon", tmp);
     g_string_replace(s, "    <memballoon", channel, 1);
-    g_string_replace(s, "DISKDIR", "/img", 0);
     return g_string_free(g_steal_pointer(&s), FALSE);
-}
-
-/* Write the files of a running domain whose "QEMU" is this process. */
-static int
-testDomainCreate(qemuDriver *driver, const char *tmp)
-{
-    g_autofree char *xml = testDomainXML(tmp);
-    g_autoptr(qemuDomainObj) obj = g_new0(qemuDomainObj, 1);
-    g_auto(virProcessIdentity) ident = { 0 };
-    size_t i;
-
-    if (!xml || !(obj->def = virDomainDefParseString(xml, VIR_DOMAIN_DEF_PARSE_INACTIVE)))
-        return -1;
-    for (i = 0; i < obj->def->ndisks; i++) {
-        obj->def->disks[i]->src->nodeformat = g_strdup_printf("libvirt-%zu-format", i + 1);
-        obj->def->disks[i]->src->nodestorage = g_strdup_printf("libvirt-%zu-storage", i + 1);
-    }
-    if (virProcessIdentityGet(getpid(), &ident) < 0)
-        return -1;
-    obj->newDef = virDomainDefCopy(obj->def);
-    obj->driver = driver;
-    obj->name = g_strdup(obj->def->name);
-    obj->persistent = true;
-    obj->active = true;
-    obj->state = VIR_DOMAIN_RUNNING;
-    obj->id = 1;
-    obj->pid = ident.pid;
-    obj->starttime = ident.starttime;
-    obj->nextIndex = obj->def->ndisks + 1;
-    qemuDomainJobObjInit(&obj->job, NULL, NULL);
-    if (qemuDomainObjSaveConfig(driver, obj->newDef) < 0 ||
-        qemuDomainObjSaveStatus(obj) < 0)
-        return -1;
-    return 0;
 }
 
 /* Redefine the checkpoints in @chain (comma separated), metadata only. */
@@ -304,40 +287,35 @@ testAgentCheck(const char *name, void *opaque)
     return -1;
 }
 
-/* rm -r of the temporary root (sockets and images included). */
-static void
-testRemoveTree(const char *path)
+/* Recording: the agent's state is written down when a transaction comes
+ * and at the command after it (freeze and thaw bracket it). */
+typedef struct {
+    qemuAgentTest *agent;
+    bool afterTransaction;
+} testRecordAgent;
+
+static const char *
+testAgentState(const char *execute, void *opaque)
 {
-    g_autoptr(GDir) d = NULL;
-    const char *ent;
+    testRecordAgent *ra = opaque;
+    bool transaction = g_str_equal(execute, "transaction");
+    bool mark = transaction || ra->afterTransaction;
 
-    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-        d = g_dir_open(path, 0, NULL);
-        while (d && (ent = g_dir_read_name(d))) {
-            g_autofree char *sub = g_build_filename(path, ent, NULL);
-
-            testRemoveTree(sub);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-/* @text with @TMP@ replaced by the temporary directory. */
-static char *
-testSubst(const char *text, const char *tmp)
-{
-    g_autoptr(GString) s = NULL;
-
-    if (!text)
+    ra->afterTransaction = transaction;
+    if (!ra->agent || !mark)
         return NULL;
-    s = g_string_new(text);
-    g_string_replace(s, "@TMP@", tmp, 0);
-    return g_string_free(g_steal_pointer(&s), FALSE);
+    return qemuAgentTestFrozen(ra->agent) ? "frozen" : "thawed";
 }
 
-/* One case: domain files, transcript, steps, final checks. */
+static int
+testAgentReplayCheck(const char *name, void *opaque)
+{
+    testRecordAgent *ra = opaque;
+
+    return testAgentCheck(name, ra->agent);
+}
+
+/* One case: domain, transcript (played or recorded), steps, checks. */
 static int
 testBackupCase(const void *opaque)
 {
@@ -345,49 +323,79 @@ testBackupCase(const void *opaque)
     g_autofree char *tmp = g_dir_make_tmp("fleece-bkqmp-XXXXXX", NULL);
     g_autofree char *path = g_strdup_printf("%s/qemubackupdata/%s.txt", abs_srcdir,
                                             tc->name);
-    g_autofree char *transcript = NULL;
-    g_autofree char *text = NULL;
+    g_autofree char *xml = NULL;
     g_autofree char *backupXML = NULL;
     g_autofree char *checkpointXML = NULL;
     g_autofree char *agentPath = NULL;
-    g_autofree char *monPath = NULL;
     g_autofree char *tree = NULL;
+    g_autofree char *small = NULL;
     g_autoptr(qemuDriver) driver = NULL;
     g_autoptr(qemuAgentTest) agent = NULL;
-    g_autoptr(qemuMonitorTest) test = NULL;
+    g_autoptr(qemuQMPScenario) scen = NULL;
+    testRecordAgent ra = { 0 };
+    bool recording = qemuQMPScenarioRecording();
+    bool mounted = false;
     size_t i;
     int ret = -1;
 
-    if (!tmp || !(driver = qemuDriverNew(tmp, false)) || testDomainCreate(driver, tmp) < 0)
+    if (!tmp || !(driver = qemuDriverNew(tmp, false)) || !(xml = testDomainXML(tmp)))
         goto cleanup;
+    backupXML = qemuQMPScenarioSubst(tc->backupXML, tmp);
+    checkpointXML = qemuQMPScenarioSubst(tc->checkpointXML, tmp);
+    if (tc->bandwidth)
+        g_setenv("FLEECE_BACKUP_BANDWIDTH", tc->bandwidth, TRUE);
+    /* a target directory on a small file system: real in recordings */
+    if (backupXML && strstr(backupXML, "/small/")) {
+        const char *mount[] = { "mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs",
+                                NULL, NULL };
+
+        small = g_build_filename(tmp, "small", NULL);
+        g_mkdir(small, 0700);
+        mount[6] = small;
+        if (recording) {
+            if (!g_spawn_sync(NULL, (char **) mount, NULL, G_SPAWN_SEARCH_PATH, NULL,
+                              NULL, NULL, NULL, NULL, NULL)) {
+                virTestDiag("recording needs a small tmpfs (root)");
+                goto cleanup;
+            }
+            mounted = true;
+        }
+    }
+    if (recording &&
+        (qemuQMPScenarioCreateDisk(tmp, "vda.qcow2", tc->size ? tc->size : DISK_SIZE) < 0 ||
+         qemuQMPScenarioCreateDisk(tmp, "vdb.qcow2", tc->size ? tc->size : DISK_SIZE) < 0))
+        goto cleanup;
+
+    agentPath = g_build_filename(tmp, "agent.sock", NULL);
+    if (!(scen = qemuQMPScenarioNew(driver, xml, path, testAgentReplayCheck,
+                                    testAgentState, &ra)))
+        goto cleanup;
+    if (tc->agent >= 0) {
+        if (qemuQMPScenarioFreePath(scen, agentPath) < 0 ||
+            !(agent = qemuAgentTestNew(agentPath, tc->agent)))
+            goto cleanup;
+        ra.agent = agent;
+    }
     if (tc->chain && testRedefineChain(driver, tc->chain) < 0)
         goto cleanup;
-    backupXML = testSubst(tc->backupXML, tmp);
-    checkpointXML = testSubst(tc->checkpointXML, tmp);
-    agentPath = g_build_filename(tmp, "agent.sock", NULL);
-    if (tc->agent >= 0 && !(agent = qemuAgentTestNew(agentPath, tc->agent)))
+    if (recording && tc->prepare && tc->prepare(scen) < 0)
         goto cleanup;
-    /* the fake peer does not serve NBD: the socket QEMU would create
-     * is a plain file, whose mode the backup restricts */
-    if (backupXML && strstr(backupXML, "nbd.sock")) {
+    /* replaying, no QEMU serves NBD: the socket QEMU would create is a
+     * plain file, whose mode the backup restricts */
+    if (!recording && backupXML && strstr(backupXML, "nbd.sock")) {
         g_autofree char *sock = g_build_filename(tmp, "nbd.sock", NULL);
 
         if (!g_file_set_contents(sock, "", 0, NULL) || chmod(sock, 0666) < 0)
             goto cleanup;
     }
 
-    if (!(transcript = virTestLoadFile(path))) {
-        virTestDiag("cannot read transcript '%s'", path);
-        goto cleanup;
-    }
-    text = testSubst(transcript, tmp);
-    monPath = qemuDriverMonitorPath(driver, DOMNAME);
-    if (!(test = qemuMonitorTestNewFull(text, monPath, testAgentCheck, agent)))
-        goto cleanup;
-
     for (i = 0; i < G_N_ELEMENTS(tc->steps) && tc->steps[i].op != OP_NONE; i++) {
         const testStep *st = &tc->steps[i];
 
+        if (recording && st->before && st->before(scen) < 0)
+            goto cleanup;
+        if (st->note)
+            qemuQMPScenarioComment(scen, st->note);
         if (testRunStep(driver, tc, st, backupXML, checkpointXML) < 0)
             goto cleanup;
         if (st->op != OP_CHECKPOINT && testCheckJob(driver, st) < 0) {
@@ -395,17 +403,17 @@ testBackupCase(const void *opaque)
             goto cleanup;
         }
     }
-    if (qemuMonitorTestFinish(test) < 0)
-        goto cleanup;
 
     if (testCheckFiles(tmp, tc->exist, true) < 0 ||
         testCheckFiles(tmp, tc->absent, false) < 0)
         goto cleanup;
-    if (backupXML && strstr(backupXML, "nbd.sock")) {
+    if (backupXML && strstr(backupXML, "nbd.sock") && !tc->steps[0].error) {
         g_autofree char *sock = g_build_filename(tmp, "nbd.sock", NULL);
         struct stat sb;
 
-        if (stat(sock, &sb) < 0 || (sb.st_mode & 0777) != 0600) {
+        /* replaying, the file stands for the socket; recorded, QEMU
+         * removed its socket at the end */
+        if (!recording && (stat(sock, &sb) < 0 || (sb.st_mode & 0777) != 0600)) {
             virTestDiag("export socket mode %o, want 600", sb.st_mode & 0777);
             goto cleanup;
         }
@@ -425,7 +433,7 @@ testBackupCase(const void *opaque)
     }
     {
         /* no checkpoint journal (create or delete) is left over */
-        g_autofree char *dir = qemuDriverCheckpointDir(driver, DOMNAME);
+        g_autofree char *dir = qemuDriverCheckpointDir(driver, QEMU_QMP_SCENARIO_DOMAIN);
         g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
         const char *ent;
 
@@ -436,15 +444,117 @@ testBackupCase(const void *opaque)
             }
         }
     }
+    if (qemuQMPScenarioFinish(scen, tc->header) < 0)
+        goto cleanup;
     ret = 0;
 
  cleanup:
-    g_clear_pointer(&test, qemuMonitorTestFree);
+    g_clear_pointer(&scen, qemuQMPScenarioFree);
     g_clear_pointer(&agent, qemuAgentTestFree);
     g_clear_pointer(&driver, qemuDriverFree);
+    g_unsetenv("FLEECE_BACKUP_BANDWIDTH");
+    if (mounted) {
+        const char *umount[] = { "umount", small, NULL };
+
+        g_spawn_sync(NULL, (char **) umount, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                     NULL, NULL, NULL, NULL);
+    }
     if (tmp)
-        testRemoveTree(tmp);
+        qemuQMPScenarioRemoveTree(tmp);
     return ret;
+}
+
+/* --- the states QEMU is in before a case, and between its steps (only
+ * when recording; the transcripts hold what follows from them) --- */
+
+#define KiB 1024ULL
+#define MiB (1024ULL * 1024)
+
+/* both disks full of data */
+static int
+testWriteBoth(qemuQMPScenario *s)
+{
+    return qemuQMPScenarioGuestWrite(s, 0, 0x11, 0, DISK_SIZE) < 0 ||
+           qemuQMPScenarioGuestWrite(s, 1, 0x12, 0, DISK_SIZE) < 0 ? -1 : 0;
+}
+
+static int
+testWriteVda(qemuQMPScenario *s)
+{
+    return qemuQMPScenarioGuestWrite(s, 0, 0x13, 0, DISK_SIZE);
+}
+
+/* 4 MiB disks full of data, to copy at a limited rate: QEMU copies in
+ * chunks of up to 1 MiB and only waits between chunks */
+#define BIG_DISK (4 * 1024 * 1024)
+
+static int
+testWriteBothBig(qemuQMPScenario *s)
+{
+    return qemuQMPScenarioGuestWrite(s, 0, 0x14, 0, BIG_DISK) < 0 ||
+           qemuQMPScenarioGuestWrite(s, 1, 0x15, 0, BIG_DISK) < 0 ? -1 : 0;
+}
+
+static int
+testWriteVdaBig(qemuQMPScenario *s)
+{
+    return qemuQMPScenarioGuestWrite(s, 0, 0x16, 0, BIG_DISK);
+}
+
+/* c1 on both disks, then 128 KiB written to vda */
+static int
+testPrepareC1(qemuQMPScenario *s)
+{
+    return qemuQMPScenarioAddBitmap(s, 0, "c1") < 0 ||
+           qemuQMPScenarioAddBitmap(s, 1, "c1") < 0 ||
+           qemuQMPScenarioGuestWrite(s, 0, 0x22, 64 * KiB, 128 * KiB) < 0 ? -1 : 0;
+}
+
+/* c1, 64 KiB to vda, c2, 128 KiB to each disk */
+static int
+testPrepareC1C2(qemuQMPScenario *s)
+{
+    return qemuQMPScenarioAddBitmap(s, 0, "c1") < 0 ||
+           qemuQMPScenarioAddBitmap(s, 1, "c1") < 0 ||
+           qemuQMPScenarioGuestWrite(s, 0, 0x33, 0, 64 * KiB) < 0 ||
+           qemuQMPScenarioAddBitmap(s, 0, "c2") < 0 ||
+           qemuQMPScenarioAddBitmap(s, 1, "c2") < 0 ||
+           qemuQMPScenarioGuestWrite(s, 0, 0x44, 256 * KiB, 128 * KiB) < 0 ||
+           qemuQMPScenarioGuestWrite(s, 1, 0x45, 512 * KiB, 128 * KiB) < 0 ? -1 : 0;
+}
+
+/* a bitmap c1 QEMU has but no checkpoint names: adding c1 again fails */
+static int
+testPrepareStrayC1(qemuQMPScenario *s)
+{
+    return qemuQMPScenarioAddBitmap(s, 0, "c1");
+}
+
+/* the guest overwrites 192 KiB while a pull backup runs */
+static int
+testGuestOverwrites(qemuQMPScenario *s)
+{
+    return qemuQMPScenarioGuestWrite(s, 0, 0x66, 0, 192 * KiB);
+}
+
+static int
+testWaitJobs(qemuQMPScenario *s)
+{
+    return qemuQMPScenarioWaitJobs(s);
+}
+
+/* block-export-add refused after the job started */
+static int
+testPrepareExportRefused(qemuQMPScenario *s)
+{
+    qemuQMPScenarioInject(s, "block-export-add",
+                          "{\"error\": {\"class\": \"GenericError\", "
+                          "\"desc\": \"Permission denied\"}}",
+                          "the export is refused after the backup job started; "
+                          "real QEMU refuses an export only for an NBD server or "
+                          "export name Fleece itself chose, so this failure "
+                          "cannot be produced");
+    return 0;
 }
 
 #define PUSH_FULL2 \
@@ -461,129 +571,185 @@ testBackupCase(const void *opaque)
     "<domainbackup mode='pull'><server transport='unix' socket='@TMP@/nbd.sock'/>" \
     "<disks><disk name='vda' type='file'><scratch file='@TMP@/scratch-vda.qcow2'/></disk>" \
     "<disk name='vdb' backup='no'/></disks></domainbackup>"
-#define MiB (1024ULL * 1024)
+#define C1_XML "<domaincheckpoint><name>c1</name></domaincheckpoint>"
+#define ACTIVE QEMU_DOMAIN_JOB_STATUS_ACTIVE
+#define COMPLETED QEMU_DOMAIN_JOB_STATUS_COMPLETED
+#define QUIESCE_LOG "guest-fsfreeze-freeze guest-fsfreeze-thaw"
 
 static int
 mymain(void)
 {
     static const testCase cases[] = {
-        /* push, both disks, a new checkpoint in the transaction; one look
-         * while the jobs run, one after they concluded */
-        { "push-full", NULL, PUSH_FULL2,
-          "<domaincheckpoint><name>c1</name></domaincheckpoint>", 0, -1, NULL,
-          { { OP_BEGIN, 0, true, QEMU_DOMAIN_JOB_STATUS_ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
-            { OP_RECONCILE, 0, true, QEMU_DOMAIN_JOB_STATUS_ACTIVE,
-              { MiB / 2, 2 * MiB }, { 0, 0 }, NULL },
-            { OP_RECONCILE, 0, false, QEMU_DOMAIN_JOB_STATUS_COMPLETED,
-              { 2 * MiB, 2 * MiB }, { 0, 0 }, NULL } },
-          "full-vda.qcow2,full-vdb.raw", NULL, "c1:" },
-        /* push since c1: temporary bitmap, sync incremental, removed */
-        { "push-incremental", "c1",
-          "<domainbackup><incremental>c1</incremental><disks>"
-          "<disk name='vda' type='file'><target file='@TMP@/inc-vda.qcow2'/></disk>"
-          "<disk name='vdb' backup='no'/></disks></domainbackup>", NULL, 0, -1, NULL,
-          { { OP_BEGIN, 0, true, QEMU_DOMAIN_JOB_STATUS_ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
-            { OP_RECONCILE, 0, false, QEMU_DOMAIN_JOB_STATUS_COMPLETED,
-              { 128 * 1024, 128 * 1024 }, { 0, 0 }, NULL } },
-          "inc-vda.qcow2", NULL, "c1:" },
-        /* vda since c1 (differential), vdb since c2 */
-        { "push-differential", "c1,c2",
-          "<domainbackup><incremental>c2</incremental><disks>"
-          "<disk name='vda' type='file' incremental='c1'><target file='@TMP@/diff-vda.qcow2'/></disk>"
-          "<disk name='vdb' type='file'><target file='@TMP@/diff-vdb.qcow2'/></disk>"
-          "</disks></domainbackup>", NULL, 0, -1, NULL,
-          { { OP_BEGIN, 0, true, QEMU_DOMAIN_JOB_STATUS_ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
-            { OP_RECONCILE, 0, false, QEMU_DOMAIN_JOB_STATUS_COMPLETED,
-              { 320 * 1024, 320 * 1024 }, { 0, 0 }, NULL } },
-          "diff-vda.qcow2,diff-vdb.qcow2", NULL, "c1:,c2:c1" },
-        /* pull over a unix socket, then its end */
-        { "pull-full", NULL, PULL_FULL, NULL, 0, -1, NULL,
-          { { OP_BEGIN, 0, true, QEMU_DOMAIN_JOB_STATUS_ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
-            { OP_END, 0, false, QEMU_DOMAIN_JOB_STATUS_COMPLETED,
-              { 0, 0 }, { 192 * 1024, MiB }, NULL } },
-          NULL, "scratch-vda.qcow2", "" },
-        /* the export is refused after the job started: ended at once, as
-         * failed, with QEMU's reason */
-        { "pull-export-refused", NULL, PULL_FULL, NULL, 0, -1, NULL,
-          { { OP_BEGIN, VIR_ERR_OPERATION_FAILED, false, QEMU_DOMAIN_JOB_STATUS_FAILED,
+        { .name = "push-full",
+          .header = "# Push backup of vda (qcow2 target) and vdb (raw target), checkpoint c1\n"
+                    "# created in the same transaction; 4 MiB disks, copies limited to\n"
+                    "# 1 MiB/s.\n",
+          .backupXML = PUSH_FULL2, .checkpointXML = C1_XML, .agent = -1,
+          .bandwidth = "1048576", .size = BIG_DISK, .prepare = testWriteBothBig,
+          .steps = {
+            { OP_BEGIN, 0, true, ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
+            { OP_RECONCILE, 0, true, ACTIVE, { 2 * MiB, 8 * MiB }, { 0, 0 }, NULL,
+              NULL, "a look while the copies run" },
+            { OP_RECONCILE, 0, false, COMPLETED, { 8 * MiB, 8 * MiB }, { 0, 0 }, NULL,
+              testWaitJobs, "both concluded: dismissed, targets detached, kept" } },
+          .exist = "full-vda.qcow2,full-vdb.raw", .tree = "c1:" },
+        { .name = "push-incremental",
+          .header = "# Push of vda since c1: a temporary bitmap, sync=incremental, removed.\n",
+          .chain = "c1",
+          .backupXML = "<domainbackup><incremental>c1</incremental><disks>"
+                       "<disk name='vda' type='file'><target file='@TMP@/inc-vda.qcow2'/></disk>"
+                       "<disk name='vdb' backup='no'/></disks></domainbackup>",
+          .agent = -1, .prepare = testPrepareC1,
+          .steps = {
+            { OP_BEGIN, 0, true, ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
+            { OP_RECONCILE, 0, false, COMPLETED, { 128 * KiB, 128 * KiB }, { 0, 0 }, NULL,
+              testWaitJobs } },
+          .exist = "inc-vda.qcow2", .tree = "c1:" },
+        { .name = "push-differential",
+          .header = "# Push with checkpoints c1 -> c2: vda since c1 (its own incremental=),\n"
+                    "# vdb since c2 (the backup's).\n",
+          .chain = "c1,c2",
+          .backupXML = "<domainbackup><incremental>c2</incremental><disks>"
+                       "<disk name='vda' type='file' incremental='c1'>"
+                       "<target file='@TMP@/diff-vda.qcow2'/></disk>"
+                       "<disk name='vdb' type='file'><target file='@TMP@/diff-vdb.qcow2'/></disk>"
+                       "</disks></domainbackup>",
+          .agent = -1, .prepare = testPrepareC1C2,
+          .steps = {
+            { OP_BEGIN, 0, true, ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
+            { OP_RECONCILE, 0, false, COMPLETED, { 320 * KiB, 320 * KiB }, { 0, 0 }, NULL,
+              testWaitJobs } },
+          .exist = "diff-vda.qcow2,diff-vdb.qcow2", .tree = "c1:,c2:c1" },
+        { .name = "pull-full",
+          .header = "# Pull backup of vda over a unix socket (fail-safe: sync=none into the\n"
+                    "# scratch image with a named copy-before-write filter, snapshot-access\n"
+                    "# node exported read-only); the guest overwrites 192 KiB; the end.\n",
+          .backupXML = PULL_FULL, .agent = -1,
+          .steps = {
+            { OP_BEGIN, 0, true, ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
+            { OP_END, 0, false, COMPLETED, { 0, 0 }, { 192 * KiB, MiB }, NULL,
+              testGuestOverwrites,
+              "the end: export gone first, then the job, its nodes, the server" } },
+          .absent = "scratch-vda.qcow2", .tree = "" },
+        { .name = "pull-export-refused",
+          .header = "# Pull backup of vda whose export is refused: the backup started (its\n"
+                    "# job runs), so it is ended at once, on a connection of its own.\n",
+          .backupXML = PULL_FULL, .agent = -1, .prepare = testPrepareExportRefused,
+          .steps = {
+            { OP_BEGIN, VIR_ERR_OPERATION_FAILED, false, QEMU_DOMAIN_JOB_STATUS_FAILED,
               { 0, 0 }, { 0, MiB },
               "operation failed: QEMU command 'block-export-add' failed: "
               "GenericError: Permission denied" } },
-          NULL, "scratch-vda.qcow2", "" },
-        /* pull since c1: the export carries the bitmap */
-        { "pull-incremental", "c1",
-          "<domainbackup mode='pull'><incremental>c1</incremental>"
-          "<server transport='unix' socket='@TMP@/nbd.sock'/>"
-          "<disks><disk name='vda' type='file'><scratch file='@TMP@/scratch-vda.qcow2'/></disk>"
-          "<disk name='vdb' backup='no'/></disks></domainbackup>", NULL, 0, -1, NULL,
-          { { OP_BEGIN, 0, true, QEMU_DOMAIN_JOB_STATUS_ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
-            { OP_END, 0, false, QEMU_DOMAIN_JOB_STATUS_COMPLETED,
-              { 0, 0 }, { 0, MiB }, NULL } },
-          NULL, "scratch-vda.qcow2", "c1:" },
-        /* push aborted while running: cancelled, target removed */
-        { "push-abort", NULL, PUSH_FULL1, NULL, 0, -1, NULL,
-          { { OP_BEGIN, 0, true, QEMU_DOMAIN_JOB_STATUS_ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
-            { OP_END, 0, false, QEMU_DOMAIN_JOB_STATUS_CANCELED,
-              { 256 * 1024, MiB }, { 0, 0 }, NULL } },
-          NULL, "full-vda.qcow2", "" },
-        /* QEMU refuses the transaction: everything is rolled back */
-        { "transaction-refused", NULL, PUSH_FULL2,
-          "<domaincheckpoint><name>c1</name></domaincheckpoint>", 0, -1, NULL,
-          { { OP_BEGIN, VIR_ERR_OPERATION_FAILED, false, -1, { 0, 0 }, { 0, 0 }, NULL } },
-          NULL, "full-vda.qcow2,full-vdb.raw", "" },
-        /* the copy hit ENOSPC: the backup failed with QEMU's message */
-        { "push-enospc", NULL, PUSH_FULL1, NULL, 0, -1, NULL,
-          { { OP_BEGIN, 0, true, QEMU_DOMAIN_JOB_STATUS_ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
-            { OP_RECONCILE, 0, false, QEMU_DOMAIN_JOB_STATUS_FAILED,
-              { 448 * 1024, MiB }, { 0, 0 }, "disk 'vda': No space left on device" } },
-          NULL, "full-vda.qcow2", "" },
-        /* the push finished while no Fleece process was connected */
-        { "reconcile-finished", NULL, PUSH_FULL2, NULL, 0, -1, NULL,
-          { { OP_BEGIN, 0, true, QEMU_DOMAIN_JOB_STATUS_ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
-            { OP_RECONCILE, 0, false, QEMU_DOMAIN_JOB_STATUS_COMPLETED,
-              { 2 * MiB, 2 * MiB }, { 0, 0 }, NULL } },
-          "full-vda.qcow2,full-vdb.raw", NULL, "" },
-        /* quiesce: frozen during the transaction, thawed after it */
-        { "checkpoint-quiesce", NULL, NULL,
-          "<domaincheckpoint><name>c1</name></domaincheckpoint>",
-          VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE, QEMU_AGENT_TEST_NORMAL,
-          "guest-fsfreeze-freeze guest-fsfreeze-thaw",
-          { { OP_CHECKPOINT, 0 } }, NULL, NULL, "c1:" },
-        { "checkpoint-quiesce-refused", NULL, NULL,
-          "<domaincheckpoint><name>c1</name></domaincheckpoint>",
-          VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE, QEMU_AGENT_TEST_NORMAL,
-          "guest-fsfreeze-freeze guest-fsfreeze-thaw",
-          { { OP_CHECKPOINT, VIR_ERR_OPERATION_FAILED } }, NULL, NULL, "" },
-        /* the freeze fails: no transaction, and a thaw all the same */
-        { "checkpoint-quiesce-nofreeze", NULL, NULL,
-          "<domaincheckpoint><name>c1</name></domaincheckpoint>",
-          VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE, QEMU_AGENT_TEST_FREEZE_FAILS,
-          "guest-fsfreeze-freeze guest-fsfreeze-thaw",
-          { { OP_CHECKPOINT, VIR_ERR_OPERATION_FAILED } }, NULL, NULL, "" },
-        { "backup-quiesce", NULL, PUSH_FULL1, NULL,
-          VIR_DOMAIN_BACKUP_BEGIN_QUIESCE, QEMU_AGENT_TEST_NORMAL,
-          "guest-fsfreeze-freeze guest-fsfreeze-thaw",
-          { { OP_BEGIN, 0, true, QEMU_DOMAIN_JOB_STATUS_ACTIVE, { 0, 0 }, { 0, 0 }, NULL } },
-          "full-vda.qcow2", NULL, "" },
-        { "backup-quiesce-refused", NULL, PUSH_FULL1, NULL,
-          VIR_DOMAIN_BACKUP_BEGIN_QUIESCE, QEMU_AGENT_TEST_NORMAL,
-          "guest-fsfreeze-freeze guest-fsfreeze-thaw",
-          { { OP_BEGIN, VIR_ERR_OPERATION_FAILED, false, -1, { 0, 0 }, { 0, 0 }, NULL } },
-          NULL, "full-vda.qcow2", "" },
-        /* the freeze fails: no transaction, thawed all the same, rolled back */
-        { "backup-quiesce-nofreeze", NULL, PUSH_FULL1, NULL,
-          VIR_DOMAIN_BACKUP_BEGIN_QUIESCE, QEMU_AGENT_TEST_FREEZE_FAILS,
-          "guest-fsfreeze-freeze guest-fsfreeze-thaw",
-          { { OP_BEGIN, VIR_ERR_OPERATION_FAILED, false, -1, { 0, 0 }, { 0, 0 }, NULL } },
-          NULL, "full-vda.qcow2", "" },
+          .absent = "scratch-vda.qcow2", .tree = "" },
+        { .name = "pull-incremental",
+          .header = "# Pull backup of vda since c1: the temporary bitmap backup-vda is\n"
+                    "# exported with the snapshot, and removed at the end.\n",
+          .chain = "c1",
+          .backupXML = "<domainbackup mode='pull'><incremental>c1</incremental>"
+                       "<server transport='unix' socket='@TMP@/nbd.sock'/>"
+                       "<disks><disk name='vda' type='file'>"
+                       "<scratch file='@TMP@/scratch-vda.qcow2'/></disk>"
+                       "<disk name='vdb' backup='no'/></disks></domainbackup>",
+          .agent = -1, .prepare = testPrepareC1,
+          .steps = {
+            { OP_BEGIN, 0, true, ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
+            { OP_END, 0, false, COMPLETED, { 0, 0 }, { 0, MiB }, NULL, NULL,
+              "the end: export gone first, then the job, its nodes, the server" } },
+          .absent = "scratch-vda.qcow2", .tree = "c1:" },
+        { .name = "push-abort",
+          .header = "# Push of a 4 MiB vda (at 256 KiB/s) aborted while it runs: forced\n"
+                    "# cancel, the job winds down, is dismissed, the target detached and\n"
+                    "# removed.\n",
+          .backupXML = PUSH_FULL1, .agent = -1, .bandwidth = "262144", .size = BIG_DISK,
+          .prepare = testWriteVdaBig,
+          .steps = {
+            { OP_BEGIN, 0, true, ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
+            { OP_END, 0, false, QEMU_DOMAIN_JOB_STATUS_CANCELED, { MiB, 4 * MiB },
+              { 0, 0 }, NULL } },
+          .absent = "full-vda.qcow2", .tree = "" },
+        { .name = "transaction-refused",
+          .header = "# Push of both disks with checkpoint c1, whose bitmap QEMU already has:\n"
+                    "# the transaction is refused, everything is rolled back.\n",
+          .backupXML = PUSH_FULL2, .checkpointXML = C1_XML, .agent = -1,
+          .prepare = testPrepareStrayC1,
+          .steps = {
+            { OP_BEGIN, VIR_ERR_OPERATION_FAILED, false, -1, { 0, 0 }, { 0, 0 }, NULL } },
+          .absent = "full-vda.qcow2,full-vdb.raw", .tree = "" },
+        { .name = "push-enospc",
+          .header = "# Push of vda to a 256 KiB file system: the job concludes with an\n"
+                    "# error; the backup fails with QEMU's message, the target is removed.\n",
+          .backupXML = "<domainbackup><disks>"
+                       "<disk name='vda' type='file'>"
+                       "<target file='@TMP@/small/full-vda.qcow2'/></disk>"
+                       "<disk name='vdb' backup='no'/></disks></domainbackup>",
+          .agent = -1, .prepare = testWriteVda,
+          .steps = {
+            { OP_BEGIN, 0, true, ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
+            { OP_RECONCILE, 0, false, QEMU_DOMAIN_JOB_STATUS_FAILED, { 0, MiB },
+              { 0, 0 }, "disk 'vda': No space left on device", testWaitJobs } },
+          .absent = "small/full-vda.qcow2", .tree = "" },
+        { .name = "reconcile-finished",
+          .header = "# A push that finished while no Fleece process was connected: the next\n"
+                    "# look finalises it.\n",
+          .backupXML = PUSH_FULL2, .agent = -1, .prepare = testWriteBoth,
+          .steps = {
+            { OP_BEGIN, 0, true, ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
+            { OP_RECONCILE, 0, false, COMPLETED, { 2 * MiB, 2 * MiB }, { 0, 0 }, NULL,
+              testWaitJobs } },
+          .exist = "full-vda.qcow2,full-vdb.raw", .tree = "" },
+        { .name = "checkpoint-quiesce",
+          .header = "# Checkpoint c1 on both disks with QUIESCE: frozen during the\n"
+                    "# transaction only.\n",
+          .checkpointXML = C1_XML, .flags = VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE,
+          .agent = QEMU_AGENT_TEST_NORMAL, .agentLog = QUIESCE_LOG,
+          .steps = { { OP_CHECKPOINT, 0 } }, .tree = "c1:" },
+        { .name = "checkpoint-quiesce-refused",
+          .header = "# Checkpoint c1 with QUIESCE, refused by QEMU (it has a bitmap c1):\n"
+                    "# thawed all the same.\n",
+          .checkpointXML = C1_XML, .flags = VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE,
+          .agent = QEMU_AGENT_TEST_NORMAL, .agentLog = QUIESCE_LOG,
+          .prepare = testPrepareStrayC1,
+          .steps = { { OP_CHECKPOINT, VIR_ERR_OPERATION_FAILED } }, .tree = "" },
+        { .name = "checkpoint-quiesce-nofreeze",
+          .header = "# Checkpoint c1 with QUIESCE, the agent cannot freeze: no transaction,\n"
+                    "# and a thaw all the same.\n",
+          .checkpointXML = C1_XML, .flags = VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE,
+          .agent = QEMU_AGENT_TEST_FREEZE_FAILS, .agentLog = QUIESCE_LOG,
+          .steps = { { OP_CHECKPOINT, VIR_ERR_OPERATION_FAILED } }, .tree = "" },
+        { .name = "backup-quiesce",
+          .header = "# Push of vda with QUIESCE: the guest is frozen while QEMU runs the\n"
+                    "# transaction, thawed after it.\n",
+          .backupXML = PUSH_FULL1, .flags = VIR_DOMAIN_BACKUP_BEGIN_QUIESCE,
+          .agent = QEMU_AGENT_TEST_NORMAL, .agentLog = QUIESCE_LOG,
+          .steps = {
+            { OP_BEGIN, 0, true, ACTIVE, { 0, 0 }, { 0, 0 }, NULL } },
+          .exist = "full-vda.qcow2", .tree = "" },
+        { .name = "backup-quiesce-refused",
+          .header = "# Push of vda with QUIESCE and checkpoint c1, whose bitmap QEMU already\n"
+                    "# has: the transaction is refused, the guest thawed all the same, the\n"
+                    "# target detached and removed.\n",
+          .backupXML = PUSH_FULL1, .checkpointXML = C1_XML,
+          .flags = VIR_DOMAIN_BACKUP_BEGIN_QUIESCE,
+          .agent = QEMU_AGENT_TEST_NORMAL, .agentLog = QUIESCE_LOG,
+          .prepare = testPrepareStrayC1,
+          .steps = {
+            { OP_BEGIN, VIR_ERR_OPERATION_FAILED, false, -1, { 0, 0 }, { 0, 0 }, NULL } },
+          .absent = "full-vda.qcow2", .tree = "" },
+        { .name = "backup-quiesce-nofreeze",
+          .header = "# Push of vda with QUIESCE, the agent cannot freeze: no transaction, a\n"
+                    "# thaw all the same, the target detached and removed.\n",
+          .backupXML = PUSH_FULL1, .flags = VIR_DOMAIN_BACKUP_BEGIN_QUIESCE,
+          .agent = QEMU_AGENT_TEST_FREEZE_FAILS, .agentLog = QUIESCE_LOG,
+          .steps = {
+            { OP_BEGIN, VIR_ERR_OPERATION_FAILED, false, -1, { 0, 0 }, { 0, 0 }, NULL } },
+          .absent = "full-vda.qcow2", .tree = "" },
     };
     size_t i;
     int ret = 0;
     g_autofree char *qemuimg = g_find_program_in_path("qemu-img");
 
-    if (!qemuimg) {
+    if (!qemuimg)
         return virTestSkipBecause("qemu-img not found");
-    }
     qemuCheckpointRegisterBackupOps();
     for (i = 0; i < G_N_ELEMENTS(cases); i++) {
         if (virTestRun(cases[i].name, testBackupCase, &cases[i]) < 0)

@@ -2,14 +2,18 @@
  * qemucheckpointqmptest.c: the QMP traffic of checkpoint operations,
  * replayed against the fake QMP peer
  *
- * Each case builds a running domain in memory (three qcow2 disks with
- * node names libvirt-1..3-format), optionally redefines a chain
- * c1 -> c2 -> c3 (metadata only, no QMP), then runs one operation with
- * a monitor connected to the fake peer playing
+ * Each case makes a running domain "testvm" (three qcow2 disks with node
+ * names libvirt-1..3-*), optionally redefines a chain c1 -> c2 -> c3
+ * (metadata only, no QMP), then runs one operation with a monitor on
+ * the domain's socket, where the fake peer plays
  * qemucheckpointdata/NAME.txt: the peer fails on any command the
  * transcript does not expect, in order.  The resulting checkpoint tree
  * (name:parent pairs read back from the metadata files) and the error
  * code are compared with the expected values.
+ *
+ * The transcripts are QEMU's: FLEECE_TEST_REGENERATE=1 runs every case
+ * on real QEMU behind the recorder (qemuqmpscenario.h), QEMU holding
+ * the bitmaps the case names, and rewrites qemucheckpointdata/.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -17,7 +21,8 @@
 #include <unistd.h>
 
 #include "testutils.h"
-#include "qemumonitortestutils.h"
+#include "qemuqmpscenario.h"
+#include "qemu_domain.h"
 #include "qemu_checkpoint.h"
 #include "libvirt/libvirt-domain-checkpoint.h"
 #include "virerror.h"
@@ -32,7 +37,10 @@ typedef enum {
 
 typedef struct {
     const char *transcript;   /* qemucheckpointdata/NAME.txt */
+    const char *header;       /* its first comment lines */
     bool chain;               /* redefine c1 -> c2 -> c3 first */
+    const char *bitmaps;      /* recording: the bitmaps QEMU has on vda and
+                               * vdb before the operation, "c1,c2" */
     testOp op;
     const char *arg;          /* checkpoint XML, or the name to delete */
     unsigned int flags;
@@ -41,48 +49,18 @@ typedef struct {
 } testCase;
 
 #define DISKS2 "<disks><disk name='vda'/><disk name='vdb'/><disk name='vdc' checkpoint='no'/></disks>"
+#define DISK_SIZE (64ULL * 1024 * 1024)
 
+/* The domain: three 64 MiB qcow2 disks. */
 static char *
-testDomainXML(void)
+testDomainXML(const char *tmp)
 {
-    g_autofree char *path = g_build_filename(abs_srcdir, "data", "testvm.xml", NULL);
-    g_autofree char *xml = NULL;
-    g_autoptr(GString) s = NULL;
-
-    if (virFileReadAll(path, 1024 * 1024, &xml) < 0)
-        return NULL;
-    s = g_string_new(xml);
-    g_string_replace(s, "    <controller type='usb'",
-                     "    <disk type='file' device='disk'>\n"
-                     "      <driver name='qemu' type='qcow2'/>\n"
-                     "      <source file='/img/vdc.qcow2'/>\n"
-                     "      <target dev='vdc' bus='virtio'/>\n"
-                     "    </disk>\n"
-                     "    <controller type='usb'", 1);
-    g_string_replace(s, "DISKDIR", "/img", 0);
-    return g_string_free(g_steal_pointer(&s), FALSE);
-}
-
-/* A running domain as the driver would have loaded it. */
-static qemuDomainObj *
-testDomainObj(qemuDriver *driver)
-{
-    g_autofree char *xml = testDomainXML();
-    g_autoptr(qemuDomainObj) obj = g_new0(qemuDomainObj, 1);
-    size_t i;
-
-    if (!xml || !(obj->def = virDomainDefParseString(xml, VIR_DOMAIN_DEF_PARSE_INACTIVE)))
-        return NULL;
-    for (i = 0; i < obj->def->ndisks; i++)
-        obj->def->disks[i]->src->nodeformat = g_strdup_printf("libvirt-%zu-format", i + 1);
-    obj->newDef = virDomainDefCopy(obj->def);
-    obj->driver = driver;
-    obj->name = g_strdup(obj->def->name);
-    obj->persistent = true;
-    obj->active = true;
-    obj->id = 1;
-    qemuDomainJobObjInit(&obj->job, NULL, NULL);
-    return g_steal_pointer(&obj);
+    return qemuQMPScenarioDomainXML(tmp,
+                                    "    <disk type='file' device='disk'>\n"
+                                    "      <driver name='qemu' type='qcow2'/>\n"
+                                    "      <source file='@TMP@/vdc.qcow2'/>\n"
+                                    "      <target dev='vdc' bus='virtio'/>\n"
+                                    "    </disk>\n");
 }
 
 static int
@@ -125,6 +103,22 @@ testTree(qemuDomainObj *obj)
     return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
+/* Recording: the bitmaps earlier checkpoints left in QEMU. */
+static int
+testPrepare(qemuQMPScenario *scen, const char *bitmaps)
+{
+    g_auto(GStrv) names = g_strsplit(bitmaps, ",", -1);
+    size_t i;
+
+    for (i = 0; names[i]; i++) {
+        if (qemuQMPScenarioAddBitmap(scen, 0, names[i]) < 0 ||
+            qemuQMPScenarioAddBitmap(scen, 1, names[i]) < 0 ||
+            qemuQMPScenarioGuestWrite(scen, 0, 0x10 + i, i * 65536, 65536) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int
 testTranscript(const void *opaque)
 {
@@ -132,21 +126,35 @@ testTranscript(const void *opaque)
     g_autofree char *tmp = g_dir_make_tmp("fleece-chkqmp-XXXXXX", NULL);
     g_autofree char *path = g_strdup_printf("%s/qemucheckpointdata/%s", abs_srcdir,
                                             tc->transcript);
+    g_autofree char *xml = NULL;
+    g_autofree char *monPath = NULL;
     g_autoptr(qemuDriver) driver = NULL;
+    g_autoptr(qemuQMPScenario) scen = NULL;
     g_autoptr(qemuDomainObj) obj = NULL;
-    g_autoptr(qemuMonitorTest) test = NULL;
     g_autoptr(qemuMonitor) mon = NULL;
     g_autoptr(virDomainCheckpointObjList) list = NULL;
     g_autofree char *tree = NULL;
+    const char *disks[] = { "vda.qcow2", "vdb.qcow2", "vdc.qcow2" };
+    size_t i;
     int rc = -1;
     int ret = -1;
 
-    if (!tmp || !(driver = qemuDriverNew(tmp, false)) || !(obj = testDomainObj(driver)))
+    if (!tmp || !(driver = qemuDriverNew(tmp, false)) || !(xml = testDomainXML(tmp)))
+        goto cleanup;
+    for (i = 0; qemuQMPScenarioRecording() && i < G_N_ELEMENTS(disks); i++) {
+        if (qemuQMPScenarioCreateDisk(tmp, disks[i], DISK_SIZE) < 0)
+            goto cleanup;
+    }
+    if (!(scen = qemuQMPScenarioNew(driver, xml, path, NULL, NULL, NULL)))
+        goto cleanup;
+    if (!(obj = qemuDomainObjLoad(driver, QEMU_QMP_SCENARIO_DOMAIN, QEMU_DOMAIN_LOAD_LOCK)))
         goto cleanup;
     if (tc->chain && testRedefineChain(obj) < 0)
         goto cleanup;
-    if (!(test = qemuMonitorTestNewFromFile(path)) ||
-        !(mon = qemuMonitorOpen(qemuMonitorTestGetPath(test), 5000)) ||
+    if (qemuQMPScenarioRecording() && tc->bitmaps && testPrepare(scen, tc->bitmaps) < 0)
+        goto cleanup;
+    monPath = qemuDriverMonitorPath(driver, QEMU_QMP_SCENARIO_DOMAIN);
+    if (!(mon = qemuMonitorOpen(monPath, 5000)) ||
         !(list = qemuCheckpointLoad(obj, mon)))
         goto cleanup;
 
@@ -167,77 +175,85 @@ testTranscript(const void *opaque)
     }
     virResetLastError();
     g_clear_pointer(&mon, qemuMonitorClose);
-    if (qemuMonitorTestFinish(test) < 0)
-        goto cleanup;
     if (!(tree = testTree(obj)) || !g_str_equal(tree, tc->tree)) {
         virTestDiag("tree '%s', want '%s'", NULLSTR(tree), tc->tree);
         goto cleanup;
     }
+    g_clear_pointer(&obj, qemuDomainObjFree);
+    if (qemuQMPScenarioFinish(scen, tc->header) < 0)
+        goto cleanup;
     ret = 0;
 
  cleanup:
-    if (tmp) {
-        g_autofree char *dir = g_build_filename(tmp, "checkpoints", "testvm", NULL);
-        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-        const char *ent;
-
-        while (d && (ent = g_dir_read_name(d))) {
-            g_autofree char *f = g_build_filename(dir, ent, NULL);
-            unlink(f);
-        }
-        rmdir(dir);
-        dir[strlen(dir) - strlen("/testvm")] = '\0';
-        rmdir(dir);
-        {
-            const char *sub[] = { "domains", "run", "log", "lock", NULL };
-            size_t i;
-
-            for (i = 0; sub[i]; i++) {
-                g_autofree char *s = g_build_filename(tmp, sub[i], NULL);
-                rmdir(s);
-            }
-        }
-        rmdir(tmp);
-    }
+    g_clear_pointer(&mon, qemuMonitorClose);
+    g_clear_pointer(&obj, qemuDomainObjFree);
+    g_clear_pointer(&scen, qemuQMPScenarioFree);
+    g_clear_pointer(&driver, qemuDriverFree);
+    if (tmp)
+        qemuQMPScenarioRemoveTree(tmp);
     return ret;
 }
+
+#define C1_VDA "<domaincheckpoint><name>c1</name><disks><disk name='vda'/></disks></domaincheckpoint>"
 
 static int
 mymain(void)
 {
     static const testCase cases[] = {
-        { "create-1disk.txt", false, OP_CREATE,
-          "<domaincheckpoint><name>c1</name><disks><disk name='vda'/></disks></domaincheckpoint>",
+        { "create-1disk.txt", "# Checkpoint c1 on vda only: one bitmap in a transaction.\n",
+          false, NULL, OP_CREATE, C1_VDA, 0, 0, "c1:" },
+        { "create-3disks.txt",
+          "# Checkpoint c1 with the default disks: a bitmap on each of the three\n"
+          "# qcow2 disks, in one transaction.\n",
+          false, NULL, OP_CREATE, "<domaincheckpoint><name>c1</name></domaincheckpoint>",
           0, 0, "c1:" },
-        { "create-3disks.txt", false, OP_CREATE,
-          "<domaincheckpoint><name>c1</name></domaincheckpoint>", 0, 0, "c1:" },
-        { "create-exists.txt", false, OP_CREATE,
-          "<domaincheckpoint><name>c1</name><disks><disk name='vda'/></disks></domaincheckpoint>",
-          0, VIR_ERR_OPERATION_FAILED, "" },
-        { "redefine.txt", true, OP_REDEFINE,
+        { "create-exists.txt",
+          "# Checkpoint c1 on vda, which already has a bitmap c1 (no metadata):\n"
+          "# QEMU refuses the transaction, nothing is recorded.\n",
+          false, "c1", OP_CREATE, C1_VDA, 0, VIR_ERR_OPERATION_FAILED, "" },
+        { "redefine.txt",
+          "# Redefine c4 below c2 (metadata only): no bitmap is touched.\n",
+          true, "c1,c2,c3", OP_REDEFINE,
           "<domaincheckpoint><name>c4</name><parent><name>c2</name></parent>"
           "<creationTime>4</creationTime>" DISKS2 "</domaincheckpoint>",
           VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE, 0, "c1:,c2:c1,c3:c2,c4:c2" },
-        { "redefine-validate.txt", true, OP_REDEFINE,
+        { "redefine-validate.txt",
+          "# Redefine c3 with REDEFINE_VALIDATE: its bitmaps are looked for and\n"
+          "# found.\n",
+          true, "c1,c2,c3", OP_REDEFINE,
           "<domaincheckpoint><name>c3</name><parent><name>c2</name></parent>"
           "<creationTime>3</creationTime>" DISKS2 "</domaincheckpoint>",
           VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE |
           VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE, 0, "c1:,c2:c1,c3:c2" },
-        { "redefine-validate-missing.txt", true, OP_REDEFINE,
+        { "redefine-validate-missing.txt",
+          "# Redefine c3 with REDEFINE_VALIDATE when QEMU has no bitmap c3:\n"
+          "# inconsistent, the metadata stays as it was.\n",
+          true, "c1,c2", OP_REDEFINE,
           "<domaincheckpoint><name>c3</name><parent><name>c2</name></parent>"
           "<creationTime>3</creationTime>" DISKS2 "</domaincheckpoint>",
           VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE |
           VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE,
           VIR_ERR_CHECKPOINT_INCONSISTENT, "c1:,c2:c1,c3:c2" },
-        { "delete-leaf.txt", true, OP_DELETE, "c3", 0, 0, "c1:,c2:c1" },
-        { "delete-middle.txt", true, OP_DELETE, "c2", 0, 0, "c1:,c3:c1" },
-        { "delete-children.txt", true, OP_DELETE, "c1",
-          VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN, 0, "" },
-        { "delete-children-only.txt", true, OP_DELETE, "c1",
-          VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY, 0, "c1:" },
-        { "delete-metadata-only.txt", true, OP_DELETE, "c2",
-          VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY, 0, "c1:,c3:c1" },
-        { "delete-missing.txt", true, OP_DELETE, "c3", 0, 0, "c1:,c2:c1" },
+        { "delete-leaf.txt", "# Delete the leaf c3: its bitmaps go, in one transaction.\n",
+          true, "c1,c2,c3", OP_DELETE, "c3", 0, 0, "c1:,c2:c1" },
+        { "delete-middle.txt", "# Delete c2: its bitmaps go, c3 moves below c1.\n",
+          true, "c1,c2,c3", OP_DELETE, "c2", 0, 0, "c1:,c3:c1" },
+        { "delete-children.txt",
+          "# Delete c1 with its children: every bitmap of the three goes, in one\n"
+          "# transaction.\n",
+          true, "c1,c2,c3", OP_DELETE, "c1", VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN, 0, "" },
+        { "delete-children-only.txt",
+          "# Delete the children of c1 only: c2 and c3's bitmaps go, c1's stay.\n",
+          true, "c1,c2,c3", OP_DELETE, "c1", VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY,
+          0, "c1:" },
+        { "delete-metadata-only.txt",
+          "# Delete c2's metadata only: QEMU is asked nothing about bitmaps.\n",
+          true, "c1,c2,c3", OP_DELETE, "c2", VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY,
+          0, "c1:,c3:c1" },
+        { "delete-missing.txt",
+          "# Delete c3 whose bitmaps QEMU no longer has: the metadata goes all the\n"
+          "# same.\n",
+          true, "c1,c2", OP_DELETE, "c3", 0, 0, "c1:,c2:c1" },
     };
     size_t i;
     int ret = 0;
