@@ -71,6 +71,25 @@ expect_error() {
     fi
 }
 
+# layout TITLE STDOUT STDERR ARGS...: fleece ARGS prints exactly these
+# bytes, as virsh 9.0 does for the same command (write them with $'...'):
+# virsh ends the output of every command that ran, failed or not, with an
+# empty line, and prints libvirt's error text as it is
+layout() {
+    local title=$1 want_out=$2 want_err=$3
+    shift 3
+    "$FLEECE" -c "$URI" "$@" >"$TMP/lay.out" 2>"$TMP/lay.err"
+    printf '%s' "$want_out" >"$TMP/lay.wout"
+    printf '%s' "$want_err" >"$TMP/lay.werr"
+    if cmp -s "$TMP/lay.out" "$TMP/lay.wout" && cmp -s "$TMP/lay.err" "$TMP/lay.werr"; then
+        ok "$title"
+    else
+        notok "$title"
+        { echo "--- want stdout"; od -c "$TMP/lay.wout"; echo "--- got stdout"; od -c "$TMP/lay.out"
+          echo "--- want stderr"; cat "$TMP/lay.werr"; echo "--- got stderr"; cat "$TMP/lay.err"; } | diag
+    fi
+}
+
 # ---- the tool itself ---------------------------------------------------------
 
 run --version
@@ -227,12 +246,15 @@ expect "qemu-monitor-command --pretty" '{
     "running": true
   }
 }'
-run qemu-monitor-command testvm --hmp info status
-if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q "VM status: running"; then
-    ok "qemu-monitor-command --hmp with several words"
-else
-    notok "qemu-monitor-command --hmp with several words"
-fi
+layout "qemu-monitor-command --hmp with several words: the reply, a newline, virsh's empty line" \
+    $'VM status: running\r\n\n\n' '' qemu-monitor-command testvm --hmp info status
+layout "a failed lookup: virsh's message, and the empty line on stdout" \
+    $'\n' $'error: failed to get domain \'nosuch\'\n' dominfo nosuch
+run domid testvm
+DOMID=$OUT
+if [ "$RC" = 0 ] && [ "$DOMID" -ge 1 ] 2>/dev/null; then ok "domid"; else notok "domid"; fi
+layout "domname by id" $'testvm\n\n' '' domname "$DOMID"
+layout "domuuid" $'5f0c2a8e-9d41-4b7a-8c3e-2b6f1d0e7a93\n\n' '' domuuid testvm
 run qemu-monitor-command testvm --hmp --pretty info
 expect_error "--hmp and --pretty are exclusive" "mutually exclusive"
 run qemu-monitor-command testvm 'not json'
@@ -341,8 +363,16 @@ OUT=$(EDITOR=true "$FLEECE" -c "$URI" checkpoint-edit testvm c2 2>"$TMP/err"); R
 expect "checkpoint-edit without a change" "Checkpoint c2 XML configuration not changed."
 OUT=$("$FLEECE" -r -c "$URI" checkpoint-delete testvm c3 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
 expect_error "read-only connection refuses checkpoint-delete" "read only access"
-run checkpoint-info testvm nosuch
-expect_error "checkpoint-info of an unknown checkpoint" "nosuch"
+layout "checkpoint-info of an unknown checkpoint" $'\n' \
+    $'error: Domain checkpoint not found: no domain checkpoint with matching name \'nosuch\'\n' \
+    checkpoint-info testvm nosuch
+echo "<domaincheckpoint><name>x</name><bogus/></domaincheckpoint>" >"$TMP/badcp.xml"
+SCHEMAS=$(cd "$SRCDIR/../src/conf/schemas" && pwd)
+layout "a schema failure: libxml2's messages one per line, as virsh prints them" $'\n' \
+    "error: XML document failed to validate against schema: Unable to validate doc against $SCHEMAS/domaincheckpoint.rng
+Element domaincheckpoint has extra content: bogus
+
+" checkpoint-create testvm "$TMP/badcp.xml"
 run list --with-checkpoint --name
 expect "list --with-checkpoint" "testvm"
 run checkpoint-delete testvm c3
@@ -400,6 +430,18 @@ expect_error "read-only connection refuses backup-begin" "read only access"
 echo "<domainbackup mode='pull'/>" >"$TMP/pull.xml"
 run backup-begin testvm "$TMP/pull.xml" --wait
 expect_error "backup-begin --wait refuses a pull backup" "push backups only"
+cat >"$TMP/pull2.xml" <<EOF
+<domainbackup mode='pull'>
+  <server transport='unix' socket='$TMP/nbd.sock'/>
+  <disks>
+    <disk name='vda' type='file'><scratch file='$TMP/scratch-vda.qcow2'/></disk>
+    <disk name='vdb' backup='no'/>
+  </disks>
+</domainbackup>
+EOF
+layout "backup-begin: 'Backup started' and virsh's empty line" $'Backup started\n\n' '' \
+    backup-begin testvm "$TMP/pull2.xml"
+layout "domjobabort: nothing but the empty line" $'\n' '' domjobabort testvm
 
 # ---- the end ------------------------------------------------------------------------
 

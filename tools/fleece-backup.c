@@ -195,6 +195,9 @@ cmdBackupBegin(fleeceControl *ctl, const fleeceCmd *cmd)
         ok = fleeceBackupWait(ctl, dom, fleeceOptBool(cmd, "verbose"));
     else
         ok = true;
+    /* virsh's empty line ends the output (after --wait's lines) */
+    if (ok)
+        fleecePrintExtra(ctl, "\n");
 
  cleanup:
     virDomainFree(dom);
@@ -232,7 +235,7 @@ cmdBackupEnd(fleeceControl *ctl, const fleeceCmd *cmd)
     if (!(dom = fleeceCommandOptDomain(ctl, cmd, NULL)))
         return false;
     if ((ok = virDomainBackupEnd(dom, 0) == 0))
-        fleecePrintExtra(ctl, "%s", _("Backup ended\n"));
+        fleecePrintExtra(ctl, "%s", _("Backup ended\n\n"));
     else
         fleeceReportError();
     virDomainFree(dom);

@@ -311,10 +311,16 @@ cmdCheckpointParent(fleeceControl *ctl, const fleeceCmd *cmd)
     if (!(cp = fleeceCommandOptCheckpoint(ctl, cmd, &dom)))
         return false;
     parent = virDomainCheckpointGetParent(cp, 0);
-    if (parent)
+    if (parent) {
         fleecePrint(ctl, "%s\n", virDomainCheckpointGetName(parent));
-    else
+        fleecePrintExtra(ctl, "\n");
+    } else if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN_CHECKPOINT) {
+        /* a root: virsh words it itself */
+        virResetLastError();
+        fleeceError(_("checkpoint '%s' has no parent"), virDomainCheckpointGetName(cp));
+    } else {
         fleeceReportError();
+    }
     virDomainCheckpointFree(cp);
     virDomainFree(dom);
     if (!parent)
@@ -414,6 +420,7 @@ cmdCheckpointEdit(fleeceControl *ctl, const fleeceCmd *cmd)
         goto cleanup;
     if (g_str_equal(edited, xml)) {
         fleecePrintExtra(ctl, _("Checkpoint %s XML configuration not changed.\n"), name);
+        fleecePrintExtra(ctl, "\n");
         ok = true;
         goto cleanup;
     }
@@ -430,6 +437,7 @@ cmdCheckpointEdit(fleeceControl *ctl, const fleeceCmd *cmd)
         goto cleanup;
     }
     fleecePrintExtra(ctl, _("Checkpoint %s edited.\n"), name);
+    fleecePrintExtra(ctl, "\n");
     ok = true;
 
  cleanup:
@@ -655,10 +663,10 @@ const fleeceCmdDef fleeceCheckpointCmds[] = {
          "only prints the XML."), 0 },
     { "checkpoint-delete", cmdCheckpointDelete, opts_checkpoint_delete,
       N_("delete a checkpoint"),
-      N_("Deletes a checkpoint: its bitmaps are merged into its parent's so "
-         "that later backups stay correct.  --children also deletes its "
-         "descendants, --children-only only them; --metadata keeps the "
-         "bitmaps."), 0 },
+      N_("Deletes a checkpoint and removes its bitmaps; every other "
+         "checkpoint's bitmap has recorded all along, so later backups since "
+         "them stay correct.  --children also deletes its descendants, "
+         "--children-only only them; --metadata keeps the bitmaps."), 0 },
     { "checkpoint-dumpxml", cmdCheckpointDumpxml, opts_checkpoint_dumpxml,
       N_("checkpoint XML"),
       N_("Prints the XML of a checkpoint, with --size also how much data "

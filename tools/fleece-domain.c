@@ -434,6 +434,72 @@ cmdDominfo(fleeceControl *ctl, const fleeceCmd *cmd)
     return ok;
 }
 
+/* ---- domid, domname, domuuid ---------------------------------------------- */
+
+/* Print one property of the domain the command names. */
+static bool
+fleeceDomainProperty(fleeceControl *ctl, const fleeceCmd *cmd,
+                     void (*print)(fleeceControl *ctl, virDomainPtr dom))
+{
+    virDomainPtr dom = fleeceCommandOptDomain(ctl, cmd, NULL);
+
+    if (!dom)
+        return false;
+    print(ctl, dom);
+    fleecePrintExtra(ctl, "\n");
+    virDomainFree(dom);
+    return true;
+}
+
+static void
+fleecePrintID(fleeceControl *ctl, virDomainPtr dom)
+{
+    unsigned int id = virDomainGetID(dom);
+
+    if (id == (unsigned int) -1)
+        fleecePrint(ctl, "%s\n", "-");
+    else
+        fleecePrint(ctl, "%u\n", id);
+}
+
+static void
+fleecePrintName(fleeceControl *ctl, virDomainPtr dom)
+{
+    fleecePrint(ctl, "%s\n", virDomainGetName(dom));
+}
+
+static void
+fleecePrintUUID(fleeceControl *ctl, virDomainPtr dom)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+
+    if (virDomainGetUUIDString(dom, uuid) == 0)
+        fleecePrint(ctl, "%s\n", uuid);
+}
+
+static bool
+cmdDomid(fleeceControl *ctl, const fleeceCmd *cmd)
+{
+    return fleeceDomainProperty(ctl, cmd, fleecePrintID);
+}
+
+static bool
+cmdDomname(fleeceControl *ctl, const fleeceCmd *cmd)
+{
+    return fleeceDomainProperty(ctl, cmd, fleecePrintName);
+}
+
+static bool
+cmdDomuuid(fleeceControl *ctl, const fleeceCmd *cmd)
+{
+    return fleeceDomainProperty(ctl, cmd, fleecePrintUUID);
+}
+
+static const fleeceOptDef opts_domain_only[] = {
+    OPT_DOMAIN,
+    { NULL },
+};
+
 static const fleeceOptDef opts_domstate[] = {
     OPT_DOMAIN,
     { "reason", FLEECE_OT_BOOL, 0, N_("also print the reason of the state") },
@@ -570,6 +636,12 @@ const fleeceCmdDef fleeceDomainCmds[] = {
     { "dominfo", cmdDominfo, opts_domain, N_("domain information"),
       N_("Prints the basic facts about a domain: id, name, UUID, state, "
          "CPUs, memory and persistence."), 0 },
+    { "domid", cmdDomid, opts_domain_only, N_("the id of a domain"),
+      N_("Prints the id of a running domain, '-' for one that is shut off."), 0 },
+    { "domname", cmdDomname, opts_domain_only, N_("the name of a domain"),
+      N_("Prints the name of the domain given by id, name or UUID."), 0 },
+    { "domuuid", cmdDomuuid, opts_domain_only, N_("the UUID of a domain"),
+      N_("Prints the UUID of the domain given by id, name or UUID."), 0 },
     { "domstate", cmdDomstate, opts_domstate, N_("domain state"),
       N_("Prints the state of a domain, and with --reason why it is in it."), 0 },
     { "dumpxml", cmdDumpxml, opts_dumpxml, N_("domain XML"),

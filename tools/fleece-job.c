@@ -104,6 +104,8 @@ cmdDomjobabort(fleeceControl *ctl, const fleeceCmd *cmd)
         return false;
     if (!(ok = virDomainAbortJob(dom) == 0))
         fleeceReportError();
+    else
+        fleecePrintExtra(ctl, "\n");
     virDomainFree(dom);
     return ok;
 }
@@ -282,7 +284,8 @@ fleeceEventTick(int timer G_GNUC_UNUSED, void *opaque)
 }
 
 static const fleeceOptDef opts_event[] = {
-    { "domain", FLEECE_OT_STRING, 0, N_("only events of this domain") },
+    { "domain", FLEECE_OT_STRING, FLEECE_OFLAG_POSITIONAL,
+      N_("only events of this domain") },
     { "event", FLEECE_OT_STRING, FLEECE_OFLAG_POSITIONAL,
       N_("the event to wait for: lifecycle or job-completed") },
     { "all", FLEECE_OT_BOOL, 0, N_("wait for every kind of event") },

@@ -113,9 +113,9 @@ cmdQemuMonitorCommand(fleeceControl *ctl, const fleeceCmd *cmd)
 
         fleecePrint(ctl, "%s\n", pretty);
     } else {
-        size_t len = strlen(result);
-
-        fleecePrint(ctl, "%s%s", result, len && result[len - 1] == '\n' ? "" : "\n");
+        /* as virsh: the reply and a newline, even when the reply (HMP)
+         * already ends with one */
+        fleecePrint(ctl, "%s\n", result);
     }
     fleecePrintExtra(ctl, "\n");
     return true;

@@ -445,17 +445,21 @@ static const fleeceOptDef opts_help[] = {
 };
 
 static bool
-cmdHelp(fleeceControl *ctl G_GNUC_UNUSED, const fleeceCmd *cmd)
+cmdHelp(fleeceControl *ctl, const fleeceCmd *cmd)
 {
     const char *name = fleeceOptString(cmd, "command");
 
     if (!name) {
         fleeceHelpAll();
+        fleecePrintExtra(ctl, "\n");
         return true;
     }
     if (!fleeceCmdLookup(name) && fleeceHelpGroup(name))
         return true;
-    return fleeceCmdHelp(name);
+    if (!fleeceCmdHelp(name))
+        return false;
+    fleecePrintExtra(ctl, "\n");
+    return true;
 }
 
 static const fleeceOptDef opts_none[] = {
@@ -492,6 +496,7 @@ cmdUri(fleeceControl *ctl, const fleeceCmd *cmd G_GNUC_UNUSED)
         return false;
     }
     fleecePrint(ctl, "%s\n", uri);
+    fleecePrintExtra(ctl, "\n");
     return true;
 }
 
@@ -531,11 +536,18 @@ fleeceConnect(fleeceControl *ctl)
 bool
 fleeceCmdRun(fleeceControl *ctl, const fleeceCmd *cmd)
 {
+    bool ok;
+
     if (!(cmd->def->flags & FLEECE_CMD_NOCONNECT) && !fleeceConnect(ctl)) {
         fleeceReportError();
         return false;
     }
-    return cmd->def->handler(ctl, cmd);
+    /* a command that ran prints its own layout, ending with the empty
+     * line virsh prints; one that failed gets that line here, as in
+     * virsh (not after a usage error or a failed connection) */
+    if (!(ok = cmd->def->handler(ctl, cmd)))
+        fleecePrintExtra(ctl, "\n");
+    return ok;
 }
 
 /* "COMMAND ... --help" asks for the command's help. */
@@ -573,10 +585,13 @@ fleeceRunWords(fleeceControl *ctl, char **words, size_t nwords)
             if ((g_str_equal(words[start], "--help") ||
                  g_str_equal(words[start], "-h")) && i - start == 1) {
                 fleeceHelpAll();
+                fleecePrintExtra(ctl, "\n");
                 ret = 0;
             } else if (fleeceWantsHelp((const char *const *) words + start,
                                        i - start)) {
                 ret = fleeceCmdHelp(words[start]) ? 0 : 1;
+                if (ret == 0)
+                    fleecePrintExtra(ctl, "\n");
             } else if (!(cmd = fleeceCmdParse((const char *const *) words + start,
                                               i - start))) {
                 ret = 1;
@@ -706,8 +721,15 @@ fleeceCommandOptDomain(fleeceControl *ctl, const fleeceCmd *cmd, const char *opt
     if (strlen(name) == VIR_UUID_STRING_BUFLEN - 1 &&
         (dom = virDomainLookupByUUIDString(conn, name)))
         return dom;
-    if (!(dom = virDomainLookupByName(conn, name)))
-        fleeceReportError();
+    if (!(dom = virDomainLookupByName(conn, name))) {
+        if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
+            /* virsh's own words for a domain it cannot find */
+            virResetLastError();
+            fleeceError(_("failed to get domain '%s'"), name);
+        } else {
+            fleeceReportError();
+        }
+    }
     return dom;
 }
 

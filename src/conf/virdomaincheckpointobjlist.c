@@ -102,7 +102,7 @@ virDomainCheckpointObjListLookup(virDomainCheckpointObjList *list,
 
     if (!(obj = virDomainCheckpointObjListFindByName(list, name)))
         virReportError(VIR_ERR_NO_DOMAIN_CHECKPOINT,
-                       _("no checkpoint with matching name '%s'"),
+                       _("no domain checkpoint with matching name '%s'"),
                        name ? name : "");
     return obj;
 }

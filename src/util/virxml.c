@@ -13,14 +13,18 @@
 #include "virxml.h"
 #include "virerror.h"
 #include "virlog.h"
+#include "virstring.h"
 
 #define VIR_FROM_THIS VIR_FROM_XML
 
 VIR_LOG_INIT("util.xml");
 
-/* Collects libxml2's messages so that one error can be reported. */
+/* Collects libxml2's messages so that one error can be reported: the
+ * first one (with its line), or, @all, every one on a line of its own
+ * as libxml2 words it. */
 typedef struct {
     GString *msg;
+    bool all;
 } virXMLErrorCollector;
 
 static void
@@ -30,6 +34,12 @@ virXMLCollectStructured(void *opaque, xmlErrorPtr err)
 
     if (!err || !err->message)
         return;
+    if (c->all) {
+        g_string_append(c->msg, err->message);
+        if (c->msg->len && c->msg->str[c->msg->len - 1] != '\n')
+            g_string_append_c(c->msg, '\n');
+        return;
+    }
     if (c->msg->len)
         return;   /* keep the first, most useful, message */
     if (err->line > 0)
@@ -158,7 +168,7 @@ virXMLSchemaGet(const char *schemaname)
 int
 virXMLValidateAgainstSchema(const char *schemaname, xmlDocPtr doc)
 {
-    virXMLErrorCollector col = { g_string_new(NULL) };
+    virXMLErrorCollector col = { g_string_new(NULL), true };
     g_autoptr(GString) msg = col.msg;
     xmlRelaxNGValidCtxtPtr vctxt;
     xmlRelaxNGPtr rng;
@@ -172,10 +182,13 @@ virXMLValidateAgainstSchema(const char *schemaname, xmlDocPtr doc)
     rc = xmlRelaxNGValidateDoc(vctxt, doc);
     xmlRelaxNGFreeValidCtxt(vctxt);
     if (rc != 0) {
-        g_autofree char *m = virXMLCollectorMessage(&col);
+        g_autofree char *path = virXMLSchemaPath(schemaname);
+
+        /* libvirt's layout: the schema file, then libxml2's messages one
+         * per line, as virsh users see them */
         virReportError(VIR_ERR_XML_INVALID_SCHEMA,
-                       _("document does not match schema '%s': %s"),
-                       schemaname, m);
+                       _("Unable to validate doc against %s\n%s"),
+                       NULLSTR(path), col.msg->len ? col.msg->str : "");
         return -1;
     }
     return 0;
