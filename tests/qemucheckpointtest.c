@@ -705,7 +705,8 @@ testDeleteMiddle(void)
     return 0;
 }
 
-/* Child mode: create or delete with a crash injected. */
+/* Child mode: create or delete, to be killed right after QEMU's
+ * transaction (see runChild). */
 static int
 childCrash(const char *mode)
 {
@@ -717,29 +718,45 @@ childCrash(const char *mode)
     if (g_str_equal(mode, "--child-create")) {
         g_autofree char *xml = chkXML("crash");
 
-        g_setenv("FLEECE_TEST_CRASH_AT", "checkpoint-after-transaction", TRUE);
         virDomainCheckpointCreateXML(d, xml, 0);
     } else {
         virDomainCheckpointPtr chk = virDomainCheckpointLookupByName(d, "crash", 0);
 
-        g_setenv("FLEECE_TEST_CRASH_AT", "checkpoint-delete-after-transaction", TRUE);
         if (chk)
             virDomainCheckpointDelete(chk, 0);
     }
-    return 2;   /* not reached when the hook fired */
+    return 2;   /* not reached when it was killed */
 }
 
+/* Run a child with the test-only crash mock (tests/crashmock.c), which
+ * stops it at its first step after QEMU's transaction, and kill it there
+ * with SIGKILL: 0 if it was killed there. */
 static int
 runChild(const char *mode)
 {
     const char *argv[] = { selfpath, mode, root, NULL };
+    const char *mock = g_getenv("FLEECE_TEST_CRASHMOCK");
+    g_auto(GStrv) env = g_get_environ();
     g_autoptr(GError) err = NULL;
+    GPid pid;
     int status = 0;
 
-    if (!g_spawn_sync(NULL, (char **) argv, NULL, 0, NULL, NULL, NULL, NULL,
-                      &status, &err))
+    if (!mock) {
+        printf("# FLEECE_TEST_CRASHMOCK is not set\n");
         return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    env = g_environ_setenv(env, "LD_PRELOAD", mock, TRUE);
+    env = g_environ_setenv(env, "FLEECE_CRASHMOCK_STOP_AFTER", "qmp:transaction", TRUE);
+    env = g_environ_setenv(env, "ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=0", TRUE);
+    if (!g_spawn_async(NULL, (char **) argv, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                       &pid, &err) ||
+        waitpid(pid, &status, WUNTRACED) < 0)
+        return -1;
+    if (!WIFSTOPPED(status))
+        return -1;
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return 0;
 }
 
 static int
@@ -752,7 +769,7 @@ testCrashRepair(void)
     g_autofree char *got = NULL;
     g_autofree char *parent = NULL;
 
-    CHECK(runChild("--child-create") == 99, "child did not die at the hook");
+    CHECK(runChild("--child-create") == 0, "child not killed after the transaction");
     CHECK(g_file_test(journal, G_FILE_TEST_EXISTS) && !g_file_test(meta, G_FILE_TEST_EXISTS),
           "state between transaction and metadata");
     bm = queryBitmaps("vda.qcow2", NULL, NULL);
@@ -763,7 +780,7 @@ testCrashRepair(void)
     parent = parentName("crash");
     CHECK(parent && g_str_equal(parent, "c3"), "parent %s", parent);
 
-    CHECK(runChild("--child-delete") == 99, "child did not die at the delete hook");
+    CHECK(runChild("--child-delete") == 0, "child not killed after the delete transaction");
     CHECK(g_file_test(djournal, G_FILE_TEST_EXISTS) && g_file_test(meta, G_FILE_TEST_EXISTS),
           "state between delete transaction and metadata");
     g_free(got);

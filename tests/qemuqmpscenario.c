@@ -263,8 +263,11 @@ qemuQMPScenarioAddBitmap(qemuQMPScenario *s, unsigned int index, const char *nam
 }
 
 
-int
-qemuQMPScenarioWaitJobs(qemuQMPScenario *s)
+/* Wait until query-jobs satisfies @done(jobs, bytes). */
+static int
+qemuQMPScenarioWaitFor(qemuQMPScenario *s, bool (*done)(GPtrArray *jobs,
+                                                        unsigned long long arg),
+                       unsigned long long arg)
 {
     gint64 deadline = g_get_monotonic_time() + 120 * G_USEC_PER_SEC;
 
@@ -272,28 +275,54 @@ qemuQMPScenarioWaitJobs(qemuQMPScenario *s)
         g_autoptr(qemuMonitor) mon = qemuQMPScenarioDirect(s);
         g_autoptr(virJSONValue) reply = NULL;
         g_autoptr(GPtrArray) jobs = NULL;
-        bool busy = false;
-        size_t i;
 
         if (!mon ||
             qemuQMPExecute(mon, SCENARIO_TIMEOUT_MS, &reply, QEMU_QMP_QUERY_JOBS, NULL) < 0 ||
             !(jobs = qemuQMPParseJobs(reply)))
             return -1;
-        for (i = 0; i < jobs->len; i++) {
-            qemuQMPJob *job = g_ptr_array_index(jobs, i);
-
-            if (job->status != QEMU_QMP_JOB_STATUS_CONCLUDED)
-                busy = true;
-        }
-        if (!busy)
+        if (done(jobs, arg))
             return 0;
         g_clear_pointer(&mon, qemuMonitorClose);
-        g_usleep(20 * 1000);
+        g_usleep(5 * 1000);
     }
-    virTestDiag("QEMU's jobs did not conclude");
+    virTestDiag("QEMU's jobs did not get there in time");
     return -1;
 }
 
+static bool
+qemuQMPScenarioAllConcluded(GPtrArray *jobs, unsigned long long unused G_GNUC_UNUSED)
+{
+    size_t i;
+
+    for (i = 0; i < jobs->len; i++) {
+        if (((qemuQMPJob *) g_ptr_array_index(jobs, i))->status != QEMU_QMP_JOB_STATUS_CONCLUDED)
+            return false;
+    }
+    return true;
+}
+
+static bool
+qemuQMPScenarioCopied(GPtrArray *jobs, unsigned long long bytes)
+{
+    unsigned long long sum = 0;
+    size_t i;
+
+    for (i = 0; i < jobs->len; i++)
+        sum += ((qemuQMPJob *) g_ptr_array_index(jobs, i))->current;
+    return sum >= bytes;
+}
+
+int
+qemuQMPScenarioWaitProgress(qemuQMPScenario *s, unsigned long long bytes)
+{
+    return qemuQMPScenarioWaitFor(s, qemuQMPScenarioCopied, bytes);
+}
+
+int
+qemuQMPScenarioWaitJobs(qemuQMPScenario *s)
+{
+    return qemuQMPScenarioWaitFor(s, qemuQMPScenarioAllConcluded, 0);
+}
 
 void
 qemuQMPScenarioInject(qemuQMPScenario *s, const char *execute,

@@ -70,6 +70,8 @@ int qemuQMPScenarioAddBitmap(qemuQMPScenario *s, unsigned int index,
                              const char *name);
 /* Wait until every block job of QEMU has concluded. */
 int qemuQMPScenarioWaitJobs(qemuQMPScenario *s);
+/* Wait until QEMU's block jobs together have copied at least @bytes. */
+int qemuQMPScenarioWaitProgress(qemuQMPScenario *s, unsigned long long bytes);
 /* Answer the next @execute with @reply instead of QEMU (a fault QEMU
  * cannot produce; @why is written beside it in the transcript). */
 void qemuQMPScenarioInject(qemuQMPScenario *s, const char *execute,

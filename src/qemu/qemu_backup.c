@@ -20,6 +20,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -51,6 +52,9 @@ VIR_LOG_INIT("qemu.backup");
 #define QEMU_BACKUP_WIND_DOWN_MS 60000
 
 static const qemuBackupCheckpointOps *qemuBackupCheckpoint;
+
+VIR_ENUM_IMPL(qemuBackupPhase, QEMU_BACKUP_PHASE_LAST,
+              "starting", "running", "terminating");
 
 void
 qemuBackupSetCheckpointOps(const qemuBackupCheckpointOps *ops)
@@ -99,8 +103,13 @@ qemuBackupStateFormat(virBuffer *buf, const qemuBackupState *state)
     virBufferAdjustIndent(buf, -2);
     virBufferAddLit(buf, "</backups>\n");
 
-    virBufferAsprintf(buf, "<backupState flags='0x%x' server='%s'>\n",
-                      state->apiFlags, state->serverStarted ? "yes" : "no");
+    virBufferAsprintf(buf, "<backupState flags='0x%x' server='%s' phase='%s'",
+                      state->apiFlags, state->serverStarted ? "yes" : "no",
+                      qemuBackupPhaseTypeToString(state->phase));
+    if (state->phase == QEMU_BACKUP_PHASE_TERMINATING)
+        virBufferAsprintf(buf, " outcome='%s'",
+                          qemuDomainJobStatusTypeToString(state->outcome));
+    virBufferAddLit(buf, ">\n");
     virBufferAdjustIndent(buf, 2);
     for (i = 0; i < state->ndisks; i++) {
         const qemuBackupDisk *d = &state->disks[i];
@@ -112,8 +121,9 @@ qemuBackupStateFormat(virBuffer *buf, const qemuBackupState *state)
         virBufferEscapeString(buf, " cbw='%s'", d->cbwnode);
         virBufferEscapeString(buf, " snap='%s'", d->snapnode);
         virBufferEscapeString(buf, " export='%s'", d->exportid);
-        virBufferAsprintf(buf, " created='%s' current='%llu' total='%llu'/>\n",
-                          d->created ? "yes" : "no", d->current, d->total);
+        virBufferAsprintf(buf, " created='%s'%s current='%llu' total='%llu'/>\n",
+                          d->created ? "yes" : "no", d->cleaned ? " cleaned='yes'" : "",
+                          d->current, d->total);
     }
     virBufferAdjustIndent(buf, -2);
     virBufferAddLit(buf, "</backupState>\n");
@@ -127,6 +137,8 @@ qemuBackupStateParse(xmlDocPtr doc, xmlXPathContextPtr ctxt,
     g_autofree xmlNodePtr *nodes = NULL;
     g_autofree char *flags = NULL;
     g_autofree char *server = NULL;
+    g_autofree char *phase = NULL;
+    g_autofree char *outcome = NULL;
     xmlNodePtr defnode;
     xmlNodePtr stnode;
     int n;
@@ -157,6 +169,21 @@ qemuBackupStateParse(xmlDocPtr doc, xmlXPathContextPtr ctxt,
     server = virXMLPropString(stnode, "server");
     state->apiFlags = flags ? strtoul(flags, NULL, 0) : 0;
     state->serverStarted = server && g_str_equal(server, "yes");
+    phase = virXMLPropString(stnode, "phase");
+    outcome = virXMLPropString(stnode, "outcome");
+    state->phase = QEMU_BACKUP_PHASE_RUNNING;
+    if (phase && (state->phase = qemuBackupPhaseTypeFromString(phase)) < 0) {
+        virReportError(VIR_ERR_INTERNAL_ERROR,
+                       _("unknown backup phase '%s' in the status file"), phase);
+        return -1;
+    }
+    if (state->phase == QEMU_BACKUP_PHASE_TERMINATING &&
+        (!outcome || (state->outcome = qemuDomainJobStatusTypeFromString(outcome)) < 0)) {
+        virReportError(VIR_ERR_INTERNAL_ERROR,
+                       _("terminating backup without a valid outcome in the status file ('%s')"),
+                       NULLSTR(outcome));
+        return -1;
+    }
 
     {
         VIR_XPATH_NODE_AUTORESTORE(ctxt);
@@ -168,6 +195,7 @@ qemuBackupStateParse(xmlDocPtr doc, xmlXPathContextPtr ctxt,
     for (i = 0; i < n; i++) {
         qemuBackupDisk *d = &state->disks[i];
         g_autofree char *created = virXMLPropString(nodes[i], "created");
+        g_autofree char *cleaned = virXMLPropString(nodes[i], "cleaned");
 
         d->name = virXMLPropString(nodes[i], "name");
         d->jobid = virXMLPropString(nodes[i], "job");
@@ -177,6 +205,7 @@ qemuBackupStateParse(xmlDocPtr doc, xmlXPathContextPtr ctxt,
         d->snapnode = virXMLPropString(nodes[i], "snap");
         d->exportid = virXMLPropString(nodes[i], "export");
         d->created = created && g_str_equal(created, "yes");
+        d->cleaned = cleaned && g_str_equal(cleaned, "yes");
         if (virXMLPropULongLong(nodes[i], "current", &d->current) < 0 ||
             virXMLPropULongLong(nodes[i], "total", &d->total) < 0)
             return -1;
@@ -416,42 +445,18 @@ qemuBackupApplyDefaults(virDomainBackupDef *def)
 
 /* ---- begin ------------------------------------------------------------- */
 
-typedef struct {
-    qemuBackupState *state;
-    virJSONValue *actions;
-    bool attached;      /* store nodes added */
-} qemuBackupPrepared;
-
-static void qemuBackupDelTLS(qemuMonitor *mon, virDomainBackupDef *def);
-
-/* Undo what begin did before the transaction succeeded. */
-static void
-qemuBackupRollback(qemuDomainObj *obj, qemuMonitor *mon, qemuBackupState *state,
-                   size_t nattached)
+static qemuQMPJob *
+qemuBackupFindJob(GPtrArray *jobs, const char *id)
 {
-    virErrorPtr orig = NULL;
-    size_t i;
+    guint i;
 
-    virErrorPreserveLast(&orig);
-    for (i = 0; i < state->ndisks; i++) {
-        qemuBackupDisk *d = &state->disks[i];
-        virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
+    for (i = 0; jobs && i < jobs->len; i++) {
+        qemuQMPJob *j = g_ptr_array_index(jobs, i);
 
-        if (i < nattached && mon) {
-            ignore_value(qemuBackupBlockdevDel(mon, dd->store->nodeformat));
-            ignore_value(qemuBackupBlockdevDel(mon, dd->store->nodestorage));
-        }
-        if (d->created)
-            unlink(dd->store->path);
+        if (g_str_equal(j->id, id))
+            return j;
     }
-    if (state->serverStarted && mon)
-        ignore_value(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
-                                    QEMU_QMP_NBD_SERVER_STOP, NULL));
-    if (state->def)
-        qemuBackupDelTLS(mon, state->def);
-    (void) obj;
-    virResetLastError();
-    virErrorRestore(&orig);
+    return NULL;
 }
 
 /* The x509 credentials of the NBD server: $FLEECE_BACKUP_TLS_X509_CERT_DIR,
@@ -485,36 +490,98 @@ qemuBackupAddTLS(qemuDomainObj *obj, qemuMonitor *mon, virDomainBackupDef *def)
 
     if (!(dir = qemuBackupTLSDir(obj)))
         return -1;
-    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_OBJECT_ADD,
-                       "s:qom-type", "tls-creds-x509", "s:id", QEMU_BACKUP_TLS_ALIAS,
-                       "s:dir", dir, "s:endpoint", "server",
-                       "b:verify-peer", !(verify && g_str_equal(verify, "0")), NULL) < 0)
+    return qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_OBJECT_ADD,
+                          "s:qom-type", "tls-creds-x509", "s:id", def->tlsAlias,
+                          "s:dir", dir, "s:endpoint", "server",
+                          "b:verify-peer", !(verify && g_str_equal(verify, "0")), NULL);
+}
+
+/* A unix socket export is created by QEMU in a directory of its own,
+ * PARENT/.NAME.fleece (mode 0700), made private (0600) and only then
+ * moved to its place: nobody else can connect at any moment. */
+static char *
+qemuBackupSocketDir(const char *socket)
+{
+    g_autofree char *parent = g_path_get_dirname(socket);
+    g_autofree char *base = g_path_get_basename(socket);
+    g_autofree char *name = g_strdup_printf(".%s.fleece", base);
+
+    return g_build_filename(parent, name, NULL);
+}
+
+static char *
+qemuBackupSocketTemp(const char *socket)
+{
+    g_autofree char *dir = qemuBackupSocketDir(socket);
+
+    return g_build_filename(dir, "sock", NULL);
+}
+
+static bool
+qemuBackupIsUnix(const qemuBackupState *state)
+{
+    return qemuBackupIsPull(state) &&
+           state->def->server->transport == VIR_DOMAIN_BACKUP_SERVER_TRANSPORT_UNIX;
+}
+
+/* Remove the export socket and its private directory (idempotent; the
+ * path was free when the backup began, so what is there is ours). */
+static void
+qemuBackupSocketRemove(const qemuBackupState *state)
+{
+    g_autofree char *dir = NULL;
+    g_autofree char *temp = NULL;
+
+    if (!qemuBackupIsUnix(state))
+        return;
+    dir = qemuBackupSocketDir(state->def->server->socket);
+    temp = qemuBackupSocketTemp(state->def->server->socket);
+    if (virFileExists(temp))
+        unlink(temp);
+    if (virFileExists(dir))
+        rmdir(dir);
+    if (virFileExists(state->def->server->socket))
+        unlink(state->def->server->socket);
+}
+
+/* Move a socket QEMU listens on in the private directory to its place. */
+static int
+qemuBackupSocketPublish(const qemuBackupState *state)
+{
+    g_autofree char *dir = qemuBackupSocketDir(state->def->server->socket);
+    g_autofree char *temp = qemuBackupSocketTemp(state->def->server->socket);
+
+    if (chmod(temp, 0600) < 0) {
+        virReportSystemError(errno, _("cannot restrict access to socket '%s'"), temp);
         return -1;
-    g_free(def->tlsAlias);
-    def->tlsAlias = g_strdup(QEMU_BACKUP_TLS_ALIAS);
+    }
+    if (rename(temp, state->def->server->socket) < 0) {
+        virReportSystemError(errno, _("cannot move socket '%s' to '%s'"), temp,
+                             state->def->server->socket);
+        return -1;
+    }
+    rmdir(dir);
     return 0;
 }
 
-static void
-qemuBackupDelTLS(qemuMonitor *mon, virDomainBackupDef *def)
-{
-    if (!def->tlsAlias || !mon)
-        return;
-    QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
-                                     QEMU_QMP_OBJECT_DEL, "s:id", def->tlsAlias, NULL));
-    g_clear_pointer(&def->tlsAlias, g_free);
-}
-
 static int
-qemuBackupStartServer(qemuMonitor *mon, const virDomainBackupServerDef *server,
-                      const char *tlsAlias)
+qemuBackupStartServer(qemuMonitor *mon, const qemuBackupState *state)
 {
+    const virDomainBackupServerDef *server = state->def->server;
     g_autoptr(virJSONValue) data = NULL;
     g_autoptr(virJSONValue) addr = NULL;
 
     if (server->transport == VIR_DOMAIN_BACKUP_SERVER_TRANSPORT_UNIX) {
-        data = qemuQMPStructBuild(QEMU_QMP_STRUCT_UNIX_SOCKET,
-                                  "s:path", server->socket, NULL);
+        g_autofree char *dir = qemuBackupSocketDir(server->socket);
+        g_autofree char *temp = qemuBackupSocketTemp(server->socket);
+
+        unlink(temp);
+        rmdir(dir);
+        if (mkdir(dir, 0700) < 0) {
+            virReportSystemError(errno, _("cannot create directory '%s'"), dir);
+            return -1;
+        }
+        data = qemuQMPStructBuild(QEMU_QMP_STRUCT_UNIX_SOCKET, "s:path", temp, NULL);
         if (data)
             addr = qemuQMPStructBuild(QEMU_QMP_STRUCT_SOCKET_ADDRESS,
                                       "s:type", "unix", "v:data", &data, NULL);
@@ -529,9 +596,13 @@ qemuBackupStartServer(qemuMonitor *mon, const virDomainBackupServerDef *server,
     }
     if (!addr)
         return -1;
-    return qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
-                          QEMU_QMP_NBD_SERVER_START, "v:addr", &addr,
-                          "S:tls-creds", tlsAlias, NULL);
+    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
+                       QEMU_QMP_NBD_SERVER_START, "v:addr", &addr,
+                       "S:tls-creds", state->def->tlsAlias, NULL) < 0)
+        return -1;
+    if (server->transport == VIR_DOMAIN_BACKUP_SERVER_TRANSPORT_UNIX)
+        return qemuBackupSocketPublish(state);
+    return 0;
 }
 
 /* Bandwidth limit of each disk's copy, bytes per second (0 = none), from
@@ -544,22 +615,20 @@ qemuBackupBandwidth(void)
     return env ? g_ascii_strtoull(env, NULL, 10) : 0;
 }
 
-/* Create (unless reused) and attach every store; build the actions. */
+/* Decide everything the backup will create (node names, job ids, files)
+ * and build the transaction, without touching QEMU or a file yet. */
 static int
-qemuBackupPrepareDisks(qemuDomainObj *obj, qemuMonitor *mon, GPtrArray *nodes,
-                       qemuBackupState *state, virJSONValue *actions,
-                       size_t *nattached)
+qemuBackupPlanDisks(qemuDomainObj *obj, GPtrArray *nodes, qemuBackupState *state,
+                    virJSONValue *actions)
 {
     bool reuse = state->apiFlags & VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL;
     bool pull = qemuBackupIsPull(state);
     size_t i;
 
-    *nattached = 0;
     for (i = 0; i < state->ndisks; i++) {
         qemuBackupDisk *d = &state->disks[i];
         virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
         virDomainDiskDef *disk = virDomainDiskByTarget(obj->def, d->name);
-        qemuQMPBlockNode *top;
         virStorageSource *store = dd->store;
 
         if (!disk || !disk->src->nodeformat) {
@@ -567,7 +636,7 @@ qemuBackupPrepareDisks(qemuDomainObj *obj, qemuMonitor *mon, GPtrArray *nodes,
                            _("disk '%s' cannot be backed up"), d->name);
             return -1;
         }
-        if (!(top = qemuQMPBlockNodeFind(nodes, disk->src->nodeformat))) {
+        if (!qemuQMPBlockNodeFind(nodes, disk->src->nodeformat)) {
             virReportError(VIR_ERR_INTERNAL_ERROR,
                            _("QEMU does not know node '%s' of disk '%s'"),
                            disk->src->nodeformat, d->name);
@@ -614,20 +683,12 @@ qemuBackupPrepareDisks(qemuDomainObj *obj, qemuMonitor *mon, GPtrArray *nodes,
                                store->path, d->name);
                 return -1;
             }
-            if (qemuImgCreate(store->path,
-                              store->format == VIR_STORAGE_FILE_QCOW2 ?
-                              QEMU_IMG_FORMAT_QCOW2 : QEMU_IMG_FORMAT_RAW,
-                              top->virtualSize, NULL, QEMU_IMG_FORMAT_LAST) < 0)
-                return -1;
             d->created = true;
         } else if (!virFileExists(store->path)) {
             virReportSystemError(ENOENT, _("store '%s' for backup of '%s'"),
                                  store->path, d->name);
             return -1;
         }
-        if (qemuBackupStoreAttach(mon, store) < 0)
-            return -1;
-        (*nattached)++;
 
         if (pull) {
             d->cbwnode = g_strdup_printf("fleece-cbw-%s", d->name);
@@ -662,21 +723,70 @@ qemuBackupPrepareDisks(qemuDomainObj *obj, qemuMonitor *mon, GPtrArray *nodes,
     return 0;
 }
 
-/* Pull: expose every disk's point-in-time view over NBD. */
+/* Create @store's file, private to its owner, and format it. */
 static int
-qemuBackupExport(qemuMonitor *mon, qemuBackupState *state)
+qemuBackupStoreCreate(const virStorageSource *store, unsigned long long size)
+{
+    int fd = open(store->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+    if (fd < 0) {
+        virReportSystemError(errno, _("cannot create '%s'"), store->path);
+        return -1;
+    }
+    close(fd);
+    return qemuImgCreate(store->path,
+                         store->format == VIR_STORAGE_FILE_QCOW2 ?
+                         QEMU_IMG_FORMAT_QCOW2 : QEMU_IMG_FORMAT_RAW,
+                         size, NULL, QEMU_IMG_FORMAT_LAST);
+}
+
+/* Create (unless reused) and attach every store, as planned. */
+static int
+qemuBackupAttachStores(qemuMonitor *mon, GPtrArray *nodes, qemuBackupState *state)
 {
     size_t i;
 
     for (i = 0; i < state->ndisks; i++) {
         qemuBackupDisk *d = &state->disks[i];
         virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
-        g_autoptr(virJSONValue) bitmaps = NULL;
+        qemuQMPBlockNode *top = qemuQMPBlockNodeFind(nodes, d->topnode);
 
-        if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_BLOCKDEV_ADD,
-                           "s:driver", "snapshot-access", "s:node-name", d->snapnode,
-                           "s:file", d->cbwnode, NULL) < 0)
+        if (d->created && qemuBackupStoreCreate(dd->store, top->virtualSize) < 0)
             return -1;
+        if (qemuBackupStoreAttach(mon, dd->store) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Pull: expose every disk's point-in-time view over NBD; what exists
+ * already (@exports, @nodes: what QEMU has, or NULL) is kept. */
+static int
+qemuBackupExport(qemuMonitor *mon, qemuBackupState *state, GPtrArray *nodes,
+                 GPtrArray *exports)
+{
+    size_t i;
+    guint j;
+
+    for (i = 0; i < state->ndisks; i++) {
+        qemuBackupDisk *d = &state->disks[i];
+        virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
+        g_autoptr(virJSONValue) bitmaps = NULL;
+        bool exported = false;
+
+        if (!nodes || !qemuQMPBlockNodeFind(nodes, d->snapnode)) {
+            if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_BLOCKDEV_ADD,
+                               "s:driver", "snapshot-access", "s:node-name", d->snapnode,
+                               "s:file", d->cbwnode, NULL) < 0)
+                return -1;
+        }
+        for (j = 0; exports && j < exports->len; j++) {
+            qemuQMPBlockExport *e = g_ptr_array_index(exports, j);
+
+            exported |= g_str_equal(e->id, d->exportid);
+        }
+        if (exported)
+            continue;
         if (d->tmpbitmap) {
             bitmaps = json_object_new_array();
             qemuQMPBitmapListAppend(bitmaps, d->topnode, d->tmpbitmap);
@@ -691,6 +801,64 @@ qemuBackupExport(qemuMonitor *mon, qemuBackupState *state)
     return 0;
 }
 
+/* Undo a start: remove whatever of the journalled plan exists (nodes,
+ * NBD server, TLS object, files) and free the job slot.  Used when a
+ * step of begin failed, and by a later process when the transaction
+ * never ran.  @mon may be NULL (QEMU is gone). */
+static int
+qemuBackupUndoStart(qemuDomainObj *obj, qemuMonitor *mon)
+{
+    qemuBackupState *state = obj->backup;
+    g_autoptr(virJSONValue) reply = NULL;
+    g_autoptr(GPtrArray) nodes = NULL;
+    virErrorPtr orig = NULL;
+    size_t i;
+    int rc;
+
+    virErrorPreserveLast(&orig);
+    if (mon &&
+        (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
+                        QEMU_QMP_QUERY_NAMED_BLOCK_NODES, "b:flat", true, NULL) < 0 ||
+         !(nodes = qemuQMPParseNamedBlockNodes(reply))))
+        virResetLastError();
+    for (i = 0; i < state->ndisks; i++) {
+        virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, state->disks[i].name);
+
+        if (mon && (!nodes || qemuQMPBlockNodeFind(nodes, dd->store->nodeformat)))
+            QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, dd->store->nodeformat));
+        if (mon && (!nodes || qemuQMPBlockNodeFind(nodes, dd->store->nodestorage)))
+            QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, dd->store->nodestorage));
+        if (state->disks[i].created)
+            unlink(dd->store->path);
+    }
+    if (state->serverStarted && mon) {
+        /* the server may not have been started yet: no warning */
+        if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
+                           QEMU_QMP_NBD_SERVER_STOP, NULL) < 0)
+            virResetLastError();
+    }
+    qemuBackupSocketRemove(state);
+    if (state->def->tlsAlias && mon) {
+        if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
+                           QEMU_QMP_OBJECT_DEL, "s:id", state->def->tlsAlias, NULL) < 0)
+            virResetLastError();
+    }
+    if (obj->job.asyncJob == QEMU_ASYNC_JOB_BACKUP) {
+        ignore_value(qemuDomainJobSetStatus(&obj->job, QEMU_DOMAIN_JOB_STATUS_FAILED));
+        ignore_value(qemuDomainAsyncJobEnd(&obj->job));
+        /* a backup that never started leaves no completed job */
+        qemuDomainJobDataFree(qemuDomainJobTakeCompleted(&obj->job, true));
+    }
+    g_clear_pointer(&obj->backup, qemuBackupStateFree);
+    virResetLastError();
+    rc = qemuDomainObjSaveStatus(obj);
+    if (rc == 0)
+        virErrorRestore(&orig);
+    else
+        virFreeError(orig);
+    return rc;
+}
+
 int
 qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
                 const char *checkpointXML, unsigned int flags)
@@ -701,12 +869,10 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
     g_autoptr(virJSONValue) reply = NULL;
     g_autoptr(virJSONValue) actions = NULL;
     g_autoptr(GPtrArray) nodes = NULL;
-    g_autoptr(qemuAgent) agent = NULL;
     g_autofree char *suffix = NULL;
     g_autofree char *chkname = NULL;
     void *chkopaque = NULL;
-    bool frozen = false;
-    size_t nattached = 0;
+    qemuAgent *agent = NULL;
     size_t i, n;
     int rc;
 
@@ -727,6 +893,7 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
                            _("creating a checkpoint with a backup is not available"));
             return -1;
         }
+        /* the checkpoint keeps a journal of its own (see qemu_checkpoint) */
         if (qemuBackupCheckpoint->prepare(obj, mon, checkpointXML, actions,
                                           &chkname, &chkopaque) < 0)
             return -1;
@@ -759,112 +926,125 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
                        QEMU_QMP_QUERY_NAMED_BLOCK_NODES, "b:flat", true, NULL) < 0 ||
         !(nodes = qemuQMPParseNamedBlockNodes(reply)))
         goto error;
-
-    if (qemuDomainAsyncJobBegin(&obj->job, QEMU_ASYNC_JOB_BACKUP, flags) < 0)
+    if (qemuBackupPlanDisks(obj, nodes, state, actions) < 0)
         goto error;
-
-    if (qemuBackupPrepareDisks(obj, mon, nodes, state, actions, &nattached) < 0)
-        goto rollback;
-
     if (qemuBackupIsPull(state)) {
-        if (state->def->server->tls == VIR_DOMAIN_BACKUP_TRISTATE_YES &&
-            qemuBackupAddTLS(obj, mon, state->def) < 0)
-            goto rollback;
-        if (qemuBackupStartServer(mon, state->def->server, state->def->tlsAlias) < 0)
-            goto rollback;
+        if (state->def->server->tls == VIR_DOMAIN_BACKUP_TRISTATE_YES) {
+            g_autofree char *dir = qemuBackupTLSDir(obj);
+
+            if (!dir)
+                goto error;
+            g_free(state->def->tlsAlias);
+            state->def->tlsAlias = g_strdup(QEMU_BACKUP_TLS_ALIAS);
+        }
+        if (qemuBackupIsUnix(state) && virFileExists(state->def->server->socket)) {
+            virReportError(VIR_ERR_INVALID_ARG,
+                           _("socket '%s' for the backup's NBD server exists"),
+                           state->def->server->socket);
+            goto error;
+        }
         state->serverStarted = true;
-        /* only the owner may connect to the export socket */
-        if (state->def->server->transport == VIR_DOMAIN_BACKUP_SERVER_TRANSPORT_UNIX &&
-            chmod(state->def->server->socket, 0600) < 0) {
-            virReportSystemError(errno, _("cannot restrict access to socket '%s'"),
-                                 state->def->server->socket);
-            goto rollback;
-        }
+    }
+    if ((flags & VIR_DOMAIN_BACKUP_BEGIN_QUIESCE) &&
+        (!obj->def->has_agent || !obj->def->agent_socket)) {
+        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED,
+                       _("domain '%s' has no guest agent channel to quiesce with"),
+                       obj->name);
+        goto error;
     }
 
-    if (flags & VIR_DOMAIN_BACKUP_BEGIN_QUIESCE) {
-        if (!obj->def->agent_socket) {
-            virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED,
-                           _("domain '%s' has no guest agent channel to quiesce with"),
-                           obj->name);
-            goto rollback;
-        }
-        if (!(agent = qemuAgentOpen(obj->def->agent_socket, 0)))
-            goto rollback;
-        if (qemuAgentFSFreeze(agent, NULL) < 0) {
-            /* a freeze that failed half-way may have frozen some: thaw */
-            virErrorPtr orig = NULL;
-
-            virErrorPreserveLast(&orig);
-            ignore_value(qemuAgentFSThaw(agent));
-            virResetLastError();
-            virErrorRestore(&orig);
-            goto rollback;
-        }
-        frozen = true;
-    }
-
-    rc = qemuQMPTransaction(mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT);
-    if (frozen) {
-        virErrorPtr orig = NULL;
-
-        virErrorPreserveLast(&orig);
-        if (qemuAgentFSThaw(agent) < 0)
-            VIR_WARN("cannot thaw the file systems of domain '%s'", obj->name);
-        virResetLastError();
-        virErrorRestore(&orig);
-    }
-    if (rc < 0)
-        goto rollback;
-
-    /* the point in time is taken: from here on the backup exists */
+    /* the journal: the status file lists all of the plan before the
+     * first step (the disks count as running: the phase says they may
+     * not be yet) */
+    state->phase = QEMU_BACKUP_PHASE_STARTING;
     for (i = 0; i < state->def->ndisks; i++) {
         if (state->def->disks[i].backup)
             state->def->disks[i].state = VIR_DOMAIN_BACKUP_DISK_STATE_RUNNING;
     }
+    if (obj->job.asyncJob != QEMU_ASYNC_JOB_NONE) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("cannot start a backup of domain '%s': job '%s' is running"),
+                       obj->name, qemuDomainAsyncJobTypeToString(obj->job.asyncJob));
+        goto error;
+    }
     obj->backup = g_steal_pointer(&state);
-    if (qemuDomainObjSaveStatus(obj) < 0)
-        VIR_WARN("cannot save the status of domain '%s'", obj->name);
+    /* the job's move to active saves the status file */
+    if (qemuDomainAsyncJobBegin(&obj->job, QEMU_ASYNC_JOB_BACKUP, flags) < 0) {
+        if (obj->job.asyncJob == QEMU_ASYNC_JOB_BACKUP) {
+            virErrorPtr orig = NULL;
 
-    if (chkopaque) {
-        if (qemuBackupCheckpoint->commit(obj, mon, chkopaque) < 0)
-            VIR_WARN("backup of '%s' started but its checkpoint was not recorded: %s",
-                     obj->name, virGetLastErrorMessage());
-        chkopaque = NULL;
+            virErrorPreserveLast(&orig);
+            ignore_value(qemuDomainAsyncJobEnd(&obj->job));
+            qemuDomainJobDataFree(qemuDomainJobTakeCompleted(&obj->job, true));
+            virErrorRestore(&orig);
+        }
+        state = g_steal_pointer(&obj->backup);
+        goto error;
     }
 
-    if (qemuBackupIsPull(obj->backup) && qemuBackupExport(mon, obj->backup) < 0) {
-        virErrorPtr orig = NULL;
+    if (qemuBackupAttachStores(mon, nodes, obj->backup) < 0)
+        goto undo;
+    if (qemuBackupIsPull(obj->backup)) {
+        if (obj->backup->def->tlsAlias && qemuBackupAddTLS(obj, mon, obj->backup->def) < 0)
+            goto undo;
+        if (qemuBackupStartServer(mon, obj->backup) < 0)
+            goto undo;
+    }
+    if ((flags & VIR_DOMAIN_BACKUP_BEGIN_QUIESCE) && !(agent = qemuDomainFreeze(obj)))
+        goto undo;
+    rc = qemuQMPTransaction(mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT);
+    if (agent)
+        qemuDomainThaw(obj, g_steal_pointer(&agent));
+    if (rc < 0)
+        goto undo;
 
-        virErrorPreserveLast(&orig);
-        g_clear_pointer(&mon, qemuMonitorClose);   /* End connects its own */
-        obj->backup->failedStart = true;
-        if (obj->job.current && !obj->job.current->errmsg)
-            obj->job.current->errmsg = g_strdup(orig && orig->message ? orig->message
-                                                : _("the NBD export could not be set up"));
-        ignore_value(qemuBackupEnd(obj, NULL));
-        virErrorRestore(&orig);
-        return -1;
+    /* the point in time is taken: from here on the backup exists */
+    if (qemuBackupIsPull(obj->backup) &&
+        qemuBackupExport(mon, obj->backup, NULL, NULL) < 0)
+        goto failedStart;
+    obj->backup->phase = QEMU_BACKUP_PHASE_RUNNING;
+    if (qemuDomainObjSaveStatus(obj) < 0)
+        goto failedStart;
+
+    if (chkopaque) {
+        /* the journal of the checkpoint stays on failure: the next
+         * process records it */
+        if (qemuBackupCheckpoint->commit(obj, mon, chkopaque) < 0) {
+            VIR_WARN("backup of '%s' started; its checkpoint will be recorded later: %s",
+                     obj->name, virGetLastErrorMessage());
+            virResetLastError();
+        }
+        chkopaque = NULL;
     }
     VIR_INFO("backup of domain '%s' started", obj->name);
     return 0;
 
- rollback:
-    qemuBackupRollback(obj, mon, state, nattached);
+ failedStart:
     {
+        /* it runs in QEMU but cannot be used: ended at once, as failed */
         virErrorPtr orig = NULL;
 
         virErrorPreserveLast(&orig);
-        if (obj->job.asyncJob == QEMU_ASYNC_JOB_BACKUP) {
-            ignore_value(qemuDomainJobSetStatus(&obj->job, QEMU_DOMAIN_JOB_STATUS_FAILED));
-            ignore_value(qemuDomainAsyncJobEnd(&obj->job));
-            /* a backup that never started leaves no completed job */
-            qemuDomainJobDataFree(qemuDomainJobTakeCompleted(&obj->job, true));
-            ignore_value(qemuDomainObjSaveStatus(obj));
-        }
-        virResetLastError();
+        g_clear_pointer(&mon, qemuMonitorClose);   /* End connects its own */
+        obj->backup->phase = QEMU_BACKUP_PHASE_RUNNING;
+        obj->backup->failedStart = true;
+        if (obj->job.current && !obj->job.current->errmsg)
+            obj->job.current->errmsg = g_strdup(orig && orig->message ? orig->message
+                                                : _("the backup could not be set up"));
+        ignore_value(qemuBackupEnd(obj, NULL));
         virErrorRestore(&orig);
+        if (chkopaque) {
+            /* the checkpoint's bitmaps exist since the transaction */
+            ignore_value(qemuBackupCheckpoint->commit(obj, NULL, chkopaque));
+            chkopaque = NULL;
+        }
+        return -1;
     }
+
+ undo:
+    if (agent)
+        qemuDomainThaw(obj, g_steal_pointer(&agent));
+    ignore_value(qemuBackupUndoStart(obj, mon));
  error:
     if (chkopaque)
         QEMU_BACKUP_QUIET((qemuBackupCheckpoint->discard(chkopaque), 0));
@@ -882,73 +1062,67 @@ qemuBackupGetXMLDesc(qemuDomainObj *obj)
     return virDomainBackupDefFormatString(obj->backup->def, false);
 }
 
+/* ---- recovery -------------------------------------------------------- */
+
+/* A process died while starting the backup (the lock is ours now): if
+ * QEMU's transaction ran, the backup exists and its start is finished;
+ * else whatever of it exists is removed. */
+static int
+qemuBackupRecoverStart(qemuDomainObj *obj, qemuMonitor *mon)
+{
+    qemuBackupState *state = obj->backup;
+    g_autoptr(virJSONValue) reply = NULL;
+    g_autoptr(virJSONValue) reply2 = NULL;
+    g_autoptr(virJSONValue) reply3 = NULL;
+    g_autoptr(GPtrArray) jobs = NULL;
+    g_autoptr(GPtrArray) nodes = NULL;
+    g_autoptr(GPtrArray) exports = NULL;
+    bool ran = false;
+    size_t i;
+
+    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
+                       QEMU_QMP_QUERY_JOBS, NULL) < 0 ||
+        !(jobs = qemuQMPParseJobs(reply)))
+        return -1;
+    for (i = 0; i < state->ndisks; i++)
+        ran |= !!qemuBackupFindJob(jobs, state->disks[i].jobid);
+    if (!ran) {
+        VIR_WARN("rolling back the interrupted start of the backup of domain '%s'",
+                 obj->name);
+        return qemuBackupUndoStart(obj, mon);
+    }
+
+    VIR_WARN("finishing the interrupted start of the backup of domain '%s'", obj->name);
+    if (qemuBackupIsPull(state)) {
+        g_autofree char *temp = NULL;
+
+        if (qemuBackupIsUnix(state) && !virFileExists(state->def->server->socket) &&
+            virFileExists((temp = qemuBackupSocketTemp(state->def->server->socket))) &&
+            qemuBackupSocketPublish(state) < 0)
+            return -1;
+        if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply2,
+                           QEMU_QMP_QUERY_NAMED_BLOCK_NODES, "b:flat", true, NULL) < 0 ||
+            !(nodes = qemuQMPParseNamedBlockNodes(reply2)) ||
+            qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply3,
+                           QEMU_QMP_QUERY_BLOCK_EXPORTS, NULL) < 0 ||
+            !(exports = qemuQMPParseBlockExports(reply3)))
+            return -1;
+        if (qemuBackupExport(mon, state, nodes, exports) < 0) {
+            state->failedStart = true;
+            if (obj->job.current && !obj->job.current->errmsg)
+                obj->job.current->errmsg = g_strdup(virGetLastErrorMessage());
+            virResetLastError();
+        }
+    }
+    state->phase = QEMU_BACKUP_PHASE_RUNNING;
+    return qemuDomainObjSaveStatus(obj);
+}
+
 /* ---- ending ------------------------------------------------------------ */
 
-/* Remove what one disk's job used in QEMU. */
+/* Wait until the exports of @state that QEMU is shutting down are gone. */
 static void
-qemuBackupDiskCleanup(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *d)
-{
-    virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
-
-    if (!mon)
-        return;
-    if (qemuBackupIsPull(state)) {
-        /* export and snapshot node go before the job (done in End) */
-        QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, d->snapnode));
-    }
-    QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, dd->store->nodeformat));
-    QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, dd->store->nodestorage));
-    if (d->tmpbitmap)
-        QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
-                                         QEMU_QMP_BLOCK_DIRTY_BITMAP_REMOVE,
-                                         "s:node", d->topnode, "s:name", d->tmpbitmap,
-                                         NULL));
-}
-
-static qemuQMPJob *
-qemuBackupFindJob(GPtrArray *jobs, const char *id)
-{
-    guint i;
-
-    for (i = 0; jobs && i < jobs->len; i++) {
-        qemuQMPJob *j = g_ptr_array_index(jobs, i);
-
-        if (g_str_equal(j->id, id))
-            return j;
-    }
-    return NULL;
-}
-
-static bool
-qemuBackupDiskActive(int state)
-{
-    return state == VIR_DOMAIN_BACKUP_DISK_STATE_RUNNING ||
-           state == VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING;
-}
-
-static int
-qemuBackupCancelDisk(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *d)
-{
-    virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
-
-    if (dd->state != VIR_DOMAIN_BACKUP_DISK_STATE_RUNNING)
-        return 0;
-    if (qemuBackupIsPull(state) && d->exportid) {
-        /* the export goes first, so no client ever reads a live view */
-        QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
-                                         QEMU_QMP_BLOCK_EXPORT_DEL, "s:id", d->exportid,
-                                         "s:mode", "hard", NULL));
-    }
-    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_BLOCK_JOB_CANCEL,
-                       "s:device", d->jobid, "b:force", true, NULL) < 0)
-        return -1;
-    dd->state = VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING;
-    return 0;
-}
-
-/* Wait until an export QEMU is shutting down is gone. */
-static void
-qemuBackupWaitExportsGone(qemuMonitor *mon, qemuBackupState *state)
+qemuBackupWaitExportsGone(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *only)
 {
     gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
 
@@ -968,14 +1142,112 @@ qemuBackupWaitExportsGone(qemuMonitor *mon, qemuBackupState *state)
         for (i = 0; i < exports->len; i++) {
             qemuQMPBlockExport *e = g_ptr_array_index(exports, i);
 
-            for (j = 0; j < state->ndisks; j++)
-                left |= state->disks[j].exportid &&
-                        g_str_equal(state->disks[j].exportid, e->id);
+            for (j = 0; j < state->ndisks; j++) {
+                qemuBackupDisk *d = &state->disks[j];
+
+                if ((!only || only == d) && d->exportid && g_str_equal(d->exportid, e->id))
+                    left = true;
+            }
         }
         if (!left)
             return;
         g_usleep(20000);
     }
+}
+
+/* Remove what one disk's job used in QEMU, in an order QEMU accepts
+ * whatever state the job is in: export, snapshot node, the job, the
+ * store's nodes, the temporary bitmap.  Idempotent: a step whose object
+ * is already gone is skipped. */
+static void
+qemuBackupDiskCleanup(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *d,
+                      GPtrArray *jobs)
+{
+    virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
+    g_autoptr(virJSONValue) reply = NULL;
+    g_autoptr(GPtrArray) nodes = NULL;
+
+    if (!mon)
+        return;
+    if (qemuBackupIsPull(state) && d->exportid) {
+        if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_BLOCK_EXPORT_DEL,
+                           "s:id", d->exportid, "s:mode", "hard", NULL) < 0)
+            virResetLastError();              /* gone already */
+        qemuBackupWaitExportsGone(mon, state, d);
+    }
+    if (qemuBackupFindJob(jobs, d->jobid))
+        QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
+                                         QEMU_QMP_JOB_DISMISS, "s:id", d->jobid, NULL));
+    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
+                       QEMU_QMP_QUERY_NAMED_BLOCK_NODES, "b:flat", true, NULL) < 0 ||
+        !(nodes = qemuQMPParseNamedBlockNodes(reply))) {
+        VIR_WARN("cannot list the nodes of the backup of disk '%s': %s", d->name,
+                 virGetLastErrorMessage());
+        virResetLastError();
+        return;
+    }
+    if (d->snapnode && qemuQMPBlockNodeFind(nodes, d->snapnode))
+        QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, d->snapnode));
+    if (qemuQMPBlockNodeFind(nodes, dd->store->nodeformat))
+        QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, dd->store->nodeformat));
+    if (qemuQMPBlockNodeFind(nodes, dd->store->nodestorage))
+        QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, dd->store->nodestorage));
+    if (d->tmpbitmap) {
+        qemuQMPBlockNode *top = qemuQMPBlockNodeFind(nodes, d->topnode);
+
+        if (top && qemuQMPBlockNodeFindBitmap(top, d->tmpbitmap))
+            QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
+                                             QEMU_QMP_BLOCK_DIRTY_BITMAP_REMOVE,
+                                             "s:node", d->topnode, "s:name", d->tmpbitmap,
+                                             NULL));
+    }
+}
+
+static bool
+qemuBackupDiskActive(int state)
+{
+    return state == VIR_DOMAIN_BACKUP_DISK_STATE_RUNNING ||
+           state == VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING;
+}
+
+/* Ask QEMU to stop the job of a disk whose cancel is journalled; pull:
+ * the export goes first, so no client reads on while it winds down. */
+static void
+qemuBackupCancelDisk(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *d)
+{
+    if (qemuBackupIsPull(state) && d->exportid) {
+        if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_BLOCK_EXPORT_DEL,
+                           "s:id", d->exportid, "s:mode", "hard", NULL) < 0)
+            virResetLastError();
+    }
+    /* a job that concluded meanwhile refuses: the next look sees it */
+    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_BLOCK_JOB_CANCEL,
+                       "s:device", d->jobid, "b:force", true, NULL) < 0)
+        virResetLastError();
+}
+
+/* Journal a cancel of every running disk, then ask QEMU to stop every
+ * disk being cancelled (again, after a crash: asking twice is harmless). */
+static int
+qemuBackupCancelAll(qemuDomainObj *obj, qemuMonitor *mon)
+{
+    qemuBackupState *state = obj->backup;
+    size_t i;
+
+    for (i = 0; i < state->ndisks; i++) {
+        virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, state->disks[i].name);
+
+        if (dd->state == VIR_DOMAIN_BACKUP_DISK_STATE_RUNNING)
+            dd->state = VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING;
+    }
+    if (qemuDomainObjSaveStatus(obj) < 0)
+        return -1;
+    for (i = 0; i < state->ndisks; i++) {
+        if (qemuBackupDiskDef(state, state->disks[i].name)->state ==
+            VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING)
+            qemuBackupCancelDisk(mon, state, &state->disks[i]);
+    }
+    return 0;
 }
 
 /* Delete the files Fleece created when they are not the result. */
@@ -995,28 +1267,44 @@ qemuBackupRemoveFiles(qemuBackupState *state, int status)
     }
 }
 
-/* Every disk is done: record the result and free the slot. */
-static void
+/* Every disk is done: record the outcome, then remove what the backup
+ * as a whole used and free the slot. */
+static int
 qemuBackupTerminate(qemuDomainObj *obj, qemuMonitor *mon, int status,
                     qemuDomainJobData **done)
 {
     qemuBackupState *state = obj->backup;
 
-    if (mon && state->serverStarted)
-        QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
-                                         QEMU_QMP_NBD_SERVER_STOP, NULL));
-    qemuBackupDelTLS(mon, state->def);
+    if (state->phase != QEMU_BACKUP_PHASE_TERMINATING) {
+        state->phase = QEMU_BACKUP_PHASE_TERMINATING;
+        state->outcome = status;
+        if (qemuDomainObjSaveStatus(obj) < 0)
+            return -1;
+    }
+    status = state->outcome;
+    if (mon && state->serverStarted) {
+        if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
+                           QEMU_QMP_NBD_SERVER_STOP, NULL) < 0)
+            virResetLastError();          /* stopped before a crash */
+    }
+    qemuBackupSocketRemove(state);
+    if (state->def->tlsAlias && mon) {
+        if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
+                           QEMU_QMP_OBJECT_DEL, "s:id", state->def->tlsAlias, NULL) < 0)
+            virResetLastError();
+    }
     qemuBackupRemoveFiles(state, status);
-    if (obj->job.current)
+    if (obj->job.current && obj->job.current->status != status)
         ignore_value(qemuDomainJobSetStatus(&obj->job, status));
     ignore_value(qemuDomainAsyncJobEnd(&obj->job));
     g_clear_pointer(&obj->backup, qemuBackupStateFree);
     if (qemuDomainObjSaveStatus(obj) < 0)
-        VIR_WARN("cannot save the status of domain '%s'", obj->name);
+        return -1;
     if (done)
         *done = qemuDomainJobTakeCompleted(&obj->job, false);
     VIR_INFO("backup of domain '%s' ended: %s", obj->name,
              qemuDomainJobStatusTypeToString(status));
+    return 0;
 }
 
 /* Sum the progress of all disks into the job's data. */
@@ -1049,6 +1337,44 @@ qemuBackupUpdateStats(qemuDomainObj *obj, GPtrArray *jobs)
     }
 }
 
+/* The outcome of a disk whose job concluded (@j) or vanished (NULL). */
+static int
+qemuBackupDiskOutcome(qemuDomainObj *obj, qemuBackupDisk *d,
+                      virDomainBackupDiskDef *dd, qemuQMPJob *j)
+{
+    if (j) {
+        d->current = j->current;
+        d->total = j->total;
+    }
+    if (!j) {
+        VIR_WARN("QEMU job '%s' of the backup of '%s' vanished", d->jobid, obj->name);
+        return dd->state == VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING ?
+               VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLED : VIR_DOMAIN_BACKUP_DISK_STATE_FAILED;
+    }
+    if (dd->state == VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING)
+        return VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLED;
+    if (j->error) {
+        if (obj->job.current && !obj->job.current->errmsg)
+            obj->job.current->errmsg = g_strdup_printf("disk '%s': %s", d->name, j->error);
+        return VIR_DOMAIN_BACKUP_DISK_STATE_FAILED;
+    }
+    return VIR_DOMAIN_BACKUP_DISK_STATE_COMPLETE;
+}
+
+/* A locked caller finds a job slot taken by a backup the status file
+ * does not have (an older crash): it is freed, as failed. */
+static int
+qemuBackupClearStaleJob(qemuDomainObj *obj)
+{
+    VIR_WARN("freeing the job slot of domain '%s', held by a backup that is gone",
+             obj->name);
+    if (obj->job.current && !obj->job.current->errmsg)
+        obj->job.current->errmsg = g_strdup(_("the backup was lost"));
+    ignore_value(qemuDomainJobSetStatus(&obj->job, QEMU_DOMAIN_JOB_STATUS_FAILED));
+    ignore_value(qemuDomainAsyncJobEnd(&obj->job));
+    return qemuDomainObjSaveStatus(obj);
+}
+
 int
 qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *monArg,
                     qemuDomainJobData **done)
@@ -1059,19 +1385,36 @@ qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *monArg,
     qemuMonitor *mon = monArg;
     qemuBackupState *state = obj->backup;
     bool anyActive = false, anyFailed = false, anyCancelled = false;
+    bool decided = false;
     size_t i;
 
     if (done)
         *done = NULL;
-    if (!state)
+    if (!state) {
+        if (obj->lock && obj->job.asyncJob == QEMU_ASYNC_JOB_BACKUP)
+            return qemuBackupClearStaleJob(obj);
+        return 0;
+    }
+    /* only a process holding the lock may finish what another left */
+    if (!obj->lock)
         return 0;
     if (!mon && !(mon = ownmon = qemuProcessConnectMonitor(obj)))
         return -1;
+    if (state->phase == QEMU_BACKUP_PHASE_STARTING) {
+        if (qemuBackupRecoverStart(obj, mon) < 0)
+            return -1;
+        if (!(state = obj->backup))
+            return 0;
+    }
+    if (state->phase == QEMU_BACKUP_PHASE_TERMINATING)
+        return qemuBackupTerminate(obj, mon, state->outcome, done);
+
     if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
                        QEMU_QMP_QUERY_JOBS, NULL) < 0 ||
         !(jobs = qemuQMPParseJobs(reply)))
         return -1;
 
+    /* the outcome of every disk whose job is over, recorded first */
     for (i = 0; i < state->ndisks; i++) {
         qemuBackupDisk *d = &state->disks[i];
         virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
@@ -1082,30 +1425,21 @@ qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *monArg,
         if (j && j->status != QEMU_QMP_JOB_STATUS_CONCLUDED &&
             j->status != QEMU_QMP_JOB_STATUS_NULL)
             continue;
-        /* the disk's job is over */
-        if (j) {
-            d->current = j->current;
-            d->total = j->total;
-        }
-        if (!j) {
-            VIR_WARN("QEMU job '%s' of the backup of '%s' vanished", d->jobid, obj->name);
-            dd->state = dd->state == VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING ?
-                        VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLED :
-                        VIR_DOMAIN_BACKUP_DISK_STATE_FAILED;
-        } else if (dd->state == VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING) {
-            dd->state = VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLED;
-        } else if (j->error) {
-            dd->state = VIR_DOMAIN_BACKUP_DISK_STATE_FAILED;
-        } else {
-            dd->state = VIR_DOMAIN_BACKUP_DISK_STATE_COMPLETE;
-        }
-        if (dd->state == VIR_DOMAIN_BACKUP_DISK_STATE_FAILED && j && j->error &&
-            obj->job.current && !obj->job.current->errmsg)
-            obj->job.current->errmsg = g_strdup_printf("disk '%s': %s", d->name, j->error);
-        if (j)
-            QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
-                                             QEMU_QMP_JOB_DISMISS, "s:id", d->jobid, NULL));
-        qemuBackupDiskCleanup(mon, state, d);
+        dd->state = qemuBackupDiskOutcome(obj, d, dd, j);
+        d->cleaned = false;
+        decided = true;
+    }
+    if (decided && qemuDomainObjSaveStatus(obj) < 0)
+        return -1;
+
+    /* then QEMU's side of those disks goes */
+    for (i = 0; i < state->ndisks; i++) {
+        qemuBackupDisk *d = &state->disks[i];
+
+        if (qemuBackupDiskActive(qemuBackupDiskDef(state, d->name)->state) || d->cleaned)
+            continue;
+        qemuBackupDiskCleanup(mon, state, d, jobs);
+        d->cleaned = true;
     }
 
     for (i = 0; i < state->ndisks; i++) {
@@ -1116,10 +1450,8 @@ qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *monArg,
         anyCancelled |= st == VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLED;
     }
     /* one disk failing ends the whole backup */
-    if (anyActive && (anyFailed || anyCancelled)) {
-        for (i = 0; i < state->ndisks; i++)
-            QEMU_BACKUP_QUIET(qemuBackupCancelDisk(mon, state, &state->disks[i]));
-    }
+    if (anyActive && (anyFailed || anyCancelled) && qemuBackupCancelAll(obj, mon) < 0)
+        return -1;
     qemuBackupUpdateStats(obj, jobs);
 
     if (!anyActive) {
@@ -1129,8 +1461,7 @@ qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *monArg,
             status = QEMU_DOMAIN_JOB_STATUS_FAILED;
         else if (anyCancelled && !qemuBackupIsPull(state))
             status = QEMU_DOMAIN_JOB_STATUS_CANCELED;
-        qemuBackupTerminate(obj, mon, status, done);
-        return 0;
+        return qemuBackupTerminate(obj, mon, status, done);
     }
     return qemuDomainObjSaveStatus(obj);
 }
@@ -1140,7 +1471,6 @@ qemuBackupEnd(qemuDomainObj *obj, qemuDomainJobData **done)
 {
     g_autoptr(qemuMonitor) mon = NULL;
     gint64 deadline;
-    size_t i;
 
     if (done)
         *done = NULL;
@@ -1151,7 +1481,7 @@ qemuBackupEnd(qemuDomainObj *obj, qemuDomainJobData **done)
     }
     if (!(mon = qemuProcessConnectMonitor(obj)))
         return -1;
-    /* jobs that ended on their own are taken into account first */
+    /* jobs that ended on their own (and a half-done start) come first */
     if (qemuBackupReconcile(obj, mon, done) < 0)
         return -1;
     if (!obj->backup)
@@ -1159,13 +1489,8 @@ qemuBackupEnd(qemuDomainObj *obj, qemuDomainJobData **done)
 
     if (obj->job.current && obj->job.current->status == QEMU_DOMAIN_JOB_STATUS_ACTIVE)
         ignore_value(qemuDomainJobSetStatus(&obj->job, QEMU_DOMAIN_JOB_STATUS_CANCELLING));
-    for (i = 0; i < obj->backup->ndisks; i++) {
-        if (qemuBackupCancelDisk(mon, obj->backup, &obj->backup->disks[i]) < 0)
-            return -1;
-    }
-    if (qemuBackupIsPull(obj->backup))
-        qemuBackupWaitExportsGone(mon, obj->backup);
-    ignore_value(qemuDomainObjSaveStatus(obj));
+    if (qemuBackupCancelAll(obj, mon) < 0)
+        return -1;
 
     deadline = g_get_monotonic_time() + QEMU_BACKUP_WIND_DOWN_MS * 1000LL;
     while (obj->backup && g_get_monotonic_time() < deadline) {
@@ -1201,5 +1526,13 @@ qemuBackupTerminateOnStop(qemuDomainObj *obj, bool crashed,
         obj->job.current->errmsg = g_strdup(crashed ? _("QEMU exited during the backup")
                                                     : _("the domain was stopped during the backup"));
     state->serverStarted = false;   /* goes with QEMU */
-    qemuBackupTerminate(obj, NULL, QEMU_DOMAIN_JOB_STATUS_FAILED, done);
+    if (state->phase != QEMU_BACKUP_PHASE_TERMINATING) {
+        state->phase = QEMU_BACKUP_PHASE_TERMINATING;
+        state->outcome = QEMU_DOMAIN_JOB_STATUS_FAILED;
+    }
+    if (qemuBackupTerminate(obj, NULL, state->outcome, done) < 0) {
+        VIR_WARN("cannot record the end of the backup of domain '%s': %s",
+                 obj->name, virGetLastErrorMessage());
+        virResetLastError();
+    }
 }

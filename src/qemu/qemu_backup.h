@@ -9,6 +9,16 @@
  * looks next (job stats, dumpxml, abort, end, destroy, the event watcher)
  * reconciles the recorded state with query-jobs.
  *
+ * The status file is also the journal: every change is recorded before
+ * QEMU or a file is touched.  A backup is "starting" from before its
+ * first step (everything it is about to create is listed) until QEMU's
+ * transaction ran; a disk's outcome is recorded before its job is
+ * dismissed and its nodes removed; the backup's outcome is recorded
+ * ("terminating") before the NBD server, TLS object and files go.  A
+ * process that finds one of these half done, with the domain lock,
+ * finishes it (the transaction ran: the backup goes on) or rolls it back
+ * (it did not: nothing is left).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -20,6 +30,15 @@
 #include "qemu_domain.h"
 #include "qemu_monitor.h"
 #include "virbuffer.h"
+#include "virenum.h"
+
+typedef enum {
+    QEMU_BACKUP_PHASE_STARTING,    /* journalled; QEMU may be half set up */
+    QEMU_BACKUP_PHASE_RUNNING,     /* the point in time was taken */
+    QEMU_BACKUP_PHASE_TERMINATING, /* outcome recorded; server, TLS, files go */
+    QEMU_BACKUP_PHASE_LAST
+} qemuBackupPhase;
+VIR_ENUM_DECL(qemuBackupPhase);
 
 typedef struct _qemuBackupDisk qemuBackupDisk;
 struct _qemuBackupDisk {
@@ -30,7 +49,8 @@ struct _qemuBackupDisk {
     char *cbwnode;         /* pull: copy-before-write filter of the job */
     char *snapnode;        /* pull: snapshot-access node that is exported */
     char *exportid;        /* pull: block export id */
-    bool created;          /* Fleece created the store file */
+    bool created;          /* Fleece creates (created) the store file */
+    bool cleaned;          /* outcome known, QEMU's side removed */
     unsigned long long current;   /* progress when the disk's job ended */
     unsigned long long total;
 };
@@ -38,7 +58,10 @@ struct _qemuBackupDisk {
 struct _qemuBackupState {
     virDomainBackupDef *def;     /* internal flavour: states, node names */
     unsigned int apiFlags;
-    bool serverStarted;          /* pull: the NBD server runs */
+    qemuBackupPhase phase;
+    int outcome;                 /* qemuDomainJobStatus, when terminating */
+    bool serverStarted;          /* pull: the NBD server runs (or, starting,
+                                  * is about to) */
     bool failedStart;            /* begin failed after the transaction (not
                                   * persisted: ended in the same call) */
     qemuBackupDisk *disks;       /* one per def disk with backup='yes' */

@@ -74,16 +74,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuCheckpointDeleteJournal,
                               qemuCheckpointDeleteJournalFree);
 
 
-/* Test hook: die at a named point (see the header). */
-static void
-qemuCheckpointCrashPoint(const char *point)
-{
-    const char *want = getenv(QEMU_CHECKPOINT_CRASH_ENV);
-
-    if (want && strcmp(want, point) == 0)
-        _exit(99);
-}
-
 static char *
 qemuCheckpointDir(qemuDomainObj *obj)
 {
@@ -844,8 +834,12 @@ qemuCheckpointRepairDelete(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
 bool
 qemuCheckpointHasJournal(qemuDomainObj *obj)
 {
+    g_autofree char *dir = qemuCheckpointDir(obj);
+
+    /* a half-written metadata file needs the lock to go too */
     return qemuCheckpointFileExists(obj, QEMU_CHECKPOINT_JOURNAL_CREATE) ||
-           qemuCheckpointFileExists(obj, QEMU_CHECKPOINT_JOURNAL_DELETE);
+           qemuCheckpointFileExists(obj, QEMU_CHECKPOINT_JOURNAL_DELETE) ||
+           virFileRewriteLeftover(dir);
 }
 
 /* Finish or roll back whatever the journal says is half done. */
@@ -864,6 +858,12 @@ qemuCheckpointRepair(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
 virDomainCheckpointObjList *
 qemuCheckpointLoad(qemuDomainObj *obj, qemuMonitor *mon)
 {
+    if (obj->lock) {
+        g_autofree char *dir = qemuCheckpointDir(obj);
+
+        /* metadata files whose rewrite a crash interrupted */
+        virFileRewriteCleanup(dir);
+    }
     if (obj->lock && qemuCheckpointHasJournal(obj)) {
         qemuMonitor *m = mon;
         bool owned = false;
@@ -944,53 +944,14 @@ qemuCheckpointPrepareDisks(qemuDomainObj *obj, const virDomainCheckpointDef *def
     return 0;
 }
 
-/* Freeze the guest's filesystems through its agent. */
-static qemuAgent *
-qemuCheckpointFreeze(qemuDomainObj *obj)
-{
-    g_autoptr(qemuAgent) agent = NULL;
-
-    if (!obj->def->has_agent || !obj->def->agent_socket) {
-        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED,
-                       _("domain '%s' has no guest agent channel to quiesce through"),
-                       obj->name);
-        return NULL;
-    }
-    if (!(agent = qemuAgentOpen(obj->def->agent_socket, 0)))
-        return NULL;
-    if (qemuAgentFSFreeze(agent, NULL) < 0) {
-        virErrorPtr orig = NULL;
-
-        /* the guest may have frozen anyway */
-        virErrorPreserveLast(&orig);
-        ignore_value(qemuAgentFSThaw(agent));
-        virErrorRestore(&orig);
-        return NULL;
-    }
-    return g_steal_pointer(&agent);
-}
-
-/* Thaw; a failure is logged, the caller's outcome stands. */
-static void
-qemuCheckpointThaw(qemuDomainObj *obj, qemuAgent *agent)
-{
-    virErrorPtr orig = NULL;
-
-    virErrorPreserveLast(&orig);
-    if (qemuAgentFSThaw(agent) < 0)
-        VIR_WARN("cannot thaw the filesystems of domain '%s': %s", obj->name,
-                 virGetLastErrorMessage());
-    virErrorRestore(&orig);
-}
-
 /* The bitmap side of a create: journal, QMP transaction (or qemu-img),
- * crash point. */
+ * (the journal comes first). */
 static int
 qemuCheckpointCreateBitmaps(qemuDomainObj *obj, qemuMonitor *mon,
                             const virDomainCheckpointDef *def, bool quiesce)
 {
     g_autofree char *xml = virDomainCheckpointDefFormatInternal(def);
-    g_autoptr(qemuAgent) agent = NULL;
+    qemuAgent *agent = NULL;
     int rc;
 
     if (!xml || qemuCheckpointWriteFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE, xml) < 0)
@@ -1000,10 +961,10 @@ qemuCheckpointCreateBitmaps(qemuDomainObj *obj, qemuMonitor *mon,
         g_autoptr(virJSONValue) actions = qemuCheckpointCreateActions(obj->def, def);
 
         rc = -1;
-        if (actions && (!quiesce || (agent = qemuCheckpointFreeze(obj)))) {
+        if (actions && (!quiesce || (agent = qemuDomainFreeze(obj)))) {
             rc = qemuQMPTransaction(mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT);
             if (agent)
-                qemuCheckpointThaw(obj, agent);
+                qemuDomainThaw(obj, g_steal_pointer(&agent));
         }
     } else {
         rc = qemuCheckpointAddBitmapsOffline(obj->def, def);
@@ -1016,7 +977,6 @@ qemuCheckpointCreateBitmaps(qemuDomainObj *obj, qemuMonitor *mon,
         virErrorRestore(&orig);
         return -1;
     }
-    qemuCheckpointCrashPoint(QEMU_CHECKPOINT_CRASH_AFTER_CREATE);
     return 0;
 }
 
@@ -1177,7 +1137,6 @@ qemuCheckpointDelete(qemuDomainObj *obj, qemuMonitor *mon,
             virErrorRestore(&orig);
             return -1;
         }
-        qemuCheckpointCrashPoint(QEMU_CHECKPOINT_CRASH_AFTER_DELETE);
     }
     return qemuCheckpointDeleteMetadata(obj, list, j);
 }
@@ -1386,7 +1345,6 @@ qemuCheckpointBackupCommit(qemuDomainObj *obj, qemuMonitor *mon G_GNUC_UNUSED,
     qemuCheckpointBackupData *data = opaque;
     int rc;
 
-    qemuCheckpointCrashPoint(QEMU_CHECKPOINT_CRASH_AFTER_CREATE);
     rc = qemuCheckpointCreateFinish(obj, data->def);
     virDomainCheckpointDefFree(data->def);
     g_free(data);

@@ -21,9 +21,8 @@
  *
  * The hidden names keep these files out of the checkpoint count.
  *
- * For tests only, FLEECE_TEST_CRASH_AT=checkpoint-after-transaction (or
- * checkpoint-delete-after-transaction) makes the process _exit(99) right
- * after the bitmaps were changed and before the metadata is.
+ * Tests kill a process between any two steps from outside (the
+ * test-only tests/crashmock.c); nothing in here reacts to them.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -39,9 +38,6 @@
 #include "virenum.h"
 #include "virjson.h"
 
-#define QEMU_CHECKPOINT_CRASH_ENV "FLEECE_TEST_CRASH_AT"
-#define QEMU_CHECKPOINT_CRASH_AFTER_CREATE "checkpoint-after-transaction"
-#define QEMU_CHECKPOINT_CRASH_AFTER_DELETE "checkpoint-delete-after-transaction"
 
 /* The temporary bitmap a SIZE query merges into (libvirt's name). */
 #define QEMU_CHECKPOINT_SIZE_BITMAP "libvirt-tmp-size-xml"

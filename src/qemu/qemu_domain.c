@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "qemu_domain.h"
+#include "qemu_agent.h"
 #include "qemu_backup.h"
 #include "libvirt/libvirt-domain.h"
 #include "virerror.h"
@@ -150,6 +151,27 @@ qemuDomainReadStatus(qemuDomainObj *obj)
     return 1;
 }
 
+/* Rewrite @path with @content unless it holds it already (a status is
+ * saved at every look at a running job). */
+static int
+qemuDomainObjWriteIfChanged(const char *path, const char *content)
+{
+    g_autofree char *old = NULL;
+
+    if (virFileExists(path)) {
+        virErrorPtr orig = NULL;
+        int rc;
+
+        virErrorPreserveLast(&orig);
+        if ((rc = virFileReadAll(path, 16 * 1024 * 1024, &old)) < 0)
+            virResetLastError();
+        virErrorRestore(&orig);
+        if (rc >= 0 && g_str_equal(old, content))
+            return 0;
+    }
+    return virFileRewriteStr(path, 0600, content);
+}
+
 int
 qemuDomainObjSaveStatus(qemuDomainObj *obj)
 {
@@ -185,7 +207,7 @@ qemuDomainObjSaveStatus(qemuDomainObj *obj)
         virBufferAddLit(&buf, "</domstatus>\n");
     }
     xml = virBufferContentAndReset(&buf);
-    return virFileRewriteStr(path, 0600, xml);
+    return qemuDomainObjWriteIfChanged(path, xml);
 }
 
 int
@@ -200,6 +222,15 @@ qemuDomainObjSaveConfig(qemuDriver *driver, const virDomainDef *def)
     return virFileRewriteStr(path, 0600, xml);
 }
 
+/* The marker of a guest frozen for a checkpoint or backup. */
+static char *
+qemuDomainFrozenPath(qemuDomainObj *obj)
+{
+    g_autofree char *file = g_strdup_printf("%s.frozen", obj->name);
+
+    return g_build_filename(obj->driver->runDir, file, NULL);
+}
+
 void
 qemuDomainObjRemoveRuntimeFiles(qemuDomainObj *obj)
 {
@@ -208,14 +239,91 @@ qemuDomainObjRemoveRuntimeFiles(qemuDomainObj *obj)
     g_autofree char *pid = qemuDriverPidPath(obj->driver, obj->name);
     g_autofree char *status = qemuDriverStatusPath(obj->driver, obj->name);
 
+    g_autofree char *frozen = qemuDomainFrozenPath(obj);
+
     unlink(mon);
     unlink(agent);
     unlink(pid);
+    unlink(frozen);
     if (obj->def && obj->def->agent_socket &&
         g_str_has_prefix(obj->def->agent_socket, obj->driver->runDir))
         unlink(obj->def->agent_socket);
     if (!obj->persistent)
         unlink(status);
+}
+
+/* ---- quiescing ---------------------------------------------------------- */
+
+/* How long the agent may take to thaw a guest after a crash. */
+#define QEMU_DOMAIN_RECOVER_THAW_MS 10000
+
+qemuAgent *
+qemuDomainFreeze(qemuDomainObj *obj)
+{
+    g_autofree char *marker = qemuDomainFrozenPath(obj);
+    g_autoptr(qemuAgent) agent = NULL;
+
+    if (!obj->def->has_agent || !obj->def->agent_socket) {
+        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED,
+                       _("domain '%s' has no guest agent channel to quiesce through"),
+                       obj->name);
+        return NULL;
+    }
+    if (!(agent = qemuAgentOpen(obj->def->agent_socket, 0)))
+        return NULL;
+    /* the marker before the freeze: whoever finds it thaws */
+    if (virFileRewriteStr(marker, 0600, "") < 0)
+        return NULL;
+    if (qemuAgentFSFreeze(agent, NULL) < 0) {
+        virErrorPtr orig = NULL;
+
+        /* a freeze that failed half-way may have frozen some */
+        virErrorPreserveLast(&orig);
+        if (qemuAgentFSThaw(agent) >= 0)
+            unlink(marker);
+        virErrorRestore(&orig);
+        return NULL;
+    }
+    return g_steal_pointer(&agent);
+}
+
+void
+qemuDomainThaw(qemuDomainObj *obj, qemuAgent *agent)
+{
+    g_autofree char *marker = qemuDomainFrozenPath(obj);
+    virErrorPtr orig = NULL;
+
+    virErrorPreserveLast(&orig);
+    if (qemuAgentFSThaw(agent) < 0) {
+        VIR_WARN("cannot thaw the file systems of domain '%s': %s", obj->name,
+                 virGetLastErrorMessage());
+    } else if (unlink(marker) < 0 && errno != ENOENT) {
+        VIR_WARN("cannot remove '%s': %s", marker, g_strerror(errno));
+    }
+    qemuAgentClose(agent);
+    virErrorRestore(&orig);
+}
+
+void
+qemuDomainRecoverFreeze(qemuDomainObj *obj)
+{
+    g_autofree char *marker = qemuDomainFrozenPath(obj);
+    g_autoptr(qemuAgent) agent = NULL;
+
+    if (!virFileExists(marker))
+        return;
+    if (!obj->active || !obj->def->agent_socket) {
+        unlink(marker);
+        return;
+    }
+    VIR_WARN("thawing domain '%s', left frozen by a process that died", obj->name);
+    if (!(agent = qemuAgentOpen(obj->def->agent_socket, QEMU_DOMAIN_RECOVER_THAW_MS)) ||
+        qemuAgentFSThaw(agent) < 0) {
+        VIR_WARN("cannot thaw domain '%s' yet: %s", obj->name, virGetLastErrorMessage());
+        virResetLastError();
+        return;
+    }
+    unlink(marker);
 }
 
 virDomainDef *
@@ -246,6 +354,31 @@ qemuDomainObjReconcileDead(qemuDomainObj *obj)
         if (qemuDomainObjSaveStatus(obj) < 0)
             VIR_WARN("cannot record the crash of domain '%s'", obj->name);
     }
+}
+
+/* With the lock: what a process killed in the middle of a change left
+ * behind (half-written files, a frozen guest) is dealt with. */
+static void
+qemuDomainObjRecover(qemuDomainObj *obj)
+{
+    g_autofree char *status = qemuDriverStatusPath(obj->driver, obj->name);
+    g_autofree char *config = qemuDriverConfigPath(obj->driver, obj->name);
+
+    virFileRewriteCleanup(status);
+    virFileRewriteCleanup(config);
+    qemuDomainRecoverFreeze(obj);
+}
+
+/* Whether an unlocked load must take the lock to recover the above. */
+static bool
+qemuDomainObjNeedsRecovery(qemuDomainObj *obj)
+{
+    g_autofree char *status = qemuDriverStatusPath(obj->driver, obj->name);
+    g_autofree char *config = qemuDriverConfigPath(obj->driver, obj->name);
+    g_autofree char *frozen = qemuDomainFrozenPath(obj);
+
+    return virFileRewriteLeftover(status) || virFileRewriteLeftover(config) ||
+           virFileExists(frozen);
 }
 
 static bool
@@ -340,6 +473,16 @@ qemuDomainObjLoad(qemuDriver *driver, const char *name, unsigned int flags)
                            _("no domain with matching name '%s'"), name);
         return NULL;
     }
+    if (!obj->lock && !driver->readonly && qemuDomainObjNeedsRecovery(obj)) {
+        g_autoptr(qemuDomainObj) locked = NULL;
+
+        if (!(locked = qemuDomainObjLoad(driver, name, flags | QEMU_DOMAIN_LOAD_LOCK)))
+            return NULL;
+        virFileLockRelease(g_steal_pointer(&locked->lock));
+        return g_steal_pointer(&locked);
+    }
+    if (obj->lock)
+        qemuDomainObjRecover(obj);
     return g_steal_pointer(&obj);
 }
 

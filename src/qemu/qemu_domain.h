@@ -75,6 +75,21 @@ int qemuDomainObjSaveConfig(qemuDriver *driver, const virDomainDef *def);
 /* Remove the runtime files (status, sockets, pid file). */
 void qemuDomainObjRemoveRuntimeFiles(qemuDomainObj *obj);
 
+/* Quiescing for a checkpoint or a backup: freeze the guest's file
+ * systems through its agent, having written ROOT/run/NAME.frozen first,
+ * so that a process killed while the guest is frozen leaves a marker the
+ * next one acts on.  Returns the agent to thaw with, or NULL (error,
+ * nothing left frozen). */
+typedef struct _qemuAgent qemuAgent;
+qemuAgent *qemuDomainFreeze(qemuDomainObj *obj);
+/* Thaw and remove the marker (kept if the thaw fails: the next process
+ * retries); a failure is logged, the caller's outcome stands.  Takes
+ * @agent. */
+void qemuDomainThaw(qemuDomainObj *obj, qemuAgent *agent);
+/* A locked load found the marker: thaw the guest an earlier process left
+ * frozen. */
+void qemuDomainRecoverFreeze(qemuDomainObj *obj);
+
 /* The persistent definition (config) of the domain. */
 virDomainDef *qemuDomainObjGetPersistentDef(qemuDomainObj *obj);
 

@@ -197,6 +197,7 @@ qemuDomainJobSetStatus(qemuDomainJobObj *obj, qemuDomainJobStatus status)
 {
     g_autoptr(qemuDomainJobData) done = NULL;
     qemuDomainJobStatus from;
+    int rc;
 
     g_mutex_lock(&obj->lock);
     from = obj->current ? obj->current->status : QEMU_DOMAIN_JOB_STATUS_NONE;
@@ -229,11 +230,11 @@ qemuDomainJobSetStatus(qemuDomainJobObj *obj, qemuDomainJobStatus status)
     }
     g_mutex_unlock(&obj->lock);
 
-    if (obj->hooks.save && obj->hooks.save(obj->hooksOpaque) < 0)
-        VIR_WARN("cannot save the status after a job status change");
+    /* the move is made; failing to record it is an error all the same */
+    rc = obj->hooks.save ? obj->hooks.save(obj->hooksOpaque) : 0;
     if (done && obj->hooks.completed)
         obj->hooks.completed(obj->hooksOpaque, done);
-    return 0;
+    return rc;
 }
 
 int

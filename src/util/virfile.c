@@ -12,8 +12,11 @@
 
 #include "virfile.h"
 #include "virerror.h"
+#include "virlog.h"
 
 #define VIR_FROM_THIS VIR_FROM_NONE
+
+VIR_LOG_INIT("util.file");
 
 static int
 virFileWriteAll(int fd, const char *data, size_t len)
@@ -88,6 +91,52 @@ virFileRewriteStr(const char *path, mode_t mode, const char *content)
         close(fd);
     unlink(tmp);
     return -1;
+}
+
+void
+virFileRewriteCleanup(const char *path)
+{
+    g_autoptr(GDir) dir = NULL;
+    const char *ent;
+
+    if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        g_autofree char *tmp = g_strdup_printf("%s.new", path);
+
+        if (virFileExists(tmp) && unlink(tmp) == 0)
+            VIR_DEBUG("removed the leftover '%s'", tmp);
+        return;
+    }
+    if (!(dir = g_dir_open(path, 0, NULL)))
+        return;
+    while ((ent = g_dir_read_name(dir))) {
+        g_autofree char *tmp = NULL;
+
+        if (!g_str_has_suffix(ent, ".new"))
+            continue;
+        tmp = g_build_filename(path, ent, NULL);
+        if (unlink(tmp) == 0)
+            VIR_DEBUG("removed the leftover '%s'", tmp);
+    }
+}
+
+bool
+virFileRewriteLeftover(const char *path)
+{
+    g_autoptr(GDir) dir = NULL;
+    const char *ent;
+
+    if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        g_autofree char *tmp = g_strdup_printf("%s.new", path);
+
+        return virFileExists(tmp);
+    }
+    if (!(dir = g_dir_open(path, 0, NULL)))
+        return false;
+    while ((ent = g_dir_read_name(dir))) {
+        if (g_str_has_suffix(ent, ".new"))
+            return true;
+    }
+    return false;
 }
 
 int

@@ -10,8 +10,15 @@
 #include <sys/types.h>
 
 /* Replace path with content atomically: write PATH.new, fsync, rename,
- * fsync the directory.  A crash leaves either the old or the new file. */
+ * fsync the directory.  A crash leaves either the old or the new file
+ * (and maybe a PATH.new, see virFileRewriteCleanup). */
 int virFileRewriteStr(const char *path, mode_t mode, const char *content);
+/* Remove the PATH.new a rewrite interrupted by a crash left behind (the
+ * caller holds whatever lock serialises writers of PATH), or, for a
+ * directory, every *.new in it. */
+void virFileRewriteCleanup(const char *path);
+/* Whether such a leftover exists (for a directory: any *.new in it). */
+bool virFileRewriteLeftover(const char *path);
 /* Read a whole file (at most maxlen bytes) into *buf. */
 int virFileReadAll(const char *path, size_t maxlen, char **buf);
 int virFileMakePath(const char *path, mode_t mode);

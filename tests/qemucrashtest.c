@@ -1,0 +1,877 @@
+/*
+ * qemucrashtest.c: the crash matrix.  Every step of checkpoint create
+ * and delete, push and pull backup begin, backup end and abort is
+ * interrupted by a real SIGKILL, on real QEMU, and the next process must
+ * find everything consistent.
+ *
+ * Each operation runs in a fleece tool process (the CLI, as a user runs
+ * it) with the test-only crashmock.so preloaded: a first run lists the
+ * steps the operation takes (QMP and guest-agent commands that change
+ * something, file commits and removals, created files, spawned
+ * qemu-img); then, for every step N, the operation runs again and stops
+ * itself just before step N, and this test kills it with SIGKILL.  A
+ * new fleece process then looks at the domain (domjobinfo,
+ * checkpoint-list: what a user does next) and ends a backup it finds
+ * running; after that:
+ *
+ *   - the domain runs and the guest is thawed (a fake guest agent sits
+ *     on the domain's agent channel and knows);
+ *   - every checkpoint of the metadata has its bitmap on every disk and
+ *     QEMU has no other bitmap; no journal file is left;
+ *   - QEMU has no block job, no export, no node but the disks', no NBD
+ *     server, no TLS object; no scratch file, socket or half-written
+ *     target is left (a target the backup completed must hold the
+ *     disk's data);
+ *   - a full push backup with a new checkpoint and an incremental one
+ *     after a guest write are byte-correct (qemu-img compare with
+ *     reference images kept by replaying every guest write with
+ *     qemu-io).
+ *
+ * Output is TAP, one case per step; the last line says how many steps
+ * passed.  Usage: qemucrashtest FLEECE CRASHMOCK.so [EVERY]: with EVERY,
+ * only every EVERY-th step is interrupted (the sanitizer build, where
+ * the whole matrix takes too long; the normal build runs every step).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "testutils.h"
+#include "qemuagenttestutils.h"
+#include "libvirt/libvirt.h"
+#include "libvirt/libvirt-qemu.h"
+#include "viralloc.h"
+#include "virjson.h"
+#include "virstring.h"
+
+#define DISK_SIZE "8M"
+
+static const char *fleeceBin;
+static unsigned int stepEvery = 1;
+static const char *mockLib;
+static char *root;
+static char *uri;
+static char *diskdir;
+static virConnectPtr conn;
+static virDomainPtr dom;
+static qemuAgentTest *agent;
+static unsigned int writeCounter;
+
+/* ---- helpers ------------------------------------------------------------ */
+
+#define FAIL(...) \
+    do { \
+        virTestDiag(__VA_ARGS__); \
+        return -1; \
+    } while (0)
+
+static char *
+testPath(const char *name)
+{
+    return g_build_filename(diskdir, name, NULL);
+}
+
+/* Run argv (searched in PATH); 0 on success, else -1 (with a diagnostic
+ * unless @quiet). */
+static int
+testRunFull(const char *const *argv, char **out, bool quiet)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *o = NULL;
+    g_autofree char *e = NULL;
+    int status = 0;
+
+    if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                      &o, &e, &status, &err))
+        FAIL("cannot run %s: %s", argv[0], err->message);
+    if (!g_spawn_check_exit_status(status, NULL)) {
+        if (quiet)
+            return -1;
+        FAIL("%s %s failed: %s%s", argv[0], argv[1] ? argv[1] : "", o, e);
+    }
+    if (out)
+        *out = g_steal_pointer(&o);
+    return 0;
+}
+
+static int
+testRun(const char *const *argv, char **out)
+{
+    return testRunFull(argv, out, false);
+}
+
+/* The fleece tool on the test root, without the mock; a failure is
+ * only reported when not @quiet. */
+static int
+testFleeceFull(const char *const *args, char **out, bool quiet)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    size_t i;
+
+    g_ptr_array_add(argv, (char *) fleeceBin);
+    g_ptr_array_add(argv, (char *) "-q");
+    g_ptr_array_add(argv, (char *) "-c");
+    g_ptr_array_add(argv, uri);
+    for (i = 0; args[i]; i++)
+        g_ptr_array_add(argv, (char *) args[i]);
+    g_ptr_array_add(argv, NULL);
+    return testRunFull((const char *const *) argv->pdata, out, quiet);
+}
+
+static int
+testFleece(const char *const *args, char **out)
+{
+    return testFleeceFull(args, out, false);
+}
+
+/* A QMP command through Fleece; the reply's "return" member. */
+static virJSONValue *
+testQMP(const char *cmd)
+{
+    g_autofree char *reply = NULL;
+    g_autoptr(virJSONValue) parsed = NULL;
+    virJSONValue *ret;
+
+    if (virDomainQemuMonitorCommand(dom, cmd, &reply, 0) < 0) {
+        virTestDiag("%s: %s", cmd, virGetLastErrorMessage());
+        return NULL;
+    }
+    if (!(parsed = virJSONValueFromString(reply)) ||
+        !(ret = virJSONValueObjectGet(parsed, "return"))) {
+        virTestDiag("%s: %s", cmd, reply);
+        return NULL;
+    }
+    return json_object_get(ret);
+}
+
+/* The guest writes @len bytes of a fresh pattern at @off of disk @idx;
+ * the reference image gets the same write. */
+static int
+testGuestWrite(unsigned int idx, const char *off, const char *len)
+{
+    g_autofree char *hmp = NULL;
+    g_autofree char *reply = NULL;
+    g_autofree char *ref = g_strdup_printf("%s/ref-vd%c.qcow2", diskdir, 'a' + idx);
+    g_autofree char *io = NULL;
+    unsigned int pattern = 0x10 + (writeCounter++ % 0xe0);
+    const char *argv[] = { "qemu-io", "-f", "qcow2", "-c", NULL, NULL, NULL };
+
+    hmp = g_strdup_printf("qemu-io -d virtio-disk%u/virtio-backend \"write -P 0x%02x %s %s\"",
+                          idx, pattern, off, len);
+    if (virDomainQemuMonitorCommand(dom, hmp, &reply,
+                                    VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) < 0)
+        FAIL("guest write: %s", virGetLastErrorMessage());
+    io = g_strdup_printf("write -P 0x%02x %s %s", pattern, off, len);
+    argv[4] = io;
+    argv[5] = ref;
+    return testRun(argv, NULL);
+}
+
+/* @image holds the bytes of the reference of disk @idx. */
+static int
+testCompare(const char *image, unsigned int idx)
+{
+    g_autofree char *ref = g_strdup_printf("%s/ref-vd%c.qcow2", diskdir, 'a' + idx);
+    const char *argv[] = { "qemu-img", "compare", "-q", image, ref, NULL };
+
+    if (testRun(argv, NULL) < 0)
+        FAIL("'%s' differs from the reference of disk %u", image, idx);
+    return 0;
+}
+
+static void
+testRemove(const char *name)
+{
+    g_autofree char *path = testPath(name);
+
+    unlink(path);
+}
+
+/* ---- the state QEMU and the files must be in -------------------------- */
+
+static int
+testStrPtrCompare(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(char *const *) a, *(char *const *) b);
+}
+
+/* Names of the checkpoints in the metadata, sorted, comma separated. */
+static char *
+testCheckpointNames(void)
+{
+    virDomainCheckpointPtr *list = NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    int n, i;
+
+    if ((n = virDomainListAllCheckpoints(dom, &list, 0)) < 0) {
+        virTestDiag("list checkpoints: %s", virGetLastErrorMessage());
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        g_ptr_array_add(names, g_strdup(virDomainCheckpointGetName(list[i])));
+        virDomainCheckpointFree(list[i]);
+    }
+    free(list);
+    g_ptr_array_sort(names, testStrPtrCompare);
+    g_ptr_array_add(names, NULL);
+    return g_strjoinv(",", (char **) names->pdata);
+}
+
+/* QEMU's nodes: only the disks'; their bitmaps: exactly @checkpoints,
+ * persistent, none inconsistent. */
+static int
+testCheckNodes(const char *checkpoints)
+{
+    g_autoptr(virJSONValue) nodes = testQMP("{\"execute\":\"query-named-block-nodes\","
+                                            "\"arguments\":{\"flat\":true}}");
+    size_t i, n;
+
+    if (!nodes)
+        return -1;
+    n = json_object_array_length(nodes);
+    for (i = 0; i < n; i++) {
+        virJSONValue *node = json_object_array_get_idx(nodes, i);
+        const char *name = virJSONValueObjectGetString(node, "node-name");
+        virJSONValue *bitmaps = virJSONValueObjectGet(node, "dirty-bitmaps");
+        g_autoptr(GPtrArray) have = g_ptr_array_new_with_free_func(g_free);
+        g_autofree char *joined = NULL;
+        size_t j, nb;
+
+        if (!name || (!g_str_equal(name, "libvirt-1-format") &&
+                      !g_str_equal(name, "libvirt-1-storage") &&
+                      !g_str_equal(name, "libvirt-2-format") &&
+                      !g_str_equal(name, "libvirt-2-storage")))
+            FAIL("leftover block node '%s'", NULLSTR(name));
+        if (!g_str_has_suffix(name, "-format"))
+            continue;
+        nb = bitmaps ? json_object_array_length(bitmaps) : 0;
+        for (j = 0; j < nb; j++) {
+            virJSONValue *b = json_object_array_get_idx(bitmaps, j);
+            const char *bname = virJSONValueObjectGetString(b, "name");
+            virJSONValue *v;
+
+            if (!bname)
+                continue;
+            if (!json_object_object_get_ex(b, "persistent", &v) || !json_object_get_boolean(v))
+                FAIL("node '%s' has the non-persistent bitmap '%s'", name, bname);
+            if (json_object_object_get_ex(b, "inconsistent", &v) && json_object_get_boolean(v))
+                FAIL("bitmap '%s' of node '%s' is inconsistent", bname, name);
+            g_ptr_array_add(have, g_strdup(bname));
+        }
+        g_ptr_array_sort(have, testStrPtrCompare);
+        g_ptr_array_add(have, NULL);
+        joined = g_strjoinv(",", (char **) have->pdata);
+        if (!g_str_equal(joined, checkpoints))
+            FAIL("node '%s' has bitmaps '%s', the metadata checkpoints '%s'",
+                 name, joined, checkpoints);
+    }
+    return 0;
+}
+
+static int
+testCheckEmptyArray(const char *cmd, const char *what)
+{
+    g_autoptr(virJSONValue) arr = testQMP(cmd);
+
+    if (!arr)
+        return -1;
+    if (json_object_array_length(arr) != 0)
+        FAIL("leftover %s: %s", what, json_object_to_json_string(arr));
+    return 0;
+}
+
+/* No NBD server runs: stopping one must fail. */
+static int
+testCheckNoServer(void)
+{
+    g_autofree char *reply = NULL;
+
+    if (virDomainQemuMonitorCommand(dom, "{\"execute\":\"nbd-server-stop\"}", &reply, 0) == 0 &&
+        !strstr(reply, "\"error\""))
+        FAIL("an NBD server was still running");
+    if (!reply && !strstr(virGetLastErrorMessage(), "not running"))
+        FAIL("nbd-server-stop: %s", virGetLastErrorMessage());
+    virResetLastError();
+    return 0;
+}
+
+static int
+testCheckNoTLS(void)
+{
+    g_autoptr(virJSONValue) objs = testQMP("{\"execute\":\"qom-list\","
+                                           "\"arguments\":{\"path\":\"/objects\"}}");
+
+    if (!objs)
+        return -1;
+    if (strstr(json_object_to_json_string(objs), "backup_tls"))
+        FAIL("leftover TLS object: %s", json_object_to_json_string(objs));
+    return 0;
+}
+
+/* Files the backups of the matrix may leave behind. */
+static const char *const testScratch[] = {
+    "scratch-vda.qcow2", "scratch-vdb.qcow2", "nbd.sock", ".nbd.sock.fleece", NULL,
+};
+static const char *const testTargets[] = { "push-vda.qcow2", "push-vdb.qcow2", NULL };
+
+static int
+testCheckFiles(void)
+{
+    g_autofree char *cpdir = g_build_filename(root, "checkpoints", "testvm", NULL);
+    g_autoptr(GDir) d = g_dir_open(cpdir, 0, NULL);
+    const char *ent;
+    size_t i;
+
+    while (d && (ent = g_dir_read_name(d))) {
+        if (ent[0] == '.' && !g_str_equal(ent, ".current") && !g_str_equal(ent, ".index"))
+            FAIL("leftover checkpoint journal '%s'", ent);
+    }
+    for (i = 0; testScratch[i]; i++) {
+        g_autofree char *path = testPath(testScratch[i]);
+
+        if (g_file_test(path, G_FILE_TEST_EXISTS))
+            FAIL("leftover '%s'", testScratch[i]);
+    }
+    /* a push target either holds the whole disk (the backup completed) or
+     * is gone */
+    for (i = 0; testTargets[i]; i++) {
+        g_autofree char *path = testPath(testTargets[i]);
+
+        if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+            if (testCompare(path, i) < 0)
+                return -1;
+            unlink(path);
+        }
+    }
+    return 0;
+}
+
+/* ---- operations ----------------------------------------------------------- */
+
+static int
+testWriteFile(const char *name, const char *content)
+{
+    g_autofree char *path = testPath(name);
+
+    if (!g_file_set_contents(path, content, -1, NULL))
+        FAIL("cannot write '%s'", path);
+    return 0;
+}
+
+static int
+testCheckpoint(const char *name)
+{
+    g_autofree char *xml = g_strdup_printf("<domaincheckpoint><name>%s</name>"
+                                           "</domaincheckpoint>", name);
+    virDomainCheckpointPtr cp = virDomainCheckpointCreateXML(dom, xml, 0);
+
+    if (!cp)
+        FAIL("checkpoint '%s': %s", name, virGetLastErrorMessage());
+    virDomainCheckpointFree(cp);
+    return 0;
+}
+
+/* Wait until the domain has no backup any more. */
+static int
+testWaitBackupGone(void)
+{
+    int i;
+
+    for (i = 0; i < 3000; i++) {
+        virDomainJobInfo info;
+
+        if (virDomainGetJobInfo(dom, &info) < 0)
+            FAIL("job info: %s", virGetLastErrorMessage());
+        if (info.type == VIR_DOMAIN_JOB_NONE)
+            return 0;
+        g_usleep(10000);
+    }
+    FAIL("the backup did not end");
+}
+
+/* A backup through the API, waited for when @wait. */
+static int
+testBackup(const char *xmlfile, const char *cpname, bool wait)
+{
+    g_autofree char *path = testPath(xmlfile);
+    g_autofree char *xml = NULL;
+    g_autofree char *cpxml = NULL;
+
+    if (!g_file_get_contents(path, &xml, NULL, NULL))
+        FAIL("cannot read '%s'", path);
+    if (cpname)
+        cpxml = g_strdup_printf("<domaincheckpoint><name>%s</name></domaincheckpoint>",
+                                cpname);
+    if (virDomainBackupBegin(dom, xml, cpxml, 0) < 0)
+        FAIL("backup begin: %s", virGetLastErrorMessage());
+    return wait ? testWaitBackupGone() : 0;
+}
+
+/* Delete every checkpoint (bitmaps included). */
+static int
+testDeleteCheckpoints(void)
+{
+    virDomainCheckpointPtr *list = NULL;
+    int n, i, rc = 0;
+
+    if ((n = virDomainListAllCheckpoints(dom, &list, VIR_DOMAIN_CHECKPOINT_LIST_ROOTS)) < 0)
+        FAIL("list checkpoints: %s", virGetLastErrorMessage());
+    for (i = 0; i < n; i++) {
+        if (virDomainCheckpointDelete(list[i], VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN) < 0) {
+            virTestDiag("delete checkpoint: %s", virGetLastErrorMessage());
+            rc = -1;
+        }
+        virDomainCheckpointFree(list[i]);
+    }
+    free(list);
+    return rc;
+}
+
+/* After the crash: what a user does next, with a fresh fleece process,
+ * then ends a backup found running. */
+static int
+testRecover(void)
+{
+    const char *jobinfo[] = { "domjobinfo", "testvm", NULL };
+    const char *cplist[] = { "checkpoint-list", "testvm", "--name", NULL };
+    const char *dumpxml[] = { "backup-dumpxml", "testvm", NULL };
+    const char *abort[] = { "domjobabort", "testvm", NULL };
+
+    if (testFleece(jobinfo, NULL) < 0 || testFleece(cplist, NULL) < 0)
+        return -1;
+    if (testFleeceFull(dumpxml, NULL, true) == 0) {
+        /* rolled forward: a backup runs; the user ends it */
+        if (testFleece(abort, NULL) < 0)
+            return -1;
+    }
+    return testWaitBackupGone();
+}
+
+/* Everything the matrix checks after a crash and its recovery. */
+static int
+testVerify(void)
+{
+    g_autofree char *names = NULL;
+    g_autofree char *names2 = NULL;
+    g_autofree char *full = testPath("verify-full.qcow2");
+    g_autofree char *inc = testPath("verify-inc.qcow2");
+    int state = -1, reason = -1;
+    size_t i;
+
+    if (virDomainGetState(dom, &state, &reason, 0) < 0 || state != VIR_DOMAIN_RUNNING)
+        FAIL("domain state %d (%s)", state, virGetLastErrorMessage());
+    if (qemuAgentTestFrozen(agent))
+        FAIL("the guest is still frozen");
+    if (!(names = testCheckpointNames()) || testCheckNodes(names) < 0)
+        return -1;
+    if (testCheckEmptyArray("{\"execute\":\"query-jobs\"}", "block job") < 0 ||
+        testCheckEmptyArray("{\"execute\":\"query-block-exports\"}", "export") < 0 ||
+        testCheckNoServer() < 0 || testCheckNoTLS() < 0 || testCheckFiles() < 0)
+        return -1;
+
+    /* a full backup with a new checkpoint, a guest write, an incremental
+     * one: both byte-correct */
+    if (testBackup("verify-full.xml", "verify", true) < 0)
+        return -1;
+
+    for (i = 0; i < 2; i++) {
+        g_autofree char *f = g_strdup_printf("%s/verify-full-vd%c.qcow2", diskdir, (char) ('a' + i));
+
+        if (testCompare(f, i) < 0)
+            return -1;
+    }
+    if (testGuestWrite(0, "1M", "64k") < 0 || testGuestWrite(1, "3M", "128k") < 0 ||
+        testBackup("verify-inc.xml", NULL, true) < 0)
+        return -1;
+
+    for (i = 0; i < 2; i++) {
+        g_autofree char *f = g_strdup_printf("%s/verify-full-vd%c.qcow2", diskdir, (char) ('a' + i));
+        g_autofree char *n = g_strdup_printf("%s/verify-inc-vd%c.qcow2", diskdir, (char) ('a' + i));
+        const char *rebase[] = { "qemu-img", "rebase", "-u", "-F", "qcow2", "-b", f, n, NULL };
+
+        if (testRun(rebase, NULL) < 0 || testCompare(n, i) < 0)
+            return -1;
+        unlink(f);
+        unlink(n);
+    }
+    if (!(names2 = testCheckpointNames()) || testCheckNodes(names2) < 0)
+        return -1;
+    (void) full;
+    (void) inc;
+    return 0;
+}
+
+/* Back to the state every case starts from: no checkpoint, no backup,
+ * no file. */
+static int
+testReset(void)
+{
+    size_t i;
+
+    if (testDeleteCheckpoints() < 0)
+        return -1;
+    for (i = 0; testTargets[i]; i++)
+        testRemove(testTargets[i]);
+    return 0;
+}
+
+/* ---- the matrix ---------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    int (*setup)(void);          /* the state the operation starts from */
+    const char *const args[8];   /* the fleece command */
+} testScenario;
+
+static int
+testSetupNone(void)
+{
+    return 0;
+}
+
+static int
+testSetupChain(void)
+{
+    return testCheckpoint("c1") < 0 || testGuestWrite(0, "0", "64k") < 0 ||
+           testCheckpoint("c2") < 0 || testGuestWrite(1, "2M", "64k") < 0 ? -1 : 0;
+}
+
+static int
+testSetupC1(void)
+{
+    return testCheckpoint("c1") < 0 || testGuestWrite(0, "512k", "128k") < 0 ? -1 : 0;
+}
+
+static int
+testSetupPull(void)
+{
+    return testSetupC1() < 0 || testBackup("pull-inc.xml", "c2", false) < 0 ? -1 : 0;
+}
+
+static int
+testSetupPushThrottled(void)
+{
+    int rc;
+
+    g_setenv("FLEECE_BACKUP_BANDWIDTH", "65536", TRUE);
+    rc = testBackup("push.xml", NULL, false);
+    g_unsetenv("FLEECE_BACKUP_BANDWIDTH");
+    return rc;
+}
+
+static const testScenario scenarios[] = {
+    { "checkpoint create --quiesce", testSetupNone,
+      { "checkpoint-create-as", "testvm", "c1", "--quiesce" } },
+    { "checkpoint delete", testSetupChain,
+      { "checkpoint-delete", "testvm", "c1" } },
+    { "checkpoint delete --children", testSetupChain,
+      { "checkpoint-delete", "testvm", "c1", "--children" } },
+    { "push backup begin --quiesce", testSetupNone,
+      { "backup-begin", "testvm", "@push.xml", "--quiesce" } },
+    { "push backup begin with a checkpoint", testSetupC1,
+      { "backup-begin", "testvm", "@push.xml", "--checkpointxml", "@c2.xml" } },
+    { "pull backup begin", testSetupNone,
+      { "backup-begin", "testvm", "@pull.xml" } },
+    { "pull backup begin with a checkpoint --quiesce", testSetupC1,
+      { "backup-begin", "testvm", "@pull-inc.xml", "--checkpointxml", "@c2.xml",
+        "--quiesce" } },
+    { "pull backup end", testSetupPull,
+      { "backup-end", "testvm" } },
+    { "push backup abort", testSetupPushThrottled,
+      { "domjobabort", "testvm" } },
+};
+
+typedef struct {
+    const testScenario *sc;
+    int stopAt;                  /* 0: the counting run */
+    GPtrArray *steps;            /* labels of the counting run */
+} testStepCase;
+
+/* Run the scenario's command under the mock; stop at @stopAt and kill. */
+static int
+testRunUnderMock(const testScenario *sc, int stopAt, const char *log, bool *killed)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) env = g_get_environ();
+    g_autofree char *asan = NULL;
+    const char *asanOld = g_getenv("ASAN_OPTIONS");
+    GPid pid;
+    int status = 0;
+    size_t i;
+    g_autoptr(GError) err = NULL;
+
+    *killed = false;
+    g_ptr_array_add(argv, g_strdup(fleeceBin));
+    g_ptr_array_add(argv, g_strdup("-c"));
+    g_ptr_array_add(argv, g_strdup(uri));
+    for (i = 0; sc->args[i]; i++) {
+        if (sc->args[i][0] == '@')
+            g_ptr_array_add(argv, testPath(sc->args[i] + 1));
+        else
+            g_ptr_array_add(argv, g_strdup(sc->args[i]));
+    }
+    g_ptr_array_add(argv, NULL);
+    env = g_environ_setenv(env, "LD_PRELOAD", mockLib, TRUE);
+    env = g_environ_setenv(env, "FLEECE_CRASHMOCK_LOG", log, TRUE);
+    if (stopAt > 0) {
+        g_autofree char *n = g_strdup_printf("%d", stopAt);
+
+        env = g_environ_setenv(env, "FLEECE_CRASHMOCK_STOP", n, TRUE);
+    }
+    /* an ASan build must accept the mock before its runtime */
+    asan = g_strdup_printf("%s%sverify_asan_link_order=0", asanOld ? asanOld : "",
+                           asanOld ? ":" : "");
+    env = g_environ_setenv(env, "ASAN_OPTIONS", asan, TRUE);
+
+    if (!g_spawn_async(NULL, (char **) argv->pdata, env,
+                       G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                       G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pid, &err))
+        FAIL("cannot run fleece: %s", err->message);
+    if (waitpid(pid, &status, WUNTRACED) < 0)
+        FAIL("waitpid: %s", g_strerror(errno));
+    if (WIFSTOPPED(status)) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        *killed = true;
+        return 0;
+    }
+    if (stopAt == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        FAIL("the operation failed without a crash (status 0x%x)", status);
+    return 0;
+}
+
+/* The labels the mock logged, in order. */
+static GPtrArray *
+testReadSteps(const char *log)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    GPtrArray *steps = g_ptr_array_new_with_free_func(g_free);
+    size_t i;
+
+    if (!g_file_get_contents(log, &text, NULL, NULL))
+        return steps;
+    lines = g_strsplit(text, "\n", -1);
+    for (i = 0; lines[i]; i++) {
+        const char *sp = strchr(lines[i], ' ');
+
+        if (sp)
+            g_ptr_array_add(steps, g_strdup(sp + 1));
+    }
+    return steps;
+}
+
+static int
+testStep(const void *opaque)
+{
+    const testStepCase *tc = opaque;
+    g_autofree char *log = g_build_filename(root, "crashmock.log", NULL);
+    bool killed = false;
+
+    unlink(log);
+    if (tc->sc->setup() < 0 ||
+        testRunUnderMock(tc->sc, tc->stopAt, log, &killed) < 0)
+        goto fail;
+    if (tc->stopAt > 0 && !killed)
+        virTestDiag("the operation ended before step %d", tc->stopAt);
+    if (testRecover() < 0 || testVerify() < 0)
+        goto fail;
+    return testReset();
+
+ fail:
+    ignore_value(testRecover());
+    ignore_value(testReset());
+    return -1;
+}
+
+/* ---- set-up ---------------------------------------------------------------- */
+
+static int
+testWriteXMLs(void)
+{
+    g_autofree char *push = g_strdup_printf(
+        "<domainbackup><disks>"
+        "<disk name='vda' type='file'><target file='%1$s/push-vda.qcow2'/></disk>"
+        "<disk name='vdb' type='file'><target file='%1$s/push-vdb.qcow2'/></disk>"
+        "</disks></domainbackup>", diskdir);
+    g_autofree char *pull = g_strdup_printf(
+        "<domainbackup mode='pull'><server transport='unix' socket='%1$s/nbd.sock'/>"
+        "<disks>"
+        "<disk name='vda' type='file'><scratch file='%1$s/scratch-vda.qcow2'/></disk>"
+        "<disk name='vdb' type='file'><scratch file='%1$s/scratch-vdb.qcow2'/></disk>"
+        "</disks></domainbackup>", diskdir);
+    g_autofree char *pullInc = g_strdup_printf(
+        "<domainbackup mode='pull'><incremental>c1</incremental>"
+        "<server transport='unix' socket='%1$s/nbd.sock'/><disks>"
+        "<disk name='vda' type='file'><scratch file='%1$s/scratch-vda.qcow2'/></disk>"
+        "<disk name='vdb' type='file'><scratch file='%1$s/scratch-vdb.qcow2'/></disk>"
+        "</disks></domainbackup>", diskdir);
+    g_autofree char *vfull = g_strdup_printf(
+        "<domainbackup><disks>"
+        "<disk name='vda' type='file'><target file='%1$s/verify-full-vda.qcow2'/></disk>"
+        "<disk name='vdb' type='file'><target file='%1$s/verify-full-vdb.qcow2'/></disk>"
+        "</disks></domainbackup>", diskdir);
+    g_autofree char *vinc = g_strdup_printf(
+        "<domainbackup><incremental>verify</incremental><disks>"
+        "<disk name='vda' type='file'><target file='%1$s/verify-inc-vda.qcow2'/></disk>"
+        "<disk name='vdb' type='file'><target file='%1$s/verify-inc-vdb.qcow2'/></disk>"
+        "</disks></domainbackup>", diskdir);
+
+    return testWriteFile("push.xml", push) < 0 ||
+           testWriteFile("pull.xml", pull) < 0 ||
+           testWriteFile("pull-inc.xml", pullInc) < 0 ||
+           testWriteFile("verify-full.xml", vfull) < 0 ||
+           testWriteFile("verify-inc.xml", vinc) < 0 ||
+           testWriteFile("c2.xml", "<domaincheckpoint><name>c2</name></domaincheckpoint>") < 0
+           ? -1 : 0;
+}
+
+/* Disks, references, the domain with an agent channel played by the
+ * fake agent. */
+static int
+testStartDomain(void)
+{
+    g_autofree char *src = g_build_filename(abs_srcdir, "data", "testvm.xml", NULL);
+    g_autofree char *xml = NULL;
+    g_autofree char *agentPath = testPath("agent.sock");
+    g_autofree char *aside = testPath("agent.sock.qemu");
+    g_autoptr(GString) s = NULL;
+    const char *names[] = { "vda", "vdb" };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *disk = g_strdup_printf("%s/%s.qcow2", diskdir, names[i]);
+        g_autofree char *ref = g_strdup_printf("%s/ref-%s.qcow2", diskdir, names[i]);
+        const char *create[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, DISK_SIZE, NULL };
+        const char *cp[] = { "cp", disk, ref, NULL };
+
+        if (testRun(create, NULL) < 0 || testRun(cp, NULL) < 0)
+            return -1;
+    }
+    if (!g_file_get_contents(src, &xml, NULL, NULL))
+        FAIL("cannot read '%s'", src);
+    s = g_string_new(xml);
+    g_string_replace(s, "DISKDIR", diskdir, 0);
+    /* O_DIRECT is not for memory file systems */
+    g_string_replace(s, "cache='none'", "cache='writeback'", 0);
+    if (access("/dev/kvm", R_OK | W_OK) < 0)
+        g_string_replace(s, "type='kvm'", "type='qemu'", 1);
+    {
+        g_autofree char *channel = g_strdup_printf(
+            "<channel type='unix'><source mode='bind' path='%s'/>"
+            "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>\n"
+            "    <memballoon", agentPath);
+
+        g_string_replace(s, "<memballoon", channel, 1);
+    }
+    if (!(dom = virDomainCreateXML(conn, s->str, 0)))
+        FAIL("start: %s", virGetLastErrorMessage());
+    /* the fake agent answers on the channel QEMU made */
+    if (rename(agentPath, aside) < 0)
+        FAIL("cannot move the agent socket aside: %s", g_strerror(errno));
+    if (!(agent = qemuAgentTestNew(agentPath, QEMU_AGENT_TEST_NORMAL)))
+        return -1;
+    return testGuestWrite(0, "0", "1M") < 0 || testGuestWrite(1, "4M", "1M") < 0 ? -1 : 0;
+}
+
+static void
+testTearDown(void)
+{
+    if (dom) {
+        virDomainDestroy(dom);
+        virDomainFree(dom);
+    }
+    g_clear_pointer(&agent, qemuAgentTestFree);
+    if (conn)
+        virConnectClose(conn);
+}
+
+static int
+mymain(void)
+{
+    g_autofree char *log = NULL;
+    unsigned int total = 0, passed = 0;
+    size_t s;
+    int ret = 0;
+
+    /* on a memory file system when there is one: the matrix runs hundreds
+     * of operations, each syncing its files to disk several times */
+    if (g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) && access("/dev/shm", W_OK) == 0) {
+        root = g_build_filename("/dev/shm", "fleece-crash-XXXXXX", NULL);
+        if (!g_mkdtemp(root))
+            g_clear_pointer(&root, g_free);
+    }
+    if (!root)
+        root = g_dir_make_tmp("fleece-crash-XXXXXX", NULL);
+    diskdir = g_build_filename(root, "disks", NULL);
+    g_mkdir(diskdir, 0700);
+    uri = g_strdup_printf("qemu:///embed?root=%s", root);
+    log = g_build_filename(root, "crashmock.log", NULL);
+    if (!(conn = virConnectOpen(uri)) || testWriteXMLs() < 0 || testStartDomain() < 0) {
+        virTestDiag("set-up failed: %s", virGetLastErrorMessage());
+        testTearDown();
+        return -1;
+    }
+
+    for (s = 0; s < G_N_ELEMENTS(scenarios); s++) {
+        testStepCase count = { &scenarios[s], 0, NULL };
+        g_autoptr(GPtrArray) steps = NULL;
+        g_autofree char *title = g_strdup_printf("%s: uninterrupted", scenarios[s].name);
+        guint n;
+
+        unlink(log);
+        total++;
+        if (virTestRun(title, testStep, &count) < 0) {
+            ret = -1;
+            continue;
+        }
+        passed++;
+        steps = testReadSteps(log);
+        for (n = 1; n <= steps->len; n++) {
+            if ((n - 1) % stepEvery != 0 && n != steps->len)
+                continue;
+            testStepCase tc = { &scenarios[s], n, steps };
+            g_autofree char *t = g_strdup_printf("%s: killed before step %u/%u (%s)",
+                                                 scenarios[s].name, n, steps->len,
+                                                 (char *) g_ptr_array_index(steps, n - 1));
+
+            total++;
+            if (virTestRun(t, testStep, &tc) < 0)
+                ret = -1;
+            else
+                passed++;
+        }
+    }
+    printf("# crash matrix: %u/%u steps passed\n", passed, total);
+    testTearDown();
+    return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s FLEECE CRASHMOCK.so\n", argv[0]);
+        return 1;
+    }
+    fleeceBin = argv[1];
+    mockLib = argv[2];
+    if (argc > 3 && atoi(argv[3]) > 1)
+        stepEvery = atoi(argv[3]);
+    if (!g_find_program_in_path("qemu-system-x86_64") || !g_find_program_in_path("qemu-img") ||
+        !g_find_program_in_path("qemu-io")) {
+        printf("1..0 # SKIP qemu-system-x86_64, qemu-img or qemu-io not found\n");
+        return 0;
+    }
+    return virTestMain(argc, argv, mymain);
+}
