@@ -29,6 +29,22 @@ VIR_LOG_INIT("qemu.domain");
 #define QEMU_DOMAIN_FILE_MAX (16 * 1024 * 1024)
 
 void
+qemuDomainObjUnlock(qemuDomainObj *obj)
+{
+    if (!obj->lock)
+        return;
+    /* a change that leaves no domain of this name (undefined, a transient
+     * one stopped, or never there) removes the lock file as its very last
+     * step; see virfilelock.h */
+    if (!obj->active && !obj->persistent &&
+        virFileLockRemoveFile(obj->lock) < 0) {
+        VIR_WARN("%s", virGetLastErrorMessage());
+        virResetLastError();
+    }
+    g_clear_pointer(&obj->lock, virFileLockRelease);
+}
+
+void
 qemuDomainObjFree(qemuDomainObj *obj)
 {
     if (!obj)
@@ -38,8 +54,7 @@ qemuDomainObjFree(qemuDomainObj *obj)
     virDomainDefFree(obj->newDef);
     qemuDomainJobObjClear(&obj->job);
     qemuBackupStateFree(obj->backup);
-    if (obj->lock)
-        virFileLockRelease(obj->lock);
+    qemuDomainObjUnlock(obj);
     g_free(obj);
 }
 
@@ -63,23 +78,6 @@ qemuDomainObjNew(qemuDriver *driver, const char *name)
     obj->nextIndex = 1;
     qemuDomainJobObjInit(&obj->job, &hooks, obj);
     return obj;
-}
-
-int
-qemuDomainObjLock(qemuDomainObj *obj, const char *purpose)
-{
-    g_autofree char *path = NULL;
-
-    if (obj->lock)
-        return 0;
-    if (obj->driver->readonly) {
-        virReportError(VIR_ERR_OPERATION_DENIED, "%s",
-                       _("read-only connection cannot change a domain"));
-        return -1;
-    }
-    path = qemuDriverLockPath(obj->driver, obj->name);
-    return virFileLockAcquire(path, purpose, QEMU_DOMAIN_LOCK_WAIT_MS,
-                              &obj->lock);
 }
 
 static virDomainDef *
@@ -321,7 +319,7 @@ qemuDomainObjLoad(qemuDriver *driver, const char *name, unsigned int flags)
 
             if (!(locked = qemuDomainObjLoad(driver, name, QEMU_DOMAIN_LOAD_LOCK)))
                 return NULL;
-            virFileLockRelease(g_steal_pointer(&locked->lock));
+            qemuDomainObjUnlock(locked);
             return g_steal_pointer(&locked);
         }
         if (obj->lock)
@@ -361,9 +359,18 @@ qemuDomainObjLoadByUUID(qemuDriver *driver, const unsigned char *uuid,
         }
         if (memcmp(obj->def->uuid, uuid, VIR_UUID_BUFLEN) != 0)
             continue;
-        if ((flags & QEMU_DOMAIN_LOAD_LOCK) && qemuDomainObjLock(obj, "change") < 0)
-            return NULL;
-        return g_steal_pointer(&obj);
+        if (!(flags & QEMU_DOMAIN_LOAD_LOCK))
+            return g_steal_pointer(&obj);
+        /* what was read unlocked may be gone by now: read again under
+         * the lock, and keep it only if it is still the same domain */
+        g_clear_pointer(&obj, qemuDomainObjFree);
+        if (!(obj = qemuDomainObjLoad(driver, names[i], flags | QEMU_DOMAIN_LOAD_QUIET))) {
+            if (virGetLastErrorCode() != VIR_ERR_OK)
+                return NULL;
+            continue;
+        }
+        if (memcmp(obj->def->uuid, uuid, VIR_UUID_BUFLEN) == 0)
+            return g_steal_pointer(&obj);
     }
     if (!(flags & QEMU_DOMAIN_LOAD_QUIET))
         virReportError(VIR_ERR_NO_DOMAIN,

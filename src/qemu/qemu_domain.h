@@ -58,15 +58,17 @@ typedef enum {
  * without QEMU_DOMAIN_LOAD_LOCK. */
 qemuDomainObj *qemuDomainObjLoad(qemuDriver *driver, const char *name,
                                  unsigned int flags);
-/* Find a domain by UUID (scans the files). */
+/* Find a domain by UUID (scans the files); with QEMU_DOMAIN_LOAD_LOCK
+ * the domain found is read again under its lock. */
 qemuDomainObj *qemuDomainObjLoadByUUID(qemuDriver *driver,
                                        const unsigned char *uuid,
                                        unsigned int flags);
+/* Release the lock (if held) before the object goes; when the domain no
+ * longer exists (neither active nor persistent) its lock file is removed
+ * first.  qemuDomainObjFree does this too. */
+void qemuDomainObjUnlock(qemuDomainObj *obj);
 void qemuDomainObjFree(qemuDomainObj *obj);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuDomainObj, qemuDomainObjFree);
-
-/* Take the per-domain lock for a change ('purpose' is recorded). */
-int qemuDomainObjLock(qemuDomainObj *obj, const char *purpose);
 
 /* Write the status file (running) and/or config (persistent). */
 int qemuDomainObjSaveStatus(qemuDomainObj *obj);

@@ -468,6 +468,22 @@ qemuConnectListAllDomains(virConnect *conn, virDomain ***domains,
     return list->len;
 }
 
+/* Serialise the definitions of new domains across processes, so that
+ * two of them cannot both find a name or UUID free and take it.  Taken
+ * before any domain lock, and held only while checking and writing. */
+static int
+qemuDomainLockDefinitions(qemuDriver *driver, virFileLock **lock)
+{
+    g_autofree char *path = g_build_filename(driver->lockDir, ".define.lock", NULL);
+
+    if (driver->readonly) {
+        virReportError(VIR_ERR_OPERATION_DENIED, "%s",
+                       _("read-only connection cannot change a domain"));
+        return -1;
+    }
+    return virFileLockAcquire(path, "define", 60000, lock);
+}
+
 /* Check that name and UUID do not clash with another domain. */
 static int
 qemuDomainCheckUnique(qemuDriver *driver, const virDomainDef *def,
@@ -522,13 +538,15 @@ qemuDomainDefineXMLFlags(virConnect *conn, const char *xml, unsigned int flags)
 {
     qemuDriver *driver = qemuConnDriver(conn);
     g_autoptr(virDomainDef) def = NULL;
+    g_autoptr(virFileLock) deflock = NULL;
     g_autoptr(qemuDomainObj) obj = NULL;
     bool updated;
 
     virCheckFlags(VIR_DOMAIN_DEFINE_VALIDATE, NULL);
     if (!(def = qemuDomainParseForDriver(xml, flags & VIR_DOMAIN_DEFINE_VALIDATE)))
         return NULL;
-    if (qemuDomainCheckUnique(driver, def, &obj) < 0)
+    if (qemuDomainLockDefinitions(driver, &deflock) < 0 ||
+        qemuDomainCheckUnique(driver, def, &obj) < 0)
         return NULL;
     if (!obj) {
         /* a brand new domain: hold its lock while writing, and make sure
@@ -638,10 +656,9 @@ qemuDomainUndefineFlags(virDomain *dom, unsigned int flags)
             return -1;
     } else {
         g_autofree char *status = qemuDriverStatusPath(driver, obj->name);
-        g_autofree char *lock = qemuDriverLockPath(driver, obj->name);
 
+        /* the lock file goes when obj is freed, as the last step */
         unlink(status);
-        unlink(lock);
     }
     qemuEventQueueLifecycle(dom->conn, obj->def, obj->active ? obj->id : -1,
                             VIR_DOMAIN_EVENT_UNDEFINED,
@@ -691,12 +708,14 @@ qemuDomainCreateXML(virConnect *conn, const char *xml, unsigned int flags)
 {
     qemuDriver *driver = qemuConnDriver(conn);
     g_autoptr(virDomainDef) def = NULL;
+    g_autoptr(virFileLock) deflock = NULL;
     g_autoptr(qemuDomainObj) obj = NULL;
 
     virCheckFlags(VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_VALIDATE, NULL);
     if (!(def = qemuDomainParseForDriver(xml, flags & VIR_DOMAIN_START_VALIDATE)))
         return NULL;
-    if (qemuDomainCheckUnique(driver, def, &obj) < 0)
+    if (qemuDomainLockDefinitions(driver, &deflock) < 0 ||
+        qemuDomainCheckUnique(driver, def, &obj) < 0)
         return NULL;
     if (obj && obj->active) {
         virReportError(VIR_ERR_OPERATION_INVALID,
