@@ -304,7 +304,9 @@ qemuDomainObjLoad(qemuDriver *driver, const char *name, unsigned int flags)
             return NULL;
         }
         path = qemuDriverLockPath(driver, name);
-        if (virFileLockAcquire(path, "change", QEMU_DOMAIN_LOCK_WAIT_MS, &lock) < 0)
+        if (virFileLockAcquire(path, "change",
+                               (flags & QEMU_DOMAIN_LOAD_NOWAIT) ? 0 : QEMU_DOMAIN_LOCK_WAIT_MS,
+                               &lock) < 0)
             return NULL;
     }
 
@@ -317,10 +319,17 @@ qemuDomainObjLoad(qemuDriver *driver, const char *name, unsigned int flags)
         if (!obj->lock && !driver->readonly) {
             g_autoptr(qemuDomainObj) locked = NULL;
 
-            if (!(locked = qemuDomainObjLoad(driver, name, QEMU_DOMAIN_LOAD_LOCK)))
+            locked = qemuDomainObjLoad(driver, name, QEMU_DOMAIN_LOAD_LOCK |
+                                       (flags & QEMU_DOMAIN_LOAD_NOWAIT));
+            if (locked) {
+                qemuDomainObjUnlock(locked);
+                return g_steal_pointer(&locked);
+            }
+            if (!(flags & QEMU_DOMAIN_LOAD_NOWAIT) ||
+                virGetLastErrorCode() != VIR_ERR_RESOURCE_BUSY)
                 return NULL;
-            qemuDomainObjUnlock(locked);
-            return g_steal_pointer(&locked);
+            /* whoever holds the lock reconciles; report what is true */
+            virResetLastError();
         }
         if (obj->lock)
             qemuDomainObjReconcileDead(obj);

@@ -50,6 +50,10 @@ typedef enum {
     QEMU_DOMAIN_LOAD_LOCK = 1 << 0,
     /* do not report an error when the domain does not exist */
     QEMU_DOMAIN_LOAD_QUIET = 1 << 1,
+    /* never wait for the lock: with LOCK, fail at once with
+     * VIR_ERR_RESOURCE_BUSY when another change holds it; a dead QEMU
+     * found without the lock is then reported, not reconciled */
+    QEMU_DOMAIN_LOAD_NOWAIT = 1 << 2,
 } qemuDomainLoadFlags;
 
 /* Load domain 'name'.  VIR_ERR_NO_DOMAIN if there is neither config nor
