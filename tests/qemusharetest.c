@@ -467,6 +467,176 @@ childBackupEnd(const char *curi, const char *name)
     return rc;
 }
 
+/* ---- read-only connections during a backup -------------------------------- */
+
+static bool
+errorIs(int code, const char *part)
+{
+    const char *msg = virGetLastErrorMessage();
+
+    if (virGetLastErrorCode() == code && (!part || (msg && strstr(msg, part))))
+        return true;
+    printf("# wanted error %d '%s', got %d '%s'\n", code, part ? part : "",
+           virGetLastErrorCode(), msg ? msg : "");
+    return false;
+}
+
+/* While a pull backup with a new checkpoint runs, a read-only connection
+ * reads the job, the backup, the checkpoints and the domain; every change
+ * is refused; the completed statistics it reads stay for others. */
+static int
+testReadOnlyDuringBackup(void)
+{
+    g_autofree char *xml = pullXML("nbd-rd.sock", "scratch-rd.qcow2");
+    g_autofree char *desc = NULL;
+    g_autofree char *cpxml = NULL;
+    g_autofree char *domxml = NULL;
+    virConnectPtr ro = NULL;
+    virDomainPtr d = NULL, byuuid = NULL;
+    virDomainCheckpointPtr c1 = NULL, c2 = NULL, parent = NULL, *list = NULL;
+    virTypedParameterPtr params = NULL;
+    virDomainJobInfo info;
+    virDomainInfo dinfo;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    int nparams = 0, type = -1, op = -1, state = -1, reason = -1, n, i;
+    int rc = -1;
+
+    CHECK((c1 = virDomainCheckpointCreateXML(dom, "<domaincheckpoint><name>r1</name>"
+                                             "<description>first</description>"
+                                             "</domaincheckpoint>", 0)), "checkpoint r1");
+    virDomainCheckpointFree(c1);
+    c1 = NULL;
+    CHECK(virDomainBackupBegin(dom, xml, "<domaincheckpoint><name>r2</name></domaincheckpoint>",
+                               0) == 0, "pull begin with checkpoint r2");
+    CHECK((ro = virConnectOpenReadOnly(uri)), "read-only open");
+    if (!(d = virDomainLookupByName(ro, "share")))
+        goto cleanup;
+
+    /* the job */
+    if (virDomainGetJobStats(d, &type, &params, &nparams, 0) < 0 ||
+        type != VIR_DOMAIN_JOB_UNBOUNDED ||
+        virTypedParamsGetInt(params, nparams, VIR_DOMAIN_JOB_OPERATION, &op) != 1 ||
+        op != VIR_DOMAIN_JOB_OPERATION_BACKUP) {
+        printf("# job stats: type %d operation %d\n", type, op);
+        goto cleanup;
+    }
+    if (virDomainGetJobInfo(d, &info) < 0 || info.type != VIR_DOMAIN_JOB_UNBOUNDED) {
+        printf("# job info\n");
+        goto cleanup;
+    }
+    /* the backup */
+    if (!(desc = virDomainBackupGetXMLDesc(d, 0)) || !strstr(desc, "mode='pull'") ||
+        !strstr(desc, "nbd-rd.sock")) {
+        printf("# backup XML: %s\n", desc ? desc : virGetLastErrorMessage());
+        goto cleanup;
+    }
+    /* the checkpoints, the new one included */
+    if ((n = virDomainListAllCheckpoints(d, &list, VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL)) != 2 ||
+        !g_str_equal(virDomainCheckpointGetName(list[0]), "r1") ||
+        !g_str_equal(virDomainCheckpointGetName(list[1]), "r2")) {
+        printf("# checkpoint list: %d\n", n);
+        goto cleanup;
+    }
+    if (!(c2 = virDomainCheckpointLookupByName(d, "r2", 0)) ||
+        !(parent = virDomainCheckpointGetParent(c2, 0)) ||
+        !g_str_equal(virDomainCheckpointGetName(parent), "r1")) {
+        printf("# parent of r2\n");
+        goto cleanup;
+    }
+    if (!(cpxml = virDomainCheckpointGetXMLDesc(parent, VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN)) ||
+        !strstr(cpxml, "<description>first</description>")) {
+        printf("# checkpoint XML: %s\n", cpxml ? cpxml : virGetLastErrorMessage());
+        goto cleanup;
+    }
+    g_clear_pointer(&cpxml, free);
+    if (!(cpxml = virDomainCheckpointGetXMLDesc(parent, VIR_DOMAIN_CHECKPOINT_XML_SIZE)) ||
+        !strstr(cpxml, "size='")) {
+        printf("# checkpoint XML with sizes: %s\n", cpxml ? cpxml : virGetLastErrorMessage());
+        goto cleanup;
+    }
+    if (virDomainCheckpointListAllChildren(parent, NULL, 0) != 1) {
+        printf("# children of r1\n");
+        goto cleanup;
+    }
+    if (virDomainCheckpointGetXMLDesc(parent, VIR_DOMAIN_CHECKPOINT_XML_SECURE) ||
+        !errorIs(VIR_ERR_OPERATION_DENIED, NULL))
+        goto cleanup;
+    /* the domain */
+    if (!(domxml = virDomainGetXMLDesc(d, 0)) || !strstr(domxml, "<graphics") ||
+        strstr(domxml, "s3cret")) {
+        printf("# domain XML: %s\n", domxml ? domxml : virGetLastErrorMessage());
+        goto cleanup;
+    }
+    if (virDomainGetXMLDesc(d, VIR_DOMAIN_XML_SECURE) ||
+        !errorIs(VIR_ERR_OPERATION_DENIED, NULL))
+        goto cleanup;
+    if (virDomainGetState(d, &state, &reason, 0) < 0 || state != VIR_DOMAIN_RUNNING ||
+        virDomainGetInfo(d, &dinfo) < 0 || dinfo.state != VIR_DOMAIN_RUNNING ||
+        virDomainIsActive(d) != 1 || virDomainIsPersistent(d) != 1 ||
+        virDomainGetUUID(d, uuid) < 0 || !(byuuid = virDomainLookupByUUID(ro, uuid)) ||
+        virConnectListAllDomains(ro, NULL, 0) < 1) {
+        printf("# domain queries: %s\n", virGetLastErrorMessage());
+        goto cleanup;
+    }
+    /* no change */
+    if (virDomainBackupEnd(d, 0) == 0 || !errorIs(VIR_ERR_OPERATION_DENIED, NULL) ||
+        virDomainAbortJob(d) == 0 || !errorIs(VIR_ERR_OPERATION_DENIED, NULL) ||
+        virDomainBackupBegin(d, xml, NULL, 0) == 0 || !errorIs(VIR_ERR_OPERATION_DENIED, NULL) ||
+        virDomainCheckpointCreateXML(d, "<domaincheckpoint/>", 0) ||
+        !errorIs(VIR_ERR_OPERATION_DENIED, NULL) ||
+        virDomainCheckpointDelete(c2, 0) == 0 || !errorIs(VIR_ERR_OPERATION_DENIED, NULL) ||
+        virDomainSuspend(d) == 0 || !errorIs(VIR_ERR_OPERATION_DENIED, NULL))
+        goto cleanup;
+
+    /* ended by the read-write connection; the read-only one reads the
+     * completed statistics without discarding them */
+    if (virDomainBackupEnd(dom, 0) < 0) {
+        printf("# end: %s\n", virGetLastErrorMessage());
+        goto cleanup;
+    }
+    virTypedParamsFree(params, nparams);
+    params = NULL;
+    nparams = 0;
+    for (i = 0; i < 2; i++) {
+        if (virDomainGetJobStats(d, &type, &params, &nparams,
+                                 VIR_DOMAIN_JOB_STATS_COMPLETED) < 0 ||
+            type != VIR_DOMAIN_JOB_COMPLETED) {
+            printf("# completed stats (read-only, %d): type %d\n", i, type);
+            goto cleanup;
+        }
+        virTypedParamsFree(params, nparams);
+        params = NULL;
+        nparams = 0;
+    }
+    if (virDomainGetJobStats(dom, &type, &params, &nparams, VIR_DOMAIN_JOB_STATS_COMPLETED) < 0 ||
+        type != VIR_DOMAIN_JOB_COMPLETED) {
+        printf("# completed stats (read-write): type %d\n", type);
+        goto cleanup;
+    }
+    rc = 0;
+
+ cleanup:
+    if (rc < 0)
+        printf("# last error: %s\n", virGetLastErrorMessage());
+    virTypedParamsFree(params, nparams);
+    for (i = 0; list && list[i]; i++)
+        virDomainCheckpointFree(list[i]);
+    free(list);
+    if (c2)
+        virDomainCheckpointFree(c2);
+    if (parent)
+        virDomainCheckpointFree(parent);
+    if (byuuid)
+        virDomainFree(byuuid);
+    if (d)
+        virDomainFree(d);
+    if (ro)
+        virConnectClose(ro);
+    virDomainBackupEnd(dom, 0);
+    virResetLastError();
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -495,8 +665,10 @@ main(int argc, char **argv)
         testApiRun("callbacks never run after their free function", testDeregisterRace);
         testApiRun("job completed reaches read-only connections and other processes' ends",
                    testJobCompletedElsewhere);
+        testApiRun("a read-only connection reads everything during a pull backup",
+                   testReadOnlyDuringBackup);
         virDomainDestroy(dom);
-        virDomainUndefine(dom);
+        virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA);
         virDomainFree(dom);
     }
     if (conn)

@@ -864,7 +864,7 @@ qemuCheckpointRepair(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
 virDomainCheckpointObjList *
 qemuCheckpointLoad(qemuDomainObj *obj, qemuMonitor *mon)
 {
-    if (obj->lock && qemuCheckpointHasJournal(obj)) {
+    if (obj->lock && !obj->driver->readonly && qemuCheckpointHasJournal(obj)) {
         qemuMonitor *m = mon;
         bool owned = false;
         int rc = qemuCheckpointRepair(obj, &m, &owned);

@@ -61,8 +61,13 @@ qemuCheckpointCtxLoad(qemuCheckpointCtx *ctx, virDomain *dom, bool modify)
 {
     qemuDriver *driver = qemuCheckpointConnDriver(dom->conn);
 
-    if (!(ctx->obj = qemuDomainObjLoad(driver, dom->name,
-                                       modify ? QEMU_DOMAIN_LOAD_LOCK : 0)))
+    unsigned int lockFlag = QEMU_DOMAIN_LOAD_LOCK;
+
+    /* a read-only connection locks only to query (a size), repairing
+     * nothing */
+    if (driver->readonly)
+        lockFlag = QEMU_DOMAIN_LOAD_LOCK_QUERY;
+    if (!(ctx->obj = qemuDomainObjLoad(driver, dom->name, modify ? lockFlag : 0)))
         return -1;
     if (!modify && !driver->readonly && qemuCheckpointHasJournal(ctx->obj)) {
         g_clear_pointer(&ctx->obj, qemuDomainObjFree);

@@ -36,7 +36,7 @@ qemuDomainObjUnlock(qemuDomainObj *obj)
     /* a change that leaves no domain of this name (undefined, a transient
      * one stopped, or never there) removes the lock file as its very last
      * step; see virfilelock.h */
-    if (!obj->active && !obj->persistent &&
+    if (!obj->active && !obj->persistent && !obj->driver->readonly &&
         virFileLockRemoveFile(obj->lock) < 0) {
         VIR_WARN("%s", virGetLastErrorMessage());
         virResetLastError();
@@ -295,16 +295,16 @@ qemuDomainObjLoad(qemuDriver *driver, const char *name, unsigned int flags)
     if (virNameValidate("domain", name) < 0)
         return NULL;
 
-    if (flags & QEMU_DOMAIN_LOAD_LOCK) {
+    if (flags & (QEMU_DOMAIN_LOAD_LOCK | QEMU_DOMAIN_LOAD_LOCK_QUERY)) {
         g_autofree char *path = NULL;
 
-        if (driver->readonly) {
+        if (driver->readonly && !(flags & QEMU_DOMAIN_LOAD_LOCK_QUERY)) {
             virReportError(VIR_ERR_OPERATION_DENIED, "%s",
                            _("read-only connection cannot change a domain"));
             return NULL;
         }
         path = qemuDriverLockPath(driver, name);
-        if (virFileLockAcquire(path, "change",
+        if (virFileLockAcquire(path, (flags & QEMU_DOMAIN_LOAD_LOCK) ? "change" : "query",
                                (flags & QEMU_DOMAIN_LOAD_NOWAIT) ? 0 : QEMU_DOMAIN_LOCK_WAIT_MS,
                                &lock) < 0)
             return NULL;
@@ -331,7 +331,7 @@ qemuDomainObjLoad(qemuDriver *driver, const char *name, unsigned int flags)
             /* whoever holds the lock reconciles; report what is true */
             virResetLastError();
         }
-        if (obj->lock)
+        if (obj->lock && !driver->readonly)
             qemuDomainObjReconcileDead(obj);
         else {
             obj->active = false;

@@ -54,6 +54,10 @@ typedef enum {
      * VIR_ERR_RESOURCE_BUSY when another change holds it; a dead QEMU
      * found without the lock is then reported, not reconciled */
     QEMU_DOMAIN_LOAD_NOWAIT = 1 << 2,
+    /* take the lock even on a read-only connection, for a query that
+     * needs QEMU to itself but leaves nothing changed (a checkpoint's
+     * size); such a holder repairs nothing */
+    QEMU_DOMAIN_LOAD_LOCK_QUERY = 1 << 3,
 } qemuDomainLoadFlags;
 
 /* Load domain 'name'.  VIR_ERR_NO_DOMAIN if there is neither config nor

@@ -859,6 +859,39 @@ qemuDomainFSThaw(virDomain *dom, const char **mountpoints G_GNUC_UNUSED,
 static int qemuDomainReconcileBackup(virConnect *conn, qemuDomainObj *obj);
 static int qemuDomainBackupEndObj(virConnect *conn, qemuDomainObj *obj);
 
+/* How long a read-only reader waits for QEMU's monitor to refresh the
+ * progress of a backup (another client may hold it). */
+#define QEMU_DOMAIN_PEEK_TIMEOUT_MS 1000
+
+/* Load to read the backup job.  A read-write connection brings a running
+ * backup up to date with QEMU under the lock (finishing it if QEMU has),
+ * as it does when the completed statistics are to be discarded; a
+ * read-only one changes nothing: it reads the status file and refreshes
+ * the progress from QEMU when the monitor is free. */
+static qemuDomainObj *
+qemuDomainLoadForJob(virDomain *dom, bool discardCompleted)
+{
+    g_autoptr(qemuDomainObj) obj = qemuDomainLoadFor(dom, 0);
+
+    if (!obj)
+        return NULL;
+    if (qemuConnDriver(dom->conn)->readonly) {
+        if (obj->backup && qemuBackupRefreshProgress(obj, QEMU_DOMAIN_PEEK_TIMEOUT_MS) < 0) {
+            VIR_DEBUG("progress of the backup of '%s' not refreshed: %s",
+                      obj->name, virGetLastErrorMessage());
+            virResetLastError();
+        }
+        return g_steal_pointer(&obj);
+    }
+    if (obj->backup || (discardCompleted && obj->job.completed)) {
+        g_clear_pointer(&obj, qemuDomainObjFree);
+        if (!(obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)) ||
+            qemuDomainReconcileBackup(dom->conn, obj) < 0)
+            return NULL;
+    }
+    return g_steal_pointer(&obj);
+}
+
 /* ---- jobs --------------------------------------------------------------- */
 
 static int
@@ -939,19 +972,12 @@ qemuDomainGetJobStats(virDomain *dom, int *type, virTypedParameter **params,
 
     virCheckFlags(VIR_DOMAIN_JOB_STATS_COMPLETED |
                   VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED, -1);
-    if (!(obj = qemuDomainLoadFor(dom, 0)))
+    /* a read-only connection cannot discard the completed statistics */
+    if (qemuConnDriver(dom->conn)->readonly)
+        flags |= VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED;
+    if (!(obj = qemuDomainLoadForJob(dom, completed &&
+                                          !(flags & VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED))))
         return -1;
-    if (obj->backup ||
-        (completed && !(flags & VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED) &&
-         obj->job.completed)) {
-        /* reconciling a backup or discarding the completed stats changes
-         * the status: do it under the lock, from a fresh read */
-        g_clear_pointer(&obj, qemuDomainObjFree);
-        if (!(obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)))
-            return -1;
-        if (qemuDomainReconcileBackup(dom->conn, obj) < 0)
-            return -1;
-    }
 
     if (completed) {
         data = qemuDomainJobTakeCompleted(&obj->job,
@@ -980,14 +1006,8 @@ qemuDomainGetJobInfo(virDomain *dom, virDomainJobInfo *info)
     g_autoptr(qemuDomainObj) obj = NULL;
     const qemuDomainJobData *data;
 
-    if (!(obj = qemuDomainLoadFor(dom, 0)))
+    if (!(obj = qemuDomainLoadForJob(dom, false)))
         return -1;
-    if (obj->backup) {
-        g_clear_pointer(&obj, qemuDomainObjFree);
-        if (!(obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)) ||
-            qemuDomainReconcileBackup(dom->conn, obj) < 0)
-            return -1;
-    }
     memset(info, 0, sizeof(*info));
     data = obj->job.current;
     if (!data) {
@@ -1086,14 +1106,8 @@ qemuDomainBackupGetXMLDesc(virDomain *dom, unsigned int flags)
     g_autoptr(qemuDomainObj) obj = NULL;
 
     virCheckFlags(0, NULL);
-    if (!(obj = qemuDomainLoadFor(dom, 0)))
+    if (!(obj = qemuDomainLoadForJob(dom, false)))
         return NULL;
-    if (obj->backup) {
-        g_clear_pointer(&obj, qemuDomainObjFree);
-        if (!(obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)) ||
-            qemuDomainReconcileBackup(dom->conn, obj) < 0)
-            return NULL;
-    }
     return qemuBackupGetXMLDesc(obj);
 }
 
