@@ -1,0 +1,366 @@
+/*
+ * qemu_checkpoint_index.c: the index of a domain's checkpoint metadata
+ * (see qemu_checkpoint_index.h)
+ *
+ * The file is text, one "KEY VALUE..." per line; values are escaped
+ * (%XX for '%', blanks and control characters).  Lines after a
+ * 'checkpoint' line describe that checkpoint:
+ *
+ *   fleece-checkpoint-index 1
+ *   current-file INODE            (0: no .current)
+ *   current NAME                  (absent: none)
+ *   checkpoint NAME INODE CREATION-TIME
+ *   parent NAME                   (absent: a root)
+ *   description TEXT              (absent: none)
+ *   disk TARGET TYPE [BITMAP]
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qemu_checkpoint_index.h"
+#include "virenum.h"
+#include "virerror.h"
+#include "virfile.h"
+#include "virlog.h"
+
+#define VIR_FROM_THIS VIR_FROM_DOMAIN_CHECKPOINT
+
+VIR_LOG_INIT("qemu.checkpoint.index");
+
+#define QEMU_CHECKPOINT_INDEX_HEADER "fleece-checkpoint-index 1"
+#define QEMU_CHECKPOINT_INDEX_MAX (64 * 1024 * 1024)
+#define QEMU_CHECKPOINT_INDEX_SUFFIX ".xml"
+#define QEMU_CHECKPOINT_INDEX_CURRENT ".current"
+
+typedef enum {
+    QEMU_CHECKPOINT_INDEX_KEY_CURRENT_FILE,
+    QEMU_CHECKPOINT_INDEX_KEY_CURRENT,
+    QEMU_CHECKPOINT_INDEX_KEY_CHECKPOINT,
+    QEMU_CHECKPOINT_INDEX_KEY_PARENT,
+    QEMU_CHECKPOINT_INDEX_KEY_DESCRIPTION,
+    QEMU_CHECKPOINT_INDEX_KEY_DISK,
+
+    QEMU_CHECKPOINT_INDEX_KEY_LAST
+} qemuCheckpointIndexKey;
+VIR_ENUM_DECL(qemuCheckpointIndexKey);
+VIR_ENUM_IMPL(qemuCheckpointIndexKey, QEMU_CHECKPOINT_INDEX_KEY_LAST,
+              "current-file", "current", "checkpoint", "parent",
+              "description", "disk");
+
+/* What the directory lists: metadata file name (without .xml) -> inode,
+ * and the inode of .current (0 if absent).  NULL if it cannot be read. */
+static GHashTable *
+qemuCheckpointIndexScan(const char *dir, unsigned long long *currentIno)
+{
+    g_autoptr(GHashTable) files = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                        g_free, NULL);
+    DIR *d;
+    struct dirent *ent;
+    size_t suffix = strlen(QEMU_CHECKPOINT_INDEX_SUFFIX);
+
+    *currentIno = 0;
+    if (!(d = opendir(dir)))
+        return NULL;
+    while ((errno = 0, ent = readdir(d))) {
+        size_t len = strlen(ent->d_name);
+
+        if (g_str_equal(ent->d_name, QEMU_CHECKPOINT_INDEX_CURRENT))
+            *currentIno = ent->d_ino;
+        else if (ent->d_name[0] != '.' && len > suffix &&
+                 g_str_has_suffix(ent->d_name, QEMU_CHECKPOINT_INDEX_SUFFIX))
+            g_hash_table_insert(files, g_strndup(ent->d_name, len - suffix),
+                                GSIZE_TO_POINTER((gsize) ent->d_ino));
+    }
+    if (errno != 0) {
+        closedir(d);
+        return NULL;
+    }
+    closedir(d);
+    return g_steal_pointer(&files);
+}
+
+/* ---- text ----------------------------------------------------------------- */
+
+static void
+qemuCheckpointIndexAppendValue(GString *s, const char *value)
+{
+    const unsigned char *p;
+
+    g_string_append_c(s, ' ');
+    for (p = (const unsigned char *) value; *p; p++) {
+        if (*p <= ' ' || *p == '%' || *p == 0x7f)
+            g_string_append_printf(s, "%%%02X", *p);
+        else
+            g_string_append_c(s, *p);
+    }
+}
+
+/* Undo the escaping in place; false if malformed. */
+static bool
+qemuCheckpointIndexUnescape(char *value)
+{
+    char *in = value;
+    char *out = value;
+
+    while (*in) {
+        if (*in == '%') {
+            int hi = g_ascii_xdigit_value(in[1]);
+            int lo = hi >= 0 ? g_ascii_xdigit_value(in[2]) : -1;
+
+            if (lo < 0 || (hi == 0 && lo == 0))
+                return false;
+            *out++ = (char) (hi * 16 + lo);
+            in += 3;
+        } else {
+            *out++ = *in++;
+        }
+    }
+    *out = '\0';
+    return true;
+}
+
+static void
+qemuCheckpointIndexAppendKey(GString *s, qemuCheckpointIndexKey key)
+{
+    g_string_append(s, qemuCheckpointIndexKeyTypeToString(key));
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+static gint
+qemuCheckpointIndexCompare(gconstpointer a, gconstpointer b)
+{
+    const virDomainCheckpointObj *x = *(virDomainCheckpointObj *const *) a;
+    const virDomainCheckpointObj *y = *(virDomainCheckpointObj *const *) b;
+
+    return strcmp(x->def->name, y->def->name);
+}
+
+int
+qemuCheckpointIndexWrite(const char *dir, virDomainCheckpointObjList *list)
+{
+    g_autofree char *path = g_build_filename(dir, QEMU_CHECKPOINT_INDEX, NULL);
+    g_autofree virDomainCheckpointObj **objs = NULL;
+    g_autoptr(GHashTable) files = NULL;
+    g_autoptr(GString) s = g_string_new(QEMU_CHECKPOINT_INDEX_HEADER "\n");
+    unsigned long long currentIno;
+    const char *current = virDomainCheckpointObjListGetCurrentName(list);
+    int n, i;
+    size_t d;
+
+    if (!(files = qemuCheckpointIndexScan(dir, &currentIno))) {
+        virReportSystemError(errno, _("cannot list checkpoint directory '%s'"), dir);
+        return -1;
+    }
+    if ((n = virDomainCheckpointObjListGetAll(list, NULL, &objs, 0)) < 0)
+        return -1;
+    qsort(objs, n, sizeof(*objs), (int (*)(const void *, const void *)) qemuCheckpointIndexCompare);
+
+    qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_CURRENT_FILE);
+    g_string_append_printf(s, " %llu\n", currentIno);
+    if (current) {
+        qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_CURRENT);
+        qemuCheckpointIndexAppendValue(s, current);
+        g_string_append_c(s, '\n');
+    }
+    for (i = 0; i < n; i++) {
+        const virDomainCheckpointDef *def = objs[i]->def;
+        gpointer ino;
+
+        if (!g_hash_table_lookup_extended(files, def->name, NULL, &ino)) {
+            virReportError(VIR_ERR_INTERNAL_ERROR,
+                           _("checkpoint '%s' has no metadata file in '%s'"),
+                           def->name, dir);
+            unlink(path);
+            return -1;
+        }
+        qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_CHECKPOINT);
+        qemuCheckpointIndexAppendValue(s, def->name);
+        g_string_append_printf(s, " %llu %lld\n",
+                               (unsigned long long) GPOINTER_TO_SIZE(ino),
+                               def->creationTime);
+        if (def->parent_name) {
+            qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_PARENT);
+            qemuCheckpointIndexAppendValue(s, def->parent_name);
+            g_string_append_c(s, '\n');
+        }
+        if (def->description) {
+            qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_DESCRIPTION);
+            if (*def->description)
+                qemuCheckpointIndexAppendValue(s, def->description);
+            g_string_append_c(s, '\n');
+        }
+        for (d = 0; d < def->ndisks; d++) {
+            const virDomainCheckpointDiskDef *disk = &def->disks[d];
+
+            qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_DISK);
+            qemuCheckpointIndexAppendValue(s, disk->name);
+            qemuCheckpointIndexAppendValue(s, virDomainCheckpointTypeToString(disk->type));
+            if (disk->bitmap)
+                qemuCheckpointIndexAppendValue(s, disk->bitmap);
+            g_string_append_c(s, '\n');
+        }
+    }
+    return virFileRewriteStr(path, 0600, s->str);
+}
+
+/* ---- reading -------------------------------------------------------------- */
+
+/* Split the line at @p (up to the newline, which is replaced) into at
+ * most @max blank-separated tokens, unescaped in place; the number of
+ * tokens, -1 if malformed.  *@next gets the start of the next line. */
+static int
+qemuCheckpointIndexTokens(char *p, char **tok, int max, char **next)
+{
+    char *end = strchr(p, '\n');
+    int n = 0;
+
+    if (end)
+        *end = '\0';
+    *next = end ? end + 1 : p + strlen(p);
+    while (*p) {
+        char *sp = strchr(p, ' ');
+
+        if (n == max)
+            return -1;
+        if (sp)
+            *sp = '\0';
+        tok[n] = p;
+        if (n > 0 && (!*p || !qemuCheckpointIndexUnescape(p)))
+            return -1;
+        n++;
+        if (!sp)
+            break;
+        p = sp + 1;
+    }
+    return n;
+}
+
+/* Parse the index text (modified in place) into a list, checking every
+ * entry against the files the directory lists; NULL if anything
+ * disagrees. */
+static virDomainCheckpointObjList *
+qemuCheckpointIndexParse(char *text, GHashTable *files,
+                         unsigned long long currentIno)
+{
+    g_autoptr(virDomainCheckpointObjList) list = virDomainCheckpointObjListNew();
+    g_autoptr(virDomainCheckpointDef) def = NULL;
+    g_autofree char *current = NULL;
+    bool sawCurrentFile = false;
+    guint entries = 0;
+    char *line = text;
+    char *next;
+    char *tok[5];
+    int ntok;
+
+    if ((ntok = qemuCheckpointIndexTokens(line, tok, 2, &next)) != 2 ||
+        !g_str_equal(tok[0], "fleece-checkpoint-index") || !g_str_equal(tok[1], "1"))
+        return NULL;
+    for (line = next; *line; line = next) {
+        int key;
+
+        if ((ntok = qemuCheckpointIndexTokens(line, tok, G_N_ELEMENTS(tok), &next)) < 0)
+            return NULL;
+        if (ntok == 0)
+            continue;
+        if ((key = qemuCheckpointIndexKeyTypeFromString(tok[0])) < 0)
+            return NULL;
+
+        switch ((qemuCheckpointIndexKey) key) {
+        case QEMU_CHECKPOINT_INDEX_KEY_CURRENT_FILE:
+            if (ntok != 2 || g_ascii_strtoull(tok[1], NULL, 10) != currentIno)
+                return NULL;
+            sawCurrentFile = true;
+            break;
+        case QEMU_CHECKPOINT_INDEX_KEY_CURRENT:
+            if (ntok != 2 || current)
+                return NULL;
+            current = g_strdup(tok[1]);
+            break;
+        case QEMU_CHECKPOINT_INDEX_KEY_CHECKPOINT: {
+            gpointer ino;
+
+            if (ntok != 4 || !g_hash_table_lookup_extended(files, tok[1], NULL, &ino) ||
+                g_ascii_strtoull(tok[2], NULL, 10) != (guint64) GPOINTER_TO_SIZE(ino))
+                return NULL;
+            if (def && !virDomainCheckpointObjListAdd(list, &def)) {
+                virResetLastError();
+                return NULL;
+            }
+            def = virDomainCheckpointDefNew();
+            def->name = g_strdup(tok[1]);
+            def->creationTime = g_ascii_strtoll(tok[3], NULL, 10);
+            entries++;
+            break;
+        }
+        case QEMU_CHECKPOINT_INDEX_KEY_PARENT:
+            if (!def || ntok != 2 || def->parent_name)
+                return NULL;
+            def->parent_name = g_strdup(tok[1]);
+            break;
+        case QEMU_CHECKPOINT_INDEX_KEY_DESCRIPTION:
+            if (!def || ntok > 2 || def->description)
+                return NULL;
+            def->description = g_strdup(ntok == 2 ? tok[1] : "");
+            break;
+        case QEMU_CHECKPOINT_INDEX_KEY_DISK: {
+            virDomainCheckpointDiskDef *disk;
+            int type;
+
+            if (!def || ntok < 3 || ntok > 4 ||
+                (type = virDomainCheckpointTypeFromString(tok[2])) < 0)
+                return NULL;
+            def->disks = g_renew(virDomainCheckpointDiskDef, def->disks, def->ndisks + 1);
+            disk = &def->disks[def->ndisks++];
+            memset(disk, 0, sizeof(*disk));
+            disk->name = g_strdup(tok[1]);
+            disk->type = type;
+            disk->bitmap = ntok == 4 ? g_strdup(tok[3]) : NULL;
+            break;
+        }
+        case QEMU_CHECKPOINT_INDEX_KEY_LAST:
+            return NULL;
+        }
+    }
+    if (def && !virDomainCheckpointObjListAdd(list, &def)) {
+        virResetLastError();
+        return NULL;
+    }
+    /* every file listed, and nothing else */
+    if (!sawCurrentFile || entries != g_hash_table_size(files))
+        return NULL;
+    if (virDomainCheckpointObjListUpdateRelations(list) < 0) {
+        virResetLastError();
+        return NULL;
+    }
+    if (current) {
+        virDomainCheckpointObj *cur = virDomainCheckpointObjListFindByName(list, current);
+
+        if (!cur)
+            return NULL;
+        virDomainCheckpointObjListSetCurrent(list, cur);
+    }
+    return g_steal_pointer(&list);
+}
+
+virDomainCheckpointObjList *
+qemuCheckpointIndexLoad(const char *dir)
+{
+    g_autofree char *path = g_build_filename(dir, QEMU_CHECKPOINT_INDEX, NULL);
+    g_autofree char *text = NULL;
+    g_autoptr(GHashTable) files = NULL;
+    virDomainCheckpointObjList *list;
+    unsigned long long currentIno;
+
+    if (!g_file_get_contents(path, &text, NULL, NULL) ||
+        !(files = qemuCheckpointIndexScan(dir, &currentIno)))
+        return NULL;
+    if (!(list = qemuCheckpointIndexParse(text, files, currentIno)))
+        VIR_DEBUG("checkpoint index '%s' does not match the metadata files", path);
+    return list;
+}
