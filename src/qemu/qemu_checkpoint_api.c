@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "qemu_checkpoint.h"
+#include "qemu_checkpoint_index.h"
 #include "qemu_backup.h"
 #include "qemu_driver.h"
 #include "qemu_process.h"
@@ -37,14 +38,18 @@ qemuCheckpointConnDriver(virConnect *conn)
 typedef struct {
     qemuDomainObj *obj;
     qemuMonitor *mon;
-    virDomainCheckpointObjList *list;
+    virDomainCheckpointObjList *list;   /* owned unless shared */
+    qemuCheckpointShared *shared;       /* a reader's list, not modified */
     bool job;
 } qemuCheckpointCtx;
 
 static void
 qemuCheckpointCtxClear(qemuCheckpointCtx *ctx)
 {
-    virDomainCheckpointObjListFree(ctx->list);
+    if (ctx->shared)
+        qemuCheckpointSharedUnref(ctx->shared);
+    else
+        virDomainCheckpointObjListFree(ctx->list);
     qemuMonitorClose(ctx->mon);
     if (ctx->job)
         qemuDomainJobEnd(&ctx->obj->job);
@@ -81,6 +86,15 @@ qemuCheckpointCtxLoad(qemuCheckpointCtx *ctx, virDomain *dom, bool modify)
         ctx->job = true;
         if (ctx->obj->active && !(ctx->mon = qemuProcessConnectMonitor(ctx->obj)))
             return -1;
+    } else {
+        /* a reader shares the list of the index with the process's
+         * other readers while nothing changes */
+        g_autofree char *dir = qemuDriverCheckpointDir(driver, dom->name);
+
+        if ((ctx->shared = qemuCheckpointIndexLoadShared(dir))) {
+            ctx->list = qemuCheckpointSharedGetList(ctx->shared);
+            return 0;
+        }
     }
     if (!(ctx->list = qemuCheckpointLoad(ctx->obj, ctx->mon)))
         return -1;

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "qemu_checkpoint_index.h"
@@ -363,4 +364,139 @@ qemuCheckpointIndexLoad(const char *dir)
     if (!(list = qemuCheckpointIndexParse(text, files, currentIno)))
         VIR_DEBUG("checkpoint index '%s' does not match the metadata files", path);
     return list;
+}
+
+/* ---- lists shared by readers ---------------------------------------------- */
+
+/* A change made within this long of a look may carry the same timestamp
+ * (file systems stamp with a coarse clock): such a look is not cached. */
+#define QEMU_CHECKPOINT_SHARED_RACY_US (50 * 1000)
+/* Directories kept at most; beyond, the cache starts afresh. */
+#define QEMU_CHECKPOINT_SHARED_MAX 16
+
+/* What says that neither the directory nor the index changed. */
+typedef struct {
+    dev_t dev;
+    ino_t dirIno;
+    struct timespec dirMtime;
+    ino_t indexIno;
+    off_t indexSize;
+    struct timespec indexMtime;
+} qemuCheckpointSharedKey;
+
+struct _qemuCheckpointShared {
+    gint refs;
+    qemuCheckpointSharedKey key;
+    virDomainCheckpointObjList *list;
+};
+
+static GMutex qemuCheckpointSharedLock;
+static GHashTable *qemuCheckpointSharedCache;   /* dir -> qemuCheckpointShared */
+
+static qemuCheckpointShared *
+qemuCheckpointSharedRef(qemuCheckpointShared *shared)
+{
+    g_atomic_int_inc(&shared->refs);
+    return shared;
+}
+
+void
+qemuCheckpointSharedUnref(qemuCheckpointShared *shared)
+{
+    if (!shared || !g_atomic_int_dec_and_test(&shared->refs))
+        return;
+    virDomainCheckpointObjListFree(shared->list);
+    g_free(shared);
+}
+
+virDomainCheckpointObjList *
+qemuCheckpointSharedGetList(qemuCheckpointShared *shared)
+{
+    return shared->list;
+}
+
+static bool
+qemuCheckpointSharedKeyGet(const char *dir, const char *index,
+                           qemuCheckpointSharedKey *key)
+{
+    struct stat d, i;
+
+    if (stat(dir, &d) < 0 || stat(index, &i) < 0)
+        return false;
+    memset(key, 0, sizeof(*key));
+    key->dev = d.st_dev;
+    key->dirIno = d.st_ino;
+    key->dirMtime = d.st_mtim;
+    key->indexIno = i.st_ino;
+    key->indexSize = i.st_size;
+    key->indexMtime = i.st_mtim;
+    return true;
+}
+
+static bool
+qemuCheckpointSharedKeyEqual(const qemuCheckpointSharedKey *a,
+                             const qemuCheckpointSharedKey *b)
+{
+    return a->dev == b->dev && a->dirIno == b->dirIno &&
+           a->dirMtime.tv_sec == b->dirMtime.tv_sec &&
+           a->dirMtime.tv_nsec == b->dirMtime.tv_nsec &&
+           a->indexIno == b->indexIno && a->indexSize == b->indexSize &&
+           a->indexMtime.tv_sec == b->indexMtime.tv_sec &&
+           a->indexMtime.tv_nsec == b->indexMtime.tv_nsec;
+}
+
+/* Whether a change could still come with the same timestamps. */
+static bool
+qemuCheckpointSharedKeyRacy(const qemuCheckpointSharedKey *key)
+{
+    gint64 now = g_get_real_time();
+    gint64 dir = key->dirMtime.tv_sec * G_USEC_PER_SEC + key->dirMtime.tv_nsec / 1000;
+    gint64 index = key->indexMtime.tv_sec * G_USEC_PER_SEC + key->indexMtime.tv_nsec / 1000;
+
+    return MAX(dir, index) > now - QEMU_CHECKPOINT_SHARED_RACY_US;
+}
+
+qemuCheckpointShared *
+qemuCheckpointIndexLoadShared(const char *dir)
+{
+    g_autofree char *index = g_build_filename(dir, QEMU_CHECKPOINT_INDEX, NULL);
+    qemuCheckpointSharedKey key, after;
+    qemuCheckpointShared *shared;
+    virDomainCheckpointObjList *list;
+
+    if (!qemuCheckpointSharedKeyGet(dir, index, &key))
+        return NULL;
+    g_mutex_lock(&qemuCheckpointSharedLock);
+    if (qemuCheckpointSharedCache &&
+        (shared = g_hash_table_lookup(qemuCheckpointSharedCache, dir)) &&
+        qemuCheckpointSharedKeyEqual(&shared->key, &key)) {
+        qemuCheckpointSharedRef(shared);
+        g_mutex_unlock(&qemuCheckpointSharedLock);
+        return shared;
+    }
+    g_mutex_unlock(&qemuCheckpointSharedLock);
+
+    if (!(list = qemuCheckpointIndexLoad(dir)))
+        return NULL;
+    shared = g_new0(qemuCheckpointShared, 1);
+    shared->refs = 1;
+    shared->key = key;
+    shared->list = list;
+    /* keep it only if nothing changed while it was read, and nothing can
+     * change unseen */
+    if (!qemuCheckpointSharedKeyGet(dir, index, &after) ||
+        !qemuCheckpointSharedKeyEqual(&key, &after) ||
+        qemuCheckpointSharedKeyRacy(&key))
+        return shared;
+    g_mutex_lock(&qemuCheckpointSharedLock);
+    if (!qemuCheckpointSharedCache ||
+        g_hash_table_size(qemuCheckpointSharedCache) >= QEMU_CHECKPOINT_SHARED_MAX) {
+        g_clear_pointer(&qemuCheckpointSharedCache, g_hash_table_unref);
+        qemuCheckpointSharedCache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                          (GDestroyNotify) qemuCheckpointSharedUnref);
+    }
+    g_hash_table_replace(qemuCheckpointSharedCache, g_strdup(dir),
+                         qemuCheckpointSharedRef(shared));
+    g_mutex_unlock(&qemuCheckpointSharedLock);
+    return shared;
 }

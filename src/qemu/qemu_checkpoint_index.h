@@ -39,3 +39,16 @@ virDomainCheckpointObjList *qemuCheckpointIndexLoad(const char *dir);
  * files now in @dir.  -1 with an error; a checkpoint without a metadata
  * file is an internal error (the index is then removed). */
 int qemuCheckpointIndexWrite(const char *dir, virDomainCheckpointObjList *list);
+
+/* A list loaded from an index, shared by the readers of this process
+ * while neither the directory nor the index changes (any file Fleece
+ * writes there changes the directory's modification time).  Never
+ * modified: whoever changes checkpoints loads a list of its own. */
+typedef struct _qemuCheckpointShared qemuCheckpointShared;
+
+/* The shared list of @dir, or NULL (no error reported) when there is no
+ * index to trust: then load from the files. */
+qemuCheckpointShared *qemuCheckpointIndexLoadShared(const char *dir);
+virDomainCheckpointObjList *qemuCheckpointSharedGetList(qemuCheckpointShared *shared);
+void qemuCheckpointSharedUnref(qemuCheckpointShared *shared);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuCheckpointShared, qemuCheckpointSharedUnref);
