@@ -26,6 +26,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +51,18 @@ static double
 nowMs(void)
 {
     return g_get_monotonic_time() / 1000.0;
+}
+
+/* CPU time of this process (user + system), ms: unlike the wall clock,
+ * hardly moved by other work on the machine. */
+static double
+cpuMs(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
+           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
 }
 
 static void
@@ -154,11 +167,12 @@ static const char *const timingNames[T_LAST] = {
     "list all", "list all (fresh connection)", "checkpoint-list as the CLI",
 };
 
-/* Measure everything at the current count into t[]. */
+/* Measure everything at the current count into t[] (wall) and c[] (CPU). */
 static void
-measure(virDomainPtr dom, double *t)
+measure(virDomainPtr dom, double *t, double *c)
 {
     g_autofree double *v = g_new0(double, reps);
+    g_autofree double *u = g_new0(double, reps);
     bool freshToo = true;
     int k, r;
 
@@ -167,13 +181,15 @@ measure(virDomainPtr dom, double *t)
 #endif
     for (k = 0; k < T_LAST; k++) {
         t[k] = -1;
+        c[k] = -1;
         if (!freshToo && (k == T_CREATE_FRESH || k == T_DELETE_FRESH ||
                           k == T_LIST_FRESH || k == T_CLI))
             continue;
         for (r = 0; r < reps; r++) {
-            virConnectPtr c = NULL;
+            virConnectPtr fc = NULL;
             virDomainPtr d = NULL;
             double t0 = nowMs();
+            double c0 = cpuMs();
 
             switch ((timingKind) k) {
             case T_CREATE:
@@ -183,22 +199,22 @@ measure(virDomainPtr dom, double *t)
                 deleteMiddle(dom);
                 break;
             case T_CREATE_FRESH:
-                d = fresh(&c);
+                d = fresh(&fc);
                 create(d);
                 break;
             case T_DELETE_FRESH:
-                d = fresh(&c);
+                d = fresh(&fc);
                 deleteMiddle(d);
                 break;
             case T_LIST:
                 listAll(dom, false);
                 break;
             case T_LIST_FRESH:
-                d = fresh(&c);
+                d = fresh(&fc);
                 listAll(d, false);
                 break;
             case T_CLI:
-                d = fresh(&c);
+                d = fresh(&fc);
                 listAll(d, true);
                 break;
             case T_LAST:
@@ -206,11 +222,13 @@ measure(virDomainPtr dom, double *t)
             }
             if (d)
                 virDomainFree(d);
-            if (c)
-                virConnectClose(c);
+            if (fc)
+                virConnectClose(fc);
             v[r] = nowMs() - t0;
+            u[r] = cpuMs() - c0;
         }
         t[k] = median(v, reps);
+        c[k] = median(u, reps);
     }
 }
 
@@ -223,6 +241,7 @@ main(int argc, char **argv)
     g_autofree char *xml = NULL;
     g_autofree char *cmd = NULL;
     double t[G_N_ELEMENTS(levels)][T_LAST];
+    double c[G_N_ELEMENTS(levels)][T_LAST];
     virConnectPtr conn;
     virDomainPtr dom;
     size_t l, nlevels = 0;
@@ -263,20 +282,25 @@ main(int argc, char **argv)
         virDomainCreate(dom) < 0)
         die("setup");
 
-    printf("%s: median of %d runs, ms (xN: relative to the same operation at 1 checkpoint)\n",
-           BENCH_WHAT, reps);
+    printf("%s: median of %d runs, ms of wall clock and of this process's CPU\n"
+           "(xN: relative to the same operation at 1 checkpoint)\n", BENCH_WHAT, reps);
     for (l = 0; l < G_N_ELEMENTS(levels) && levels[l] <= max; l++) {
         while ((int) chain->len < levels[l])
             create(dom);
-        measure(dom, t[l]);
+        measure(dom, t[l], c[l]);
         nlevels++;
         printf("%d checkpoints:\n", levels[l]);
         for (k = 0; k < T_LAST; k++) {
             if (t[l][k] < 0)
                 continue;
-            printf("  %-36s %9.2f", timingNames[k], t[l][k]);
+            printf("  %-34s %9.2f", timingNames[k], t[l][k]);
             if (l > 0 && t[0][k] > 0)
-                printf("   (x%.2f)", t[l][k] / t[0][k]);
+                printf(" (x%5.2f)", t[l][k] / t[0][k]);
+            else
+                printf("         ");
+            printf("   cpu %8.2f", c[l][k]);
+            if (l > 0 && c[0][k] > 0)
+                printf(" (x%5.2f)", c[l][k] / c[0][k]);
             printf("\n");
         }
         fflush(stdout);
