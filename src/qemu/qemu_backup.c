@@ -926,6 +926,29 @@ qemuBackupDiskActive(int state)
            state == VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING;
 }
 
+/* Whether QEMU's job @id is over (concluded, or gone); false also when
+ * QEMU cannot be asked. */
+static bool
+qemuBackupJobOver(qemuMonitor *mon, const char *id)
+{
+    g_autoptr(virJSONValue) reply = NULL;
+    g_autoptr(GPtrArray) jobs = NULL;
+    virErrorPtr orig = NULL;
+    qemuQMPJob *j;
+    bool over = false;
+
+    virErrorPreserveLast(&orig);
+    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
+                       QEMU_QMP_QUERY_JOBS, NULL) == 0 &&
+        (jobs = qemuQMPParseJobs(reply))) {
+        j = qemuBackupFindJob(jobs, id);
+        over = !j || j->status == QEMU_QMP_JOB_STATUS_CONCLUDED ||
+               j->status == QEMU_QMP_JOB_STATUS_NULL;
+    }
+    virErrorRestore(&orig);
+    return over;
+}
+
 static int
 qemuBackupCancelDisk(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *d)
 {
@@ -940,8 +963,16 @@ qemuBackupCancelDisk(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *d
                                          "s:mode", "hard", NULL));
     }
     if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_BLOCK_JOB_CANCEL,
-                       "s:device", d->jobid, "b:force", true, NULL) < 0)
-        return -1;
+                       "s:device", d->jobid, "b:force", true, NULL) < 0) {
+        /* the job may have concluded on its own since it was last looked
+         * at: then there is nothing to cancel, and the next reconcile
+         * takes its result */
+        if (!qemuBackupJobOver(mon, d->jobid))
+            return -1;
+        VIR_DEBUG("job '%s' ended before it could be cancelled", d->jobid);
+        virResetLastError();
+        return 0;
+    }
     dd->state = VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING;
     return 0;
 }
