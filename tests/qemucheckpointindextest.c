@@ -2,7 +2,7 @@
  * qemucheckpointindextest.c: the checkpoint index against the metadata
  * files, through the public API on real QEMU
  *
- * The index (ROOT/checkpoints/DOMAIN/.index) lets an operation read one
+ * The index (ROOT/checkpoints/.DOMAIN.index) lets an operation read one
  * file instead of every checkpoint's.  The metadata files stay the
  * truth: whatever state a process killed between two steps leaves (the
  * files changed, the index not yet: reproduced here by putting back the
@@ -35,6 +35,7 @@ static char *root;
 static char *uri;
 static char *diskdir;
 static char *cpdir;
+static char *indexPath;
 static virConnectPtr conn;
 static virDomainPtr dom;
 
@@ -210,11 +211,11 @@ bitmapsInQEMU(int n)
 static bool
 indexValid(void)
 {
-    g_autofree char *path = cpFile(".index");
+    g_autofree char *path = g_strdup(indexPath);
     g_autofree char *text = NULL;
 
     return g_file_get_contents(path, &text, NULL, NULL) &&
-           g_str_has_prefix(text, "fleece-checkpoint-index 1\n");
+           g_str_has_prefix(text, "fleece-checkpoint-index 2\n");
 }
 
 static int
@@ -244,7 +245,7 @@ testChain(void)
 static int
 testStaleAfterCreate(void)
 {
-    g_autofree char *path = cpFile(".index");
+    g_autofree char *path = g_strdup(indexPath);
     g_autofree char *before = NULL;
     g_autofree char *bm = NULL;
 
@@ -264,7 +265,7 @@ testStaleAfterCreate(void)
 static int
 testStaleAfterDelete(void)
 {
-    g_autofree char *path = cpFile(".index");
+    g_autofree char *path = g_strdup(indexPath);
     g_autofree char *before = NULL;
     g_autofree char *bma = NULL;
     g_autofree char *bmb = NULL;
@@ -291,11 +292,11 @@ testStaleAfterDelete(void)
 static int
 testMissingAndGarbled(void)
 {
-    g_autofree char *path = cpFile(".index");
+    g_autofree char *path = g_strdup(indexPath);
 
     CHECK(unlink(path) == 0, "remove index");
     CHECK(treeIs("c1< c2<c1 c4<c2 c5<c4 c6<c5 c7<c6 "), "without index");
-    CHECK(g_file_set_contents(path, "fleece-checkpoint-index 1\ncheckpoint c1 1 2\nbogus\n",
+    CHECK(g_file_set_contents(path, "fleece-checkpoint-index 2\ncheckpoint c1 2\nbogus\n",
                               -1, NULL), "garble index");
     CHECK(treeIs("c1< c2<c1 c4<c2 c5<c4 c6<c5 c7<c6 "), "with a garbled index");
     CHECK(g_file_set_contents(path, "", -1, NULL), "empty index");
@@ -356,6 +357,7 @@ testTeardown(void)
     CHECK(virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA) == 0,
           "undefine");
     CHECK(!g_file_test(cpdir, G_FILE_TEST_EXISTS), "metadata directory removed");
+    CHECK(!g_file_test(indexPath, G_FILE_TEST_EXISTS), "index removed");
     return 0;
 }
 
@@ -372,6 +374,7 @@ main(void)
     root = g_dir_make_tmp("fleece-cpindex-XXXXXX", NULL);
     diskdir = g_build_filename(root, "disks", NULL);
     cpdir = g_build_filename(root, "checkpoints", "idx", NULL);
+    indexPath = g_build_filename(root, "checkpoints", ".idx.index", NULL);
     g_mkdir(diskdir, 0700);
     uri = g_strdup_printf("qemu:///embed?root=%s", root);
 

@@ -643,7 +643,7 @@ bitmaps(int disk)
 static int
 testConsistent(void)
 {
-    g_autofree char *index = g_build_filename(root, "checkpoints", "stress", ".index", NULL);
+    g_autofree char *index = g_build_filename(root, "checkpoints", ".stress.index", NULL);
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
     g_autofree char *bma = NULL;

@@ -406,9 +406,9 @@ qemuCheckpointReadDef(qemuDomainObj *obj, const char *name)
                                                   VIR_DOMAIN_CHECKPOINT_PARSE_LAZY_DOMAIN);
 }
 
-/* Rewrite the index for @list after a change of the files.  The index
- * only saves parsing: a failure is logged, and the next load, finding
- * it out of step with the files, rebuilds it. */
+/* Rewrite the index for @list as the last step of a change of the
+ * files.  The index only saves parsing: a failure is logged, and the
+ * next load, finding it out of step with the directory, rebuilds it. */
 static void
 qemuCheckpointSaveIndex(qemuDomainObj *obj, virDomainCheckpointObjList *list)
 {
@@ -598,10 +598,11 @@ qemuCheckpointAddBitmapsOffline(const virDomainDef *def,
 /* ---- journal: create ------------------------------------------------------ */
 
 /* Make the checkpoint of the create journal real: its metadata file
- * (the commit point) and the current checkpoint; then, when @list is
- * given, the checkpoint joins it (*@def taken) and the index is
- * rewritten; the journal goes last.  A repair passes no list: the load
- * that follows finds the index out of step and rebuilds it. */
+ * (the commit point) and the current checkpoint; when @list is given,
+ * the checkpoint joins it (*@def taken); the journal goes; then the
+ * index is rewritten for @list.  A repair passes no list: the load that
+ * follows finds the index out of step and rebuilds it, as it does when
+ * a process is killed before the index. */
 static int
 qemuCheckpointCreateFinish(qemuDomainObj *obj, virDomainCheckpointObjList *list,
                            virDomainCheckpointDef **def, virDomainCheckpointObj **chk)
@@ -615,11 +616,14 @@ qemuCheckpointCreateFinish(qemuDomainObj *obj, virDomainCheckpointObjList *list,
         if (!(added = virDomainCheckpointObjListAdd(list, def)))
             return -1;
         virDomainCheckpointObjListSetCurrent(list, added);
-        qemuCheckpointSaveIndex(obj, list);
         if (chk)
             *chk = added;
     }
-    return qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE);
+    if (qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE) < 0)
+        return -1;
+    if (list)
+        qemuCheckpointSaveIndex(obj, list);
+    return 0;
 }
 
 /* Whether all of @def's bitmaps exist (1), none or some (0); -1 error.
@@ -882,8 +886,8 @@ qemuCheckpointDeleteBitmaps(qemuDomainObj *obj, qemuMonitor **mon, bool *owned,
 /* Apply the metadata side of a journalled delete; idempotent, so it
  * serves both the normal path and recovery: re-parent survivors (their
  * files rewritten from the whole definitions), set the current
- * checkpoint, remove the files, bring @list and the index in step, drop
- * the journal. */
+ * checkpoint, remove the files, bring @list in step, drop the journal,
+ * rewrite the index. */
 static int
 qemuCheckpointDeleteMetadata(qemuDomainObj *obj, virDomainCheckpointObjList *list,
                              const qemuCheckpointDeleteJournal *j)
@@ -922,8 +926,10 @@ qemuCheckpointDeleteMetadata(qemuDomainObj *obj, virDomainCheckpointObjList *lis
     }
     virDomainCheckpointObjListSetCurrent(list,
         virDomainCheckpointObjListFindByName(list, j->current));
+    if (qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_DELETE) < 0)
+        return -1;
     qemuCheckpointSaveIndex(obj, list);
-    return qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_DELETE);
+    return 0;
 }
 
 /* A delete was interrupted: finish it. */

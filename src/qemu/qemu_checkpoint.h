@@ -19,10 +19,10 @@
  *                 finished (removing bitmaps is idempotent)
  *   .current      the name of the current checkpoint
  *
- *   .index        what every checkpoint's file says but its embedded
- *                 domain (qemu_checkpoint_index.h): rewritten by every
- *                 change before its journal goes, used only while it
- *                 matches the files, rebuilt from them otherwise
+ * Beside the directory, ../.DOMAIN.index holds what every checkpoint's
+ * file says but its embedded domain (qemu_checkpoint_index.h): written
+ * as the last step of every change, used only while the directory is as
+ * that change left it, rebuilt from the files otherwise.
  *
  * The hidden names keep these files out of the checkpoint count.
  *

@@ -6,17 +6,16 @@
  * (%XX for '%', blanks and control characters).  Lines after a
  * 'checkpoint' line describe that checkpoint:
  *
- *   fleece-checkpoint-index 1
- *   current-file INODE            (0: no .current)
+ *   fleece-checkpoint-index 2
+ *   directory DEVICE INODE MTIME-SECONDS MTIME-NANOSECONDS
  *   current NAME                  (absent: none)
- *   checkpoint NAME INODE CREATION-TIME
+ *   checkpoint NAME CREATION-TIME
  *   parent NAME                   (absent: a root)
  *   description TEXT              (absent: none)
  *   disk TARGET TYPE [BITMAP]
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,56 +32,64 @@
 
 VIR_LOG_INIT("qemu.checkpoint.index");
 
-#define QEMU_CHECKPOINT_INDEX_HEADER "fleece-checkpoint-index 1"
-#define QEMU_CHECKPOINT_INDEX_MAX (64 * 1024 * 1024)
-#define QEMU_CHECKPOINT_INDEX_SUFFIX ".xml"
-#define QEMU_CHECKPOINT_INDEX_CURRENT ".current"
+#define QEMU_CHECKPOINT_INDEX_MAGIC "fleece-checkpoint-index"
+#define QEMU_CHECKPOINT_INDEX_VERSION "2"
 
+/* The most frequent keys first: they are looked up in this order. */
 typedef enum {
-    QEMU_CHECKPOINT_INDEX_KEY_CURRENT_FILE,
-    QEMU_CHECKPOINT_INDEX_KEY_CURRENT,
+    QEMU_CHECKPOINT_INDEX_KEY_DISK,
     QEMU_CHECKPOINT_INDEX_KEY_CHECKPOINT,
     QEMU_CHECKPOINT_INDEX_KEY_PARENT,
     QEMU_CHECKPOINT_INDEX_KEY_DESCRIPTION,
-    QEMU_CHECKPOINT_INDEX_KEY_DISK,
+    QEMU_CHECKPOINT_INDEX_KEY_CURRENT,
+    QEMU_CHECKPOINT_INDEX_KEY_DIRECTORY,
 
     QEMU_CHECKPOINT_INDEX_KEY_LAST
 } qemuCheckpointIndexKey;
 VIR_ENUM_DECL(qemuCheckpointIndexKey);
 VIR_ENUM_IMPL(qemuCheckpointIndexKey, QEMU_CHECKPOINT_INDEX_KEY_LAST,
-              "current-file", "current", "checkpoint", "parent",
-              "description", "disk");
+              "disk", "checkpoint", "parent", "description", "current",
+              "directory");
 
-/* What the directory lists: metadata file name (without .xml) -> inode,
- * and the inode of .current (0 if absent).  NULL if it cannot be read. */
-static GHashTable *
-qemuCheckpointIndexScan(const char *dir, unsigned long long *currentIno)
+/* What the directory's inode says: any entry added, replaced or removed
+ * changes its modification time. */
+typedef struct {
+    unsigned long long dev;
+    unsigned long long ino;
+    long long sec;
+    long long nsec;
+} qemuCheckpointIndexDirStamp;
+
+static bool
+qemuCheckpointIndexDirStampGet(const char *dir, qemuCheckpointIndexDirStamp *stamp)
 {
-    g_autoptr(GHashTable) files = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                                        g_free, NULL);
-    DIR *d;
-    struct dirent *ent;
-    size_t suffix = strlen(QEMU_CHECKPOINT_INDEX_SUFFIX);
+    struct stat sb;
 
-    *currentIno = 0;
-    if (!(d = opendir(dir)))
-        return NULL;
-    while ((errno = 0, ent = readdir(d))) {
-        size_t len = strlen(ent->d_name);
+    if (stat(dir, &sb) < 0)
+        return false;
+    stamp->dev = sb.st_dev;
+    stamp->ino = sb.st_ino;
+    stamp->sec = sb.st_mtim.tv_sec;
+    stamp->nsec = sb.st_mtim.tv_nsec;
+    return true;
+}
 
-        if (g_str_equal(ent->d_name, QEMU_CHECKPOINT_INDEX_CURRENT))
-            *currentIno = ent->d_ino;
-        else if (ent->d_name[0] != '.' && len > suffix &&
-                 g_str_has_suffix(ent->d_name, QEMU_CHECKPOINT_INDEX_SUFFIX))
-            g_hash_table_insert(files, g_strndup(ent->d_name, len - suffix),
-                                GSIZE_TO_POINTER((gsize) ent->d_ino));
-    }
-    if (errno != 0) {
-        closedir(d);
-        return NULL;
-    }
-    closedir(d);
-    return g_steal_pointer(&files);
+char *
+qemuCheckpointIndexPath(const char *dir)
+{
+    g_autofree char *parent = g_path_get_dirname(dir);
+    g_autofree char *base = g_path_get_basename(dir);
+    g_autofree char *file = g_strdup_printf(".%s.index", base);
+
+    return g_build_filename(parent, file, NULL);
+}
+
+int
+qemuCheckpointIndexRemove(const char *dir)
+{
+    g_autofree char *path = qemuCheckpointIndexPath(dir);
+
+    return virFileRemove(path);
 }
 
 /* ---- text ----------------------------------------------------------------- */
@@ -145,25 +152,27 @@ qemuCheckpointIndexCompare(gconstpointer a, gconstpointer b)
 int
 qemuCheckpointIndexWrite(const char *dir, virDomainCheckpointObjList *list)
 {
-    g_autofree char *path = g_build_filename(dir, QEMU_CHECKPOINT_INDEX, NULL);
+    g_autofree char *path = qemuCheckpointIndexPath(dir);
     g_autofree virDomainCheckpointObj **objs = NULL;
-    g_autoptr(GHashTable) files = NULL;
-    g_autoptr(GString) s = g_string_new(QEMU_CHECKPOINT_INDEX_HEADER "\n");
-    unsigned long long currentIno;
+    g_autoptr(GString) s = g_string_new(QEMU_CHECKPOINT_INDEX_MAGIC " "
+                                        QEMU_CHECKPOINT_INDEX_VERSION "\n");
     const char *current = virDomainCheckpointObjListGetCurrentName(list);
+    qemuCheckpointIndexDirStamp stamp;
     int n, i;
     size_t d;
 
-    if (!(files = qemuCheckpointIndexScan(dir, &currentIno))) {
-        virReportSystemError(errno, _("cannot list checkpoint directory '%s'"), dir);
+    /* the directory as the change left it: the index is written last */
+    if (!qemuCheckpointIndexDirStampGet(dir, &stamp)) {
+        virReportSystemError(errno, _("cannot look at checkpoint directory '%s'"), dir);
         return -1;
     }
     if ((n = virDomainCheckpointObjListGetAll(list, NULL, &objs, 0)) < 0)
         return -1;
     qsort(objs, n, sizeof(*objs), (int (*)(const void *, const void *)) qemuCheckpointIndexCompare);
 
-    qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_CURRENT_FILE);
-    g_string_append_printf(s, " %llu\n", currentIno);
+    qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_DIRECTORY);
+    g_string_append_printf(s, " %llu %llu %lld %lld\n", stamp.dev, stamp.ino,
+                           stamp.sec, stamp.nsec);
     if (current) {
         qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_CURRENT);
         qemuCheckpointIndexAppendValue(s, current);
@@ -171,20 +180,10 @@ qemuCheckpointIndexWrite(const char *dir, virDomainCheckpointObjList *list)
     }
     for (i = 0; i < n; i++) {
         const virDomainCheckpointDef *def = objs[i]->def;
-        gpointer ino;
 
-        if (!g_hash_table_lookup_extended(files, def->name, NULL, &ino)) {
-            virReportError(VIR_ERR_INTERNAL_ERROR,
-                           _("checkpoint '%s' has no metadata file in '%s'"),
-                           def->name, dir);
-            unlink(path);
-            return -1;
-        }
         qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_CHECKPOINT);
         qemuCheckpointIndexAppendValue(s, def->name);
-        g_string_append_printf(s, " %llu %lld\n",
-                               (unsigned long long) GPOINTER_TO_SIZE(ino),
-                               def->creationTime);
+        g_string_append_printf(s, " %lld\n", def->creationTime);
         if (def->parent_name) {
             qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_PARENT);
             qemuCheckpointIndexAppendValue(s, def->parent_name);
@@ -207,7 +206,9 @@ qemuCheckpointIndexWrite(const char *dir, virDomainCheckpointObjList *list)
             g_string_append_c(s, '\n');
         }
     }
-    return virFileRewriteStr(path, 0600, s->str);
+    /* not synced: an index a crash damaged or left behind does not
+     * match the directory, and is rebuilt */
+    return virFileRewriteStrFull(path, 0600, s->str, false);
 }
 
 /* ---- reading -------------------------------------------------------------- */
@@ -242,25 +243,23 @@ qemuCheckpointIndexTokens(char *p, char **tok, int max, char **next)
     return n;
 }
 
-/* Parse the index text (modified in place) into a list, checking every
- * entry against the files the directory lists; NULL if anything
- * disagrees. */
+/* Parse the index text (modified in place) into a list; NULL if it is
+ * malformed or was not made from the directory as it is (@stamp). */
 static virDomainCheckpointObjList *
-qemuCheckpointIndexParse(char *text, GHashTable *files,
-                         unsigned long long currentIno)
+qemuCheckpointIndexParse(char *text, const qemuCheckpointIndexDirStamp *stamp)
 {
     g_autoptr(virDomainCheckpointObjList) list = virDomainCheckpointObjListNew();
     g_autoptr(virDomainCheckpointDef) def = NULL;
     g_autofree char *current = NULL;
-    bool sawCurrentFile = false;
-    guint entries = 0;
+    bool sawDirectory = false;
     char *line = text;
     char *next;
-    char *tok[5];
+    char *tok[6];
     int ntok;
 
     if ((ntok = qemuCheckpointIndexTokens(line, tok, 2, &next)) != 2 ||
-        !g_str_equal(tok[0], "fleece-checkpoint-index") || !g_str_equal(tok[1], "1"))
+        !g_str_equal(tok[0], QEMU_CHECKPOINT_INDEX_MAGIC) ||
+        !g_str_equal(tok[1], QEMU_CHECKPOINT_INDEX_VERSION))
         return NULL;
     for (line = next; *line; line = next) {
         int key;
@@ -273,21 +272,22 @@ qemuCheckpointIndexParse(char *text, GHashTable *files,
             return NULL;
 
         switch ((qemuCheckpointIndexKey) key) {
-        case QEMU_CHECKPOINT_INDEX_KEY_CURRENT_FILE:
-            if (ntok != 2 || g_ascii_strtoull(tok[1], NULL, 10) != currentIno)
+        case QEMU_CHECKPOINT_INDEX_KEY_DIRECTORY:
+            if (ntok != 5 || sawDirectory ||
+                g_ascii_strtoull(tok[1], NULL, 10) != stamp->dev ||
+                g_ascii_strtoull(tok[2], NULL, 10) != stamp->ino ||
+                g_ascii_strtoll(tok[3], NULL, 10) != stamp->sec ||
+                g_ascii_strtoll(tok[4], NULL, 10) != stamp->nsec)
                 return NULL;
-            sawCurrentFile = true;
+            sawDirectory = true;
             break;
         case QEMU_CHECKPOINT_INDEX_KEY_CURRENT:
             if (ntok != 2 || current)
                 return NULL;
             current = g_strdup(tok[1]);
             break;
-        case QEMU_CHECKPOINT_INDEX_KEY_CHECKPOINT: {
-            gpointer ino;
-
-            if (ntok != 4 || !g_hash_table_lookup_extended(files, tok[1], NULL, &ino) ||
-                g_ascii_strtoull(tok[2], NULL, 10) != (guint64) GPOINTER_TO_SIZE(ino))
+        case QEMU_CHECKPOINT_INDEX_KEY_CHECKPOINT:
+            if (!sawDirectory || ntok != 3)
                 return NULL;
             if (def && !virDomainCheckpointObjListAdd(list, &def)) {
                 virResetLastError();
@@ -295,10 +295,8 @@ qemuCheckpointIndexParse(char *text, GHashTable *files,
             }
             def = virDomainCheckpointDefNew();
             def->name = g_strdup(tok[1]);
-            def->creationTime = g_ascii_strtoll(tok[3], NULL, 10);
-            entries++;
+            def->creationTime = g_ascii_strtoll(tok[2], NULL, 10);
             break;
-        }
         case QEMU_CHECKPOINT_INDEX_KEY_PARENT:
             if (!def || ntok != 2 || def->parent_name)
                 return NULL;
@@ -332,8 +330,7 @@ qemuCheckpointIndexParse(char *text, GHashTable *files,
         virResetLastError();
         return NULL;
     }
-    /* every file listed, and nothing else */
-    if (!sawCurrentFile || entries != g_hash_table_size(files))
+    if (!sawDirectory)
         return NULL;
     if (virDomainCheckpointObjListUpdateRelations(list) < 0) {
         virResetLastError();
@@ -352,17 +349,16 @@ qemuCheckpointIndexParse(char *text, GHashTable *files,
 virDomainCheckpointObjList *
 qemuCheckpointIndexLoad(const char *dir)
 {
-    g_autofree char *path = g_build_filename(dir, QEMU_CHECKPOINT_INDEX, NULL);
+    g_autofree char *path = qemuCheckpointIndexPath(dir);
     g_autofree char *text = NULL;
-    g_autoptr(GHashTable) files = NULL;
+    qemuCheckpointIndexDirStamp stamp;
     virDomainCheckpointObjList *list;
-    unsigned long long currentIno;
 
-    if (!g_file_get_contents(path, &text, NULL, NULL) ||
-        !(files = qemuCheckpointIndexScan(dir, &currentIno)))
+    if (!qemuCheckpointIndexDirStampGet(dir, &stamp) ||
+        !g_file_get_contents(path, &text, NULL, NULL))
         return NULL;
-    if (!(list = qemuCheckpointIndexParse(text, files, currentIno)))
-        VIR_DEBUG("checkpoint index '%s' does not match the metadata files", path);
+    if (!(list = qemuCheckpointIndexParse(text, &stamp)))
+        VIR_DEBUG("checkpoint index '%s' does not match '%s'", path, dir);
     return list;
 }
 
@@ -459,7 +455,7 @@ qemuCheckpointSharedKeyRacy(const qemuCheckpointSharedKey *key)
 qemuCheckpointShared *
 qemuCheckpointIndexLoadShared(const char *dir)
 {
-    g_autofree char *index = g_build_filename(dir, QEMU_CHECKPOINT_INDEX, NULL);
+    g_autofree char *index = qemuCheckpointIndexPath(dir);
     qemuCheckpointSharedKey key, after;
     qemuCheckpointShared *shared;
     virDomainCheckpointObjList *list;

@@ -1,23 +1,23 @@
 /*
  * qemu_checkpoint_index.h: the index of a domain's checkpoint metadata
  *
- * ROOT/checkpoints/DOMAIN/.index holds, for every checkpoint, what the
- * listing and tree queries and the bitmap operations need — name,
- * parent, creation time, description, and per disk its checkpoint type
- * and bitmap — plus the current checkpoint, so that an operation reads
- * one small file instead of parsing every NAME.xml.  Only the embedded
- * domain definition stays in NAME.xml alone.
+ * ROOT/checkpoints/.DOMAIN.index (beside the directory DOMAIN of its
+ * metadata files) holds, for every checkpoint, what the listing and
+ * tree queries and the bitmap operations need — name, parent, creation
+ * time, description, and per disk its checkpoint type and bitmap — and
+ * the current checkpoint, so that an operation reads one small file
+ * instead of parsing every NAME.xml.  Only the embedded domain
+ * definition stays in NAME.xml alone.
  *
- * The metadata files stay the truth.  The index names the file each
- * entry was taken from by its inode (as the directory lists it), and
- * the inode of .current; it is used only when the directory lists
- * exactly those files with exactly those inodes.  Every Fleece write is
- * an atomic replace (a new inode), so a metadata file written, added or
- * removed without the index being updated — a process killed between
- * the two, a file copied in by hand — makes the index disagree, and the
- * caller rebuilds it from the files.  The index is rewritten, atomically,
- * by every change under the domain's lock, before the change's journal
- * is removed.
+ * The metadata files stay the truth.  The index records the directory's
+ * device, inode and modification time as the change that wrote it left
+ * them, and is used only while the directory still has exactly those:
+ * any file written, added, renamed or removed there since — by a change
+ * killed before its last step, by hand — changes the directory's
+ * modification time, and the caller rebuilds the index from the files.
+ * (An edit in place, or on a kernel with coarse timestamps one within
+ * the same clock tick as the index, is not seen until the next change.)
+ * Every change under the domain's lock rewrites it as its last step.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -27,17 +27,20 @@
 
 #include "virdomaincheckpointobjlist.h"
 
-#define QEMU_CHECKPOINT_INDEX ".index"
+/* The index of checkpoint directory @dir (a sibling file). */
+char *qemuCheckpointIndexPath(const char *dir);
+/* Remove it (a missing one is fine). */
+int qemuCheckpointIndexRemove(const char *dir);
 
 /* The checkpoints of directory @dir from its index, or NULL (no error
- * reported) when there is no index or it does not match the files.
+ * reported) when there is no index or it does not match the directory.
  * Definitions have no domain (dom and dom_xml NULL): the whole of one is
  * in its metadata file. */
 virDomainCheckpointObjList *qemuCheckpointIndexLoad(const char *dir);
 
-/* Write the index of @list (the current checkpoint included) for the
- * files now in @dir.  -1 with an error; a checkpoint without a metadata
- * file is an internal error (the index is then removed). */
+/* Write the index of @list (the current checkpoint included) for @dir
+ * as it is now: the last step of a change.  Not synced to disk (a
+ * damaged or stale index does not match, and is rebuilt). */
 int qemuCheckpointIndexWrite(const char *dir, virDomainCheckpointObjList *list);
 
 /* A list loaded from an index, shared by the readers of this process

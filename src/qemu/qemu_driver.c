@@ -31,6 +31,7 @@
 #include "virtypedparam.h"
 /* BEGIN checkpoint-include */
 #include "qemu_checkpoint.h"
+#include "qemu_checkpoint_index.h"
 /* END checkpoint-include */
 /* BEGIN backup-include */
 /* END backup-include */
@@ -389,6 +390,8 @@ qemuDomainRemoveCheckpointMetadata(qemuDriver *driver, const char *name)
     g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
     const char *ent;
 
+    if (qemuCheckpointIndexRemove(dir) < 0)
+        return -1;
     if (!d)
         return 0;
     while ((ent = g_dir_read_name(d))) {

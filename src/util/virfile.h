@@ -12,6 +12,11 @@
 /* Replace path with content atomically: write PATH.new, fsync, rename,
  * fsync the directory.  A crash leaves either the old or the new file. */
 int virFileRewriteStr(const char *path, mode_t mode, const char *content);
+/* The same; without @durable nothing is synced: after a crash the file
+ * may be old, new, or empty or cut short — for caches whose readers
+ * check what they read. */
+int virFileRewriteStrFull(const char *path, mode_t mode, const char *content,
+                          bool durable);
 /* Read a whole file (at most maxlen bytes) into *buf. */
 int virFileReadAll(const char *path, size_t maxlen, char **buf);
 int virFileMakePath(const char *path, mode_t mode);
