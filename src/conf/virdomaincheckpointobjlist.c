@@ -14,6 +14,7 @@
 VIR_LOG_INIT("conf.virdomaincheckpointobjlist");
 
 struct _virDomainCheckpointObjList {
+    gint refs;
     GPtrArray *objs;                    /* owned, in order of addition */
     GHashTable *byName;                 /* def->name -> obj, borrowed */
     virDomainCheckpointObj *current;
@@ -36,17 +37,32 @@ virDomainCheckpointObjListNew(void)
 {
     virDomainCheckpointObjList *list = g_new0(virDomainCheckpointObjList, 1);
 
+    list->refs = 1;
     list->objs = g_ptr_array_new_with_free_func(
         (GDestroyNotify) virDomainCheckpointObjFree);
     list->byName = g_hash_table_new(g_str_hash, g_str_equal);
     return list;
 }
 
-/* Free the tree and every checkpoint in it; NULL is fine. */
+virDomainCheckpointObjList *
+virDomainCheckpointObjListRef(virDomainCheckpointObjList *list)
+{
+    g_atomic_int_inc(&list->refs);
+    return list;
+}
+
+bool
+virDomainCheckpointObjListIsShared(virDomainCheckpointObjList *list)
+{
+    return g_atomic_int_get(&list->refs) > 1;
+}
+
+/* Drop a reference; the last frees the tree and every checkpoint in it.
+ * NULL is fine. */
 void
 virDomainCheckpointObjListFree(virDomainCheckpointObjList *list)
 {
-    if (!list)
+    if (!list || !g_atomic_int_dec_and_test(&list->refs))
         return;
     g_hash_table_destroy(list->byName);
     g_ptr_array_free(list->objs, TRUE);

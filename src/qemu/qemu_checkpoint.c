@@ -406,11 +406,14 @@ qemuCheckpointReadDef(qemuDomainObj *obj, const char *name)
                                                   VIR_DOMAIN_CHECKPOINT_PARSE_LAZY_DOMAIN);
 }
 
-/* Rewrite the index for @list as the last step of a change of the
- * files.  The index only saves parsing: a failure is logged, and the
- * next load, finding it out of step with the directory, rebuilds it. */
+/* Rewrite the index for @list after a change of the files.  The index
+ * only saves parsing: a failure is logged, and the next load, finding
+ * it out of step with the directory, rebuilds it.  As the last step of
+ * a change (@last), @list is kept for the next call of this process:
+ * the caller changes it no more. */
 static void
-qemuCheckpointSaveIndex(qemuDomainObj *obj, virDomainCheckpointObjList *list)
+qemuCheckpointSaveIndex(qemuDomainObj *obj, virDomainCheckpointObjList *list,
+                        bool last)
 {
     g_autofree char *dir = qemuCheckpointDir(obj);
 
@@ -418,7 +421,10 @@ qemuCheckpointSaveIndex(qemuDomainObj *obj, virDomainCheckpointObjList *list)
         VIR_WARN("checkpoint index of domain '%s' not written: %s", obj->name,
                  virGetLastErrorMessage());
         virResetLastError();
+        return;
     }
+    if (last)
+        qemuCheckpointIndexKeep(dir, list);
 }
 
 
@@ -622,7 +628,7 @@ qemuCheckpointCreateFinish(qemuDomainObj *obj, virDomainCheckpointObjList *list,
     if (qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE) < 0)
         return -1;
     if (list)
-        qemuCheckpointSaveIndex(obj, list);
+        qemuCheckpointSaveIndex(obj, list, true);
     return 0;
 }
 
@@ -928,7 +934,7 @@ qemuCheckpointDeleteMetadata(qemuDomainObj *obj, virDomainCheckpointObjList *lis
         virDomainCheckpointObjListFindByName(list, j->current));
     if (qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_DELETE) < 0)
         return -1;
-    qemuCheckpointSaveIndex(obj, list);
+    qemuCheckpointSaveIndex(obj, list, true);
     return 0;
 }
 
@@ -995,13 +1001,16 @@ qemuCheckpointLoad(qemuDomainObj *obj, qemuMonitor *mon)
     }
     if (!virFileExists(dir))
         return virDomainCheckpointObjListNew();
+    /* a change under the lock may take the list its process kept */
+    if (obj->lock && !obj->driver->readonly && (list = qemuCheckpointIndexTake(dir)))
+        return list;
     if ((list = qemuCheckpointIndexLoad(dir)))
         return list;
     /* no index, or out of step with the files: from the files, and the
      * index rewritten by whoever may change them */
     list = qemuCheckpointLoadFiles(obj);
     if (obj->lock && !obj->driver->readonly)
-        qemuCheckpointSaveIndex(obj, list);
+        qemuCheckpointSaveIndex(obj, list, false);
     return list;
 }
 
@@ -1189,7 +1198,7 @@ qemuCheckpointRedefine(qemuDomainObj *obj, qemuMonitor *mon,
     if (qemuCheckpointWriteCurrent(obj,
                                    virDomainCheckpointObjListGetCurrentName(list)) < 0)
         return NULL;
-    qemuCheckpointSaveIndex(obj, list);
+    qemuCheckpointSaveIndex(obj, list, true);
     return chk;
 }
 

@@ -38,18 +38,14 @@ qemuCheckpointConnDriver(virConnect *conn)
 typedef struct {
     qemuDomainObj *obj;
     qemuMonitor *mon;
-    virDomainCheckpointObjList *list;   /* owned unless shared */
-    qemuCheckpointShared *shared;       /* a reader's list, not modified */
+    virDomainCheckpointObjList *list;   /* a reader's may be shared */
     bool job;
 } qemuCheckpointCtx;
 
 static void
 qemuCheckpointCtxClear(qemuCheckpointCtx *ctx)
 {
-    if (ctx->shared)
-        qemuCheckpointSharedUnref(ctx->shared);
-    else
-        virDomainCheckpointObjListFree(ctx->list);
+    virDomainCheckpointObjListFree(ctx->list);
     qemuMonitorClose(ctx->mon);
     if (ctx->job)
         qemuDomainJobEnd(&ctx->obj->job);
@@ -91,10 +87,8 @@ qemuCheckpointCtxLoad(qemuCheckpointCtx *ctx, virDomain *dom, bool modify)
          * other readers while nothing changes */
         g_autofree char *dir = qemuDriverCheckpointDir(driver, dom->name);
 
-        if ((ctx->shared = qemuCheckpointIndexLoadShared(dir))) {
-            ctx->list = qemuCheckpointSharedGetList(ctx->shared);
+        if ((ctx->list = qemuCheckpointIndexLoadShared(dir)))
             return 0;
-        }
     }
     if (!(ctx->list = qemuCheckpointLoad(ctx->obj, ctx->mon)))
         return -1;

@@ -98,14 +98,35 @@ static void
 qemuCheckpointIndexAppendValue(GString *s, const char *value)
 {
     const unsigned char *p;
+    const unsigned char *plain = (const unsigned char *) value;
 
     g_string_append_c(s, ' ');
-    for (p = (const unsigned char *) value; *p; p++) {
-        if (*p <= ' ' || *p == '%' || *p == 0x7f)
-            g_string_append_printf(s, "%%%02X", *p);
-        else
-            g_string_append_c(s, *p);
+    for (p = plain; *p; p++) {
+        if (*p > ' ' && *p != '%' && *p != 0x7f)
+            continue;
+        g_string_append_len(s, (const char *) plain, p - plain);
+        g_string_append_printf(s, "%%%02X", *p);
+        plain = p + 1;
     }
+    g_string_append_len(s, (const char *) plain, p - plain);
+}
+
+static void
+qemuCheckpointIndexAppendNumber(GString *s, long long n)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    char *p = buf + sizeof(buf);
+    unsigned long long u = n < 0 ? -(unsigned long long) n : (unsigned long long) n;
+
+    *--p = '\0';
+    do {
+        *--p = '0' + u % 10;
+        u /= 10;
+    } while (u);
+    if (n < 0)
+        *--p = '-';
+    g_string_append_c(s, ' ');
+    g_string_append(s, p);
 }
 
 /* Undo the escaping in place; false if malformed. */
@@ -140,15 +161,6 @@ qemuCheckpointIndexAppendKey(GString *s, qemuCheckpointIndexKey key)
 
 /* ---- writing -------------------------------------------------------------- */
 
-static gint
-qemuCheckpointIndexCompare(gconstpointer a, gconstpointer b)
-{
-    const virDomainCheckpointObj *x = *(virDomainCheckpointObj *const *) a;
-    const virDomainCheckpointObj *y = *(virDomainCheckpointObj *const *) b;
-
-    return strcmp(x->def->name, y->def->name);
-}
-
 int
 qemuCheckpointIndexWrite(const char *dir, virDomainCheckpointObjList *list)
 {
@@ -166,9 +178,9 @@ qemuCheckpointIndexWrite(const char *dir, virDomainCheckpointObjList *list)
         virReportSystemError(errno, _("cannot look at checkpoint directory '%s'"), dir);
         return -1;
     }
+    /* in the list's order, which the next load keeps */
     if ((n = virDomainCheckpointObjListGetAll(list, NULL, &objs, 0)) < 0)
         return -1;
-    qsort(objs, n, sizeof(*objs), (int (*)(const void *, const void *)) qemuCheckpointIndexCompare);
 
     qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_DIRECTORY);
     g_string_append_printf(s, " %llu %llu %lld %lld\n", stamp.dev, stamp.ino,
@@ -183,7 +195,8 @@ qemuCheckpointIndexWrite(const char *dir, virDomainCheckpointObjList *list)
 
         qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_CHECKPOINT);
         qemuCheckpointIndexAppendValue(s, def->name);
-        g_string_append_printf(s, " %lld\n", def->creationTime);
+        qemuCheckpointIndexAppendNumber(s, def->creationTime);
+        g_string_append_c(s, '\n');
         if (def->parent_name) {
             qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_PARENT);
             qemuCheckpointIndexAppendValue(s, def->parent_name);
@@ -362,15 +375,14 @@ qemuCheckpointIndexLoad(const char *dir)
     return list;
 }
 
-/* ---- lists shared by readers ---------------------------------------------- */
+/* ---- lists kept between calls -------------------------------------------- */
 
-/* A change made within this long of a look may carry the same timestamp
- * (file systems stamp with a coarse clock): such a look is not cached. */
-#define QEMU_CHECKPOINT_SHARED_RACY_US (50 * 1000)
 /* Directories kept at most; beyond, the cache starts afresh. */
-#define QEMU_CHECKPOINT_SHARED_MAX 16
+#define QEMU_CHECKPOINT_KEPT_MAX 16
 
-/* What says that neither the directory nor the index changed. */
+/* What says that neither the directory nor the index changed: any
+ * change rewrites the index (a new file) as its last step, and any file
+ * written or removed in the directory changes its modification time. */
 typedef struct {
     dev_t dev;
     ino_t dirIno;
@@ -378,43 +390,29 @@ typedef struct {
     ino_t indexIno;
     off_t indexSize;
     struct timespec indexMtime;
-} qemuCheckpointSharedKey;
+} qemuCheckpointKeptKey;
 
-struct _qemuCheckpointShared {
-    gint refs;
-    qemuCheckpointSharedKey key;
-    virDomainCheckpointObjList *list;
-};
+typedef struct {
+    qemuCheckpointKeptKey key;
+    virDomainCheckpointObjList *list;   /* one reference */
+} qemuCheckpointKept;
 
-static GMutex qemuCheckpointSharedLock;
-static GHashTable *qemuCheckpointSharedCache;   /* dir -> qemuCheckpointShared */
+static GMutex qemuCheckpointKeptLock;
+static GHashTable *qemuCheckpointKeptCache;   /* dir -> qemuCheckpointKept */
 
-static qemuCheckpointShared *
-qemuCheckpointSharedRef(qemuCheckpointShared *shared)
+static void
+qemuCheckpointKeptFree(gpointer p)
 {
-    g_atomic_int_inc(&shared->refs);
-    return shared;
-}
+    qemuCheckpointKept *kept = p;
 
-void
-qemuCheckpointSharedUnref(qemuCheckpointShared *shared)
-{
-    if (!shared || !g_atomic_int_dec_and_test(&shared->refs))
-        return;
-    virDomainCheckpointObjListFree(shared->list);
-    g_free(shared);
-}
-
-virDomainCheckpointObjList *
-qemuCheckpointSharedGetList(qemuCheckpointShared *shared)
-{
-    return shared->list;
+    virDomainCheckpointObjListFree(kept->list);
+    g_free(kept);
 }
 
 static bool
-qemuCheckpointSharedKeyGet(const char *dir, const char *index,
-                           qemuCheckpointSharedKey *key)
+qemuCheckpointKeptKeyGet(const char *dir, qemuCheckpointKeptKey *key)
 {
+    g_autofree char *index = qemuCheckpointIndexPath(dir);
     struct stat d, i;
 
     if (stat(dir, &d) < 0 || stat(index, &i) < 0)
@@ -430,8 +428,7 @@ qemuCheckpointSharedKeyGet(const char *dir, const char *index,
 }
 
 static bool
-qemuCheckpointSharedKeyEqual(const qemuCheckpointSharedKey *a,
-                             const qemuCheckpointSharedKey *b)
+qemuCheckpointKeptKeyEqual(const qemuCheckpointKeptKey *a, const qemuCheckpointKeptKey *b)
 {
     return a->dev == b->dev && a->dirIno == b->dirIno &&
            a->dirMtime.tv_sec == b->dirMtime.tv_sec &&
@@ -441,58 +438,96 @@ qemuCheckpointSharedKeyEqual(const qemuCheckpointSharedKey *a,
            a->indexMtime.tv_nsec == b->indexMtime.tv_nsec;
 }
 
-/* Whether a change could still come with the same timestamps. */
-static bool
-qemuCheckpointSharedKeyRacy(const qemuCheckpointSharedKey *key)
+/* Keep @list (a reference is taken) as the checkpoints of @dir now;
+ * lock held. */
+static void
+qemuCheckpointKeepLocked(const char *dir, const qemuCheckpointKeptKey *key,
+                         virDomainCheckpointObjList *list)
 {
-    gint64 now = g_get_real_time();
-    gint64 dir = key->dirMtime.tv_sec * G_USEC_PER_SEC + key->dirMtime.tv_nsec / 1000;
-    gint64 index = key->indexMtime.tv_sec * G_USEC_PER_SEC + key->indexMtime.tv_nsec / 1000;
+    qemuCheckpointKept *kept = g_new0(qemuCheckpointKept, 1);
 
-    return MAX(dir, index) > now - QEMU_CHECKPOINT_SHARED_RACY_US;
+    if (!qemuCheckpointKeptCache ||
+        g_hash_table_size(qemuCheckpointKeptCache) >= QEMU_CHECKPOINT_KEPT_MAX) {
+        g_clear_pointer(&qemuCheckpointKeptCache, g_hash_table_unref);
+        qemuCheckpointKeptCache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                        qemuCheckpointKeptFree);
+    }
+    kept->key = *key;
+    kept->list = virDomainCheckpointObjListRef(list);
+    g_hash_table_replace(qemuCheckpointKeptCache, g_strdup(dir), kept);
 }
 
-qemuCheckpointShared *
+/* The list kept for @dir if it still matches; lock held. */
+static qemuCheckpointKept *
+qemuCheckpointKeptLookupLocked(const char *dir, const qemuCheckpointKeptKey *key)
+{
+    qemuCheckpointKept *kept;
+
+    if (!qemuCheckpointKeptCache ||
+        !(kept = g_hash_table_lookup(qemuCheckpointKeptCache, dir)))
+        return NULL;
+    if (!qemuCheckpointKeptKeyEqual(&kept->key, key)) {
+        g_hash_table_remove(qemuCheckpointKeptCache, dir);
+        return NULL;
+    }
+    return kept;
+}
+
+virDomainCheckpointObjList *
 qemuCheckpointIndexLoadShared(const char *dir)
 {
-    g_autofree char *index = qemuCheckpointIndexPath(dir);
-    qemuCheckpointSharedKey key, after;
-    qemuCheckpointShared *shared;
+    qemuCheckpointKeptKey key, after;
+    qemuCheckpointKept *kept;
     virDomainCheckpointObjList *list;
 
-    if (!qemuCheckpointSharedKeyGet(dir, index, &key))
+    if (!qemuCheckpointKeptKeyGet(dir, &key))
         return NULL;
-    g_mutex_lock(&qemuCheckpointSharedLock);
-    if (qemuCheckpointSharedCache &&
-        (shared = g_hash_table_lookup(qemuCheckpointSharedCache, dir)) &&
-        qemuCheckpointSharedKeyEqual(&shared->key, &key)) {
-        qemuCheckpointSharedRef(shared);
-        g_mutex_unlock(&qemuCheckpointSharedLock);
-        return shared;
+    g_mutex_lock(&qemuCheckpointKeptLock);
+    if ((kept = qemuCheckpointKeptLookupLocked(dir, &key))) {
+        list = virDomainCheckpointObjListRef(kept->list);
+        g_mutex_unlock(&qemuCheckpointKeptLock);
+        return list;
     }
-    g_mutex_unlock(&qemuCheckpointSharedLock);
+    g_mutex_unlock(&qemuCheckpointKeptLock);
 
     if (!(list = qemuCheckpointIndexLoad(dir)))
         return NULL;
-    shared = g_new0(qemuCheckpointShared, 1);
-    shared->refs = 1;
-    shared->key = key;
-    shared->list = list;
-    /* keep it only if nothing changed while it was read, and nothing can
-     * change unseen */
-    if (!qemuCheckpointSharedKeyGet(dir, index, &after) ||
-        !qemuCheckpointSharedKeyEqual(&key, &after) ||
-        qemuCheckpointSharedKeyRacy(&key))
-        return shared;
-    g_mutex_lock(&qemuCheckpointSharedLock);
-    if (!qemuCheckpointSharedCache ||
-        g_hash_table_size(qemuCheckpointSharedCache) >= QEMU_CHECKPOINT_SHARED_MAX) {
-        g_clear_pointer(&qemuCheckpointSharedCache, g_hash_table_unref);
-        qemuCheckpointSharedCache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                          (GDestroyNotify) qemuCheckpointSharedUnref);
+    /* keep it only if nothing changed while it was read */
+    if (qemuCheckpointKeptKeyGet(dir, &after) && qemuCheckpointKeptKeyEqual(&key, &after)) {
+        g_mutex_lock(&qemuCheckpointKeptLock);
+        qemuCheckpointKeepLocked(dir, &key, list);
+        g_mutex_unlock(&qemuCheckpointKeptLock);
     }
-    g_hash_table_replace(qemuCheckpointSharedCache, g_strdup(dir),
-                         qemuCheckpointSharedRef(shared));
-    g_mutex_unlock(&qemuCheckpointSharedLock);
-    return shared;
+    return list;
+}
+
+virDomainCheckpointObjList *
+qemuCheckpointIndexTake(const char *dir)
+{
+    qemuCheckpointKeptKey key;
+    qemuCheckpointKept *kept;
+    virDomainCheckpointObjList *list = NULL;
+
+    if (!qemuCheckpointKeptKeyGet(dir, &key))
+        return NULL;
+    g_mutex_lock(&qemuCheckpointKeptLock);
+    if ((kept = qemuCheckpointKeptLookupLocked(dir, &key)) &&
+        !virDomainCheckpointObjListIsShared(kept->list)) {
+        list = g_steal_pointer(&kept->list);
+        g_hash_table_remove(qemuCheckpointKeptCache, dir);
+    }
+    g_mutex_unlock(&qemuCheckpointKeptLock);
+    return list;
+}
+
+void
+qemuCheckpointIndexKeep(const char *dir, virDomainCheckpointObjList *list)
+{
+    qemuCheckpointKeptKey key;
+
+    if (!qemuCheckpointKeptKeyGet(dir, &key))
+        return;
+    g_mutex_lock(&qemuCheckpointKeptLock);
+    qemuCheckpointKeepLocked(dir, &key, list);
+    g_mutex_unlock(&qemuCheckpointKeptLock);
 }

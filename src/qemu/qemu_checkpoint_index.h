@@ -43,15 +43,18 @@ virDomainCheckpointObjList *qemuCheckpointIndexLoad(const char *dir);
  * damaged or stale index does not match, and is rebuilt). */
 int qemuCheckpointIndexWrite(const char *dir, virDomainCheckpointObjList *list);
 
-/* A list loaded from an index, shared by the readers of this process
- * while neither the directory nor the index changes (any file Fleece
- * writes there changes the directory's modification time).  Never
- * modified: whoever changes checkpoints loads a list of its own. */
-typedef struct _qemuCheckpointShared qemuCheckpointShared;
-
-/* The shared list of @dir, or NULL (no error reported) when there is no
- * index to trust: then load from the files. */
-qemuCheckpointShared *qemuCheckpointIndexLoadShared(const char *dir);
-virDomainCheckpointObjList *qemuCheckpointSharedGetList(qemuCheckpointShared *shared);
-void qemuCheckpointSharedUnref(qemuCheckpointShared *shared);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuCheckpointShared, qemuCheckpointSharedUnref);
+/* Lists kept between calls of this process, while neither the directory
+ * nor the index changes (any change rewrites the index as its last step,
+ * and any file written or removed there changes the directory's
+ * modification time).  A kept list is shared: it is never changed.
+ *
+ * A reader's list of @dir: the one kept, or one read from the index and
+ * kept; NULL (no error reported) when there is no index to trust: then
+ * load from the files.  Free with virDomainCheckpointObjListFree. */
+virDomainCheckpointObjList *qemuCheckpointIndexLoadShared(const char *dir);
+/* A writer's list of @dir (it holds the domain's lock): the kept one,
+ * taken out of the cache when no reader holds it; else NULL. */
+virDomainCheckpointObjList *qemuCheckpointIndexTake(const char *dir);
+/* Keep @list (a reference is taken), which a writer has just written
+ * the index of, as its last step: @list must not change any more. */
+void qemuCheckpointIndexKeep(const char *dir, virDomainCheckpointObjList *list);
