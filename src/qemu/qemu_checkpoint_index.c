@@ -94,39 +94,83 @@ qemuCheckpointIndexRemove(const char *dir)
 
 /* ---- text ----------------------------------------------------------------- */
 
+/* The text being written: a thousand checkpoints make ten thousand
+ * small appends, which must be cheap. */
+typedef struct {
+    char *buf;
+    size_t len;
+    size_t cap;
+} qemuCheckpointIndexText;
+
 static void
-qemuCheckpointIndexAppendValue(GString *s, const char *value)
+qemuCheckpointIndexTextClear(qemuCheckpointIndexText *t)
+{
+    g_free(t->buf);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(qemuCheckpointIndexText, qemuCheckpointIndexTextClear);
+
+static inline void
+qemuCheckpointIndexPut(qemuCheckpointIndexText *t, const char *data, size_t len)
+{
+    if (G_UNLIKELY(t->len + len + 1 > t->cap)) {
+        t->cap = MAX(t->cap * 2, t->len + len + 1);
+        t->buf = g_realloc(t->buf, t->cap);
+    }
+    memcpy(t->buf + t->len, data, len);
+    t->len += len;
+    t->buf[t->len] = '\0';
+}
+
+static void
+qemuCheckpointIndexPutStr(qemuCheckpointIndexText *t, const char *str)
+{
+    qemuCheckpointIndexPut(t, str, strlen(str));
+}
+
+static void
+qemuCheckpointIndexAppendValue(qemuCheckpointIndexText *s, const char *value)
 {
     const unsigned char *p;
     const unsigned char *plain = (const unsigned char *) value;
 
-    g_string_append_c(s, ' ');
+    qemuCheckpointIndexPut(s, " ", 1);
+    /* the rest is copied in runs */
     for (p = plain; *p; p++) {
-        if (*p > ' ' && *p != '%' && *p != 0x7f)
+        char esc[4];
+
+        if (G_LIKELY(*p > ' ' && *p != '%' && *p != 0x7f))
             continue;
-        g_string_append_len(s, (const char *) plain, p - plain);
-        g_string_append_printf(s, "%%%02X", *p);
+        qemuCheckpointIndexPut(s, (const char *) plain, p - plain);
+        g_snprintf(esc, sizeof(esc), "%%%02X", *p);
+        qemuCheckpointIndexPut(s, esc, 3);
         plain = p + 1;
     }
-    g_string_append_len(s, (const char *) plain, p - plain);
+    qemuCheckpointIndexPut(s, (const char *) plain, p - plain);
 }
 
 static void
-qemuCheckpointIndexAppendNumber(GString *s, long long n)
+qemuCheckpointIndexAppendUnsigned(qemuCheckpointIndexText *s, unsigned long long u,
+                                  bool negative)
 {
-    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    char buf[32];
     char *p = buf + sizeof(buf);
-    unsigned long long u = n < 0 ? -(unsigned long long) n : (unsigned long long) n;
 
     *--p = '\0';
     do {
         *--p = '0' + u % 10;
         u /= 10;
     } while (u);
-    if (n < 0)
+    if (negative)
         *--p = '-';
-    g_string_append_c(s, ' ');
-    g_string_append(s, p);
+    *--p = ' ';
+    qemuCheckpointIndexPutStr(s, p);
+}
+
+static void
+qemuCheckpointIndexAppendNumber(qemuCheckpointIndexText *s, long long n)
+{
+    qemuCheckpointIndexAppendUnsigned(s, n < 0 ? -(unsigned long long) n : (unsigned long long) n,
+                                      n < 0);
 }
 
 /* Undo the escaping in place; false if malformed. */
@@ -154,24 +198,100 @@ qemuCheckpointIndexUnescape(char *value)
 }
 
 static void
-qemuCheckpointIndexAppendKey(GString *s, qemuCheckpointIndexKey key)
+qemuCheckpointIndexAppendKey(qemuCheckpointIndexText *s, qemuCheckpointIndexKey key)
 {
-    g_string_append(s, qemuCheckpointIndexKeyTypeToString(key));
+    qemuCheckpointIndexPutStr(s, qemuCheckpointIndexKeyTypeToString(key));
 }
 
 /* ---- writing -------------------------------------------------------------- */
+
+/* The lines of one checkpoint's entry as this process last wrote them:
+ * a change rewrites the index whole, but formats again only the entries
+ * of definitions that changed (a thousand make a noticeable cost). */
+typedef struct {
+    const void *def;        /* the definition it was made from: compared,
+                             * never dereferenced */
+    char *name;
+    char *parent;
+    char *text;
+    size_t len;
+} qemuCheckpointIndexBlock;
+
+static GMutex qemuCheckpointBlocksLock;
+static GHashTable *qemuCheckpointBlocks;   /* dir -> GPtrArray of blocks, in
+                                            * the order last written */
+
+static void
+qemuCheckpointIndexBlockFree(gpointer p)
+{
+    qemuCheckpointIndexBlock *b = p;
+
+    if (!b)
+        return;
+    g_free(b->name);
+    g_free(b->parent);
+    g_free(b->text);
+    g_free(b);
+}
+
+static void qemuCheckpointIndexAppendKey(qemuCheckpointIndexText *s,
+                                         qemuCheckpointIndexKey key);
+
+/* Format the entry of @def. */
+static qemuCheckpointIndexBlock *
+qemuCheckpointIndexBlockNew(const virDomainCheckpointDef *def)
+{
+    qemuCheckpointIndexBlock *b = g_new0(qemuCheckpointIndexBlock, 1);
+    qemuCheckpointIndexText text = { 0 };
+    qemuCheckpointIndexText *s = &text;
+    size_t d;
+
+    qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_CHECKPOINT);
+    qemuCheckpointIndexAppendValue(s, def->name);
+    qemuCheckpointIndexAppendNumber(s, def->creationTime);
+    qemuCheckpointIndexPut(s, "\n", 1);
+    if (def->parent_name) {
+        qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_PARENT);
+        qemuCheckpointIndexAppendValue(s, def->parent_name);
+        qemuCheckpointIndexPut(s, "\n", 1);
+    }
+    if (def->description) {
+        qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_DESCRIPTION);
+        if (*def->description)
+            qemuCheckpointIndexAppendValue(s, def->description);
+        qemuCheckpointIndexPut(s, "\n", 1);
+    }
+    for (d = 0; d < def->ndisks; d++) {
+        const virDomainCheckpointDiskDef *disk = &def->disks[d];
+
+        qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_DISK);
+        qemuCheckpointIndexAppendValue(s, disk->name);
+        qemuCheckpointIndexAppendValue(s, virDomainCheckpointTypeToString(disk->type));
+        if (disk->bitmap)
+            qemuCheckpointIndexAppendValue(s, disk->bitmap);
+        qemuCheckpointIndexPut(s, "\n", 1);
+    }
+    b->def = def;
+    b->name = g_strdup(def->name);
+    b->parent = g_strdup(def->parent_name);
+    b->text = text.buf;
+    b->len = text.len;
+    return b;
+}
 
 int
 qemuCheckpointIndexWrite(const char *dir, virDomainCheckpointObjList *list)
 {
     g_autofree char *path = qemuCheckpointIndexPath(dir);
     g_autofree virDomainCheckpointObj **objs = NULL;
-    g_autoptr(GString) s = g_string_new(QEMU_CHECKPOINT_INDEX_MAGIC " "
-                                        QEMU_CHECKPOINT_INDEX_VERSION "\n");
+    g_auto(qemuCheckpointIndexText) text = { 0 };
+    qemuCheckpointIndexText *s = &text;
     const char *current = virDomainCheckpointObjListGetCurrentName(list);
     qemuCheckpointIndexDirStamp stamp;
+    GPtrArray *old;
+    GPtrArray *blocks;
+    guint next = 0;
     int n, i;
-    size_t d;
 
     /* the directory as the change left it: the index is written last */
     if (!qemuCheckpointIndexDirStampGet(dir, &stamp)) {
@@ -181,47 +301,57 @@ qemuCheckpointIndexWrite(const char *dir, virDomainCheckpointObjList *list)
     /* in the list's order, which the next load keeps */
     if ((n = virDomainCheckpointObjListGetAll(list, NULL, &objs, 0)) < 0)
         return -1;
+    text.cap = 256 + 128 * (size_t) n;
+    text.buf = g_malloc(text.cap);
+    qemuCheckpointIndexPutStr(s, QEMU_CHECKPOINT_INDEX_MAGIC " "
+                              QEMU_CHECKPOINT_INDEX_VERSION "\n");
 
     qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_DIRECTORY);
-    g_string_append_printf(s, " %llu %llu %lld %lld\n", stamp.dev, stamp.ino,
-                           stamp.sec, stamp.nsec);
+    qemuCheckpointIndexAppendUnsigned(s, stamp.dev, false);
+    qemuCheckpointIndexAppendUnsigned(s, stamp.ino, false);
+    qemuCheckpointIndexAppendNumber(s, stamp.sec);
+    qemuCheckpointIndexAppendNumber(s, stamp.nsec);
+    qemuCheckpointIndexPut(s, "\n", 1);
     if (current) {
         qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_CURRENT);
         qemuCheckpointIndexAppendValue(s, current);
-        g_string_append_c(s, '\n');
+        qemuCheckpointIndexPut(s, "\n", 1);
     }
+    g_mutex_lock(&qemuCheckpointBlocksLock);
+    if (!qemuCheckpointBlocks || g_hash_table_size(qemuCheckpointBlocks) >= 16) {
+        g_clear_pointer(&qemuCheckpointBlocks, g_hash_table_unref);
+        qemuCheckpointBlocks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                     (GDestroyNotify) g_ptr_array_unref);
+    }
+    old = g_hash_table_lookup(qemuCheckpointBlocks, dir);
+    blocks = g_ptr_array_new_full(n, qemuCheckpointIndexBlockFree);
+    /* the list keeps its order between changes: checkpoints go, new ones
+     * come last, so the old entries are met in turn */
     for (i = 0; i < n; i++) {
         const virDomainCheckpointDef *def = objs[i]->def;
+        qemuCheckpointIndexBlock *b = NULL;
+        guint k;
 
-        qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_CHECKPOINT);
-        qemuCheckpointIndexAppendValue(s, def->name);
-        qemuCheckpointIndexAppendNumber(s, def->creationTime);
-        g_string_append_c(s, '\n');
-        if (def->parent_name) {
-            qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_PARENT);
-            qemuCheckpointIndexAppendValue(s, def->parent_name);
-            g_string_append_c(s, '\n');
-        }
-        if (def->description) {
-            qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_DESCRIPTION);
-            if (*def->description)
-                qemuCheckpointIndexAppendValue(s, def->description);
-            g_string_append_c(s, '\n');
-        }
-        for (d = 0; d < def->ndisks; d++) {
-            const virDomainCheckpointDiskDef *disk = &def->disks[d];
+        for (k = next; old && k < old->len && k < next + 8; k++) {
+            qemuCheckpointIndexBlock *o = g_ptr_array_index(old, k);
 
-            qemuCheckpointIndexAppendKey(s, QEMU_CHECKPOINT_INDEX_KEY_DISK);
-            qemuCheckpointIndexAppendValue(s, disk->name);
-            qemuCheckpointIndexAppendValue(s, virDomainCheckpointTypeToString(disk->type));
-            if (disk->bitmap)
-                qemuCheckpointIndexAppendValue(s, disk->bitmap);
-            g_string_append_c(s, '\n');
+            if (o && o->def == (const void *) def && g_str_equal(o->name, def->name) &&
+                g_strcmp0(o->parent, def->parent_name) == 0) {
+                b = g_steal_pointer(&old->pdata[k]);
+                next = k + 1;
+                break;
+            }
         }
+        if (!b)
+            b = qemuCheckpointIndexBlockNew(def);
+        qemuCheckpointIndexPut(s, b->text, b->len);
+        g_ptr_array_add(blocks, b);
     }
+    g_hash_table_replace(qemuCheckpointBlocks, g_strdup(dir), blocks);
+    g_mutex_unlock(&qemuCheckpointBlocksLock);
     /* not synced: an index a crash damaged or left behind does not
      * match the directory, and is rebuilt */
-    return virFileRewriteStrFull(path, 0600, s->str, false);
+    return virFileRewriteStrFull(path, 0600, s->buf, false);
 }
 
 /* ---- reading -------------------------------------------------------------- */
