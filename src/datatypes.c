@@ -33,6 +33,21 @@ virConnectHandleRef(virConnect *conn)
     return conn;
 }
 
+/* A reference only while the connection is not closing: NULL once the
+ * last reference went (the caller must know the memory is still there,
+ * e.g. because the driver's close waits for it). */
+virConnect *
+virConnectHandleTryRef(virConnect *conn)
+{
+    gint refs;
+
+    while ((refs = g_atomic_int_get(&conn->refs)) > 0) {
+        if (g_atomic_int_compare_and_exchange(&conn->refs, refs, refs + 1))
+            return conn;
+    }
+    return NULL;
+}
+
 /* The last reference lets the driver release its side, then frees. */
 int
 virConnectHandleUnref(virConnect *conn)

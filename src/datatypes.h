@@ -51,6 +51,9 @@ struct _virDomainCheckpoint {
 virConnect *virConnectNew(const char *uri, unsigned int flags);
 /* Add a reference and return @conn. */
 virConnect *virConnectHandleRef(virConnect *conn);
+/* Add a reference unless the last one is already gone (closing):
+ * @conn or NULL.  Only for a caller that the driver's close waits for. */
+virConnect *virConnectHandleTryRef(virConnect *conn);
 /* Drop a reference; the last one closes the driver side and frees.
  * Returns the references left. */
 int virConnectHandleUnref(virConnect *conn);

@@ -443,6 +443,44 @@ layout "backup-begin: 'Backup started' and virsh's empty line" $'Backup started\
     backup-begin testvm "$TMP/pull2.xml"
 layout "domjobabort: nothing but the empty line" $'\n' '' domjobabort testvm
 
+# a read-only connection reads a running pull backup, and changes nothing
+cat >"$TMP/pull-ro.xml" <<EOF
+<domainbackup mode='pull'>
+  <server transport='unix' socket='$TMP/pull-ro.sock'/>
+  <disks>
+    <disk name='vda' type='file'><scratch file='$TMP/scratch-ro.qcow2'/></disk>
+    <disk name='vdb' backup='no'/>
+  </disks>
+</domainbackup>
+EOF
+run backup-begin testvm "$TMP/pull-ro.xml"
+expect "backup-begin of a pull backup" "Backup started"
+OUT=$("$FLEECE" -r -c "$URI" domjobinfo testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+if [ "$RC" = 0 ] && [ -z "$ERR" ] &&
+   printf '%s\n' "$OUT" | grep -q '^Job type:         Unbounded   $' &&
+   printf '%s\n' "$OUT" | grep -q '^Operation:        Backup      $'; then
+    ok "fleece -r domjobinfo during a pull backup"
+else
+    notok "fleece -r domjobinfo during a pull backup"; echo "rc=$RC $OUT$ERR" | diag
+fi
+OUT=$("$FLEECE" -r -c "$URI" backup-dumpxml testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+if [ "$RC" = 0 ] && [ -z "$ERR" ] && printf '%s' "$OUT" | grep -q "mode='pull'" &&
+   printf '%s' "$OUT" | grep -q "pull-ro.sock"; then
+    ok "fleece -r backup-dumpxml during a pull backup"
+else
+    notok "fleece -r backup-dumpxml during a pull backup"; echo "rc=$RC $OUT$ERR" | diag
+fi
+OUT=$("$FLEECE" -r -c "$URI" dumpxml testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q "<name>testvm</name>"; then
+    ok "fleece -r dumpxml during a pull backup"
+else
+    notok "fleece -r dumpxml during a pull backup"; echo "rc=$RC $OUT$ERR" | diag
+fi
+OUT=$("$FLEECE" -r -c "$URI" backup-end testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+expect_error "fleece -r backup-end is refused" "read only access"
+run backup-end testvm
+expect "backup-end of the pull backup" "Backup ended"
+
 # ---- the end ------------------------------------------------------------------------
 
 run destroy testvm

@@ -251,8 +251,9 @@ mymain(void)
           true, "c1,c2,c3", OP_DELETE, "c2", VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY,
           0, "c1:,c3:c1" },
         { "delete-missing.txt",
-          "# Delete c3 whose bitmaps QEMU no longer has: the metadata goes all the\n"
-          "# same.\n",
+          "# Delete c3 whose bitmaps QEMU no longer has: removing them from the\n"
+          "# top images is refused, QEMU is asked where bitmaps are, and the\n"
+          "# metadata goes all the same.\n",
           true, "c1,c2", OP_DELETE, "c3", 0, 0, "c1:,c2:c1" },
     };
     size_t i;

@@ -332,10 +332,14 @@ testCheckFiles(void)
     const char *ent;
     size_t i;
 
+    g_autofree char *indexTmp = g_build_filename(root, "checkpoints", ".testvm.index.new", NULL);
+
     while (d && (ent = g_dir_read_name(d))) {
-        if (ent[0] == '.' && !g_str_equal(ent, ".current") && !g_str_equal(ent, ".index"))
+        if (ent[0] == '.' && !g_str_equal(ent, ".current"))
             FAIL("leftover checkpoint journal '%s'", ent);
     }
+    if (g_file_test(indexTmp, G_FILE_TEST_EXISTS))
+        FAIL("leftover '.testvm.index.new'");
     for (i = 0; testScratch[i]; i++) {
         g_autofree char *path = testPath(testScratch[i]);
 

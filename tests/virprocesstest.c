@@ -449,6 +449,62 @@ testLockSerialises(const void *data G_GNUC_UNUSED)
     return rc;
 }
 
+/* Holders remove the lock file now and then (as undefine does) while
+ * other threads wait for it: a waiter that gets the lock of the removed
+ * file must notice and start over, or two threads are inside at once. */
+typedef struct {
+    const char *path;
+    gint inside;
+    gint overlaps;
+    gint errors;
+} testLockRemoveData;
+
+static gpointer
+testLockRemoveThread(gpointer opaque)
+{
+    testLockRemoveData *d = opaque;
+    int r;
+
+    for (r = 0; r < 200; r++) {
+        virFileLock *lock = NULL;
+
+        if (virFileLockAcquire(d->path, "undefine", 30000, &lock) < 0) {
+            g_atomic_int_inc(&d->errors);
+            break;
+        }
+        if (g_atomic_int_add(&d->inside, 1) != 0)
+            g_atomic_int_inc(&d->overlaps);
+        g_usleep(200);
+        g_atomic_int_add(&d->inside, -1);
+        /* the last step of a change that makes the domain go away */
+        if (r % 3 == 0 && virFileLockRemoveFile(lock) < 0)
+            g_atomic_int_inc(&d->errors);
+        g_usleep(50);
+        virFileLockRelease(lock);
+    }
+    return NULL;
+}
+
+static int
+testLockRemovedWhileHeld(const void *data G_GNUC_UNUSED)
+{
+    g_autofree char *path = g_build_filename(testDir, "vm4.lock", NULL);
+    testLockRemoveData d = { .path = path };
+    GThread *threads[4];
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(threads); i++)
+        threads[i] = g_thread_new("locker", testLockRemoveThread, &d);
+    for (i = 0; i < G_N_ELEMENTS(threads); i++)
+        g_thread_join(threads[i]);
+    unlink(path);
+    if (d.overlaps || d.errors) {
+        virTestDiag("%d overlapping holders, %d errors", d.overlaps, d.errors);
+        return -1;
+    }
+    return 0;
+}
+
 static int
 mymain(void)
 {
@@ -466,6 +522,7 @@ mymain(void)
     ret |= virTestRun("lock basics", testLockBasic, NULL);
     ret |= virTestRun("lock held by another process", testLockOtherProcess, NULL);
     ret |= virTestRun("lock serialises processes", testLockSerialises, NULL);
+    ret |= virTestRun("lock file removed by its holder", testLockRemovedWhileHeld, NULL);
 
     rmdir(testDir);
     g_free(testDir);

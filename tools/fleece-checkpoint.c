@@ -561,28 +561,23 @@ cmdCheckpointList(fleeceControl *ctl, const fleeceCmd *cmd)
     }
     g_clear_pointer(&list, g_free);
 
+    /* names come with the handles; parent and creation time take one
+     * call per checkpoint (its XML without the domain), made only when
+     * they are printed */
     for (i = 0; i < (int) items->len; i++) {
         fleeceCheckpointItem *it = &g_array_index(items, fleeceCheckpointItem, i);
-        virDomainCheckpointPtr parent = NULL;
         g_autofree char *xml = NULL;
         g_autofree char *created = NULL;
 
-        /* the name first: every public call resets the last error */
         it->name = g_strdup(virDomainCheckpointGetName(it->cp));
-        parent = virDomainCheckpointGetParent(it->cp, 0);
-        if (parent) {
-            it->parent = g_strdup(virDomainCheckpointGetName(parent));
-            virDomainCheckpointFree(parent);
-        } else if (virGetLastErrorCode() != VIR_ERR_NO_DOMAIN_CHECKPOINT) {
-            fleeceReportError();
-            goto cleanup;
-        }
-        virResetLastError();
+        if (fleeceOptBool(cmd, "name"))
+            continue;
         if (!(xml = virDomainCheckpointGetXMLDesc(it->cp,
                                                   VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN))) {
             fleeceReportError();
             goto cleanup;
         }
+        it->parent = fleeceXMLText(xml, "domaincheckpoint/parent/name");
         if ((created = fleeceXMLText(xml, "domaincheckpoint/creationTime")))
             it->created = g_ascii_strtoll(created, NULL, 10);
     }

@@ -14,6 +14,7 @@
 VIR_LOG_INIT("conf.virdomaincheckpointobjlist");
 
 struct _virDomainCheckpointObjList {
+    gint refs;
     GPtrArray *objs;                    /* owned, in order of addition */
     GHashTable *byName;                 /* def->name -> obj, borrowed */
     virDomainCheckpointObj *current;
@@ -36,17 +37,32 @@ virDomainCheckpointObjListNew(void)
 {
     virDomainCheckpointObjList *list = g_new0(virDomainCheckpointObjList, 1);
 
+    list->refs = 1;
     list->objs = g_ptr_array_new_with_free_func(
         (GDestroyNotify) virDomainCheckpointObjFree);
     list->byName = g_hash_table_new(g_str_hash, g_str_equal);
     return list;
 }
 
-/* Free the tree and every checkpoint in it; NULL is fine. */
+virDomainCheckpointObjList *
+virDomainCheckpointObjListRef(virDomainCheckpointObjList *list)
+{
+    g_atomic_int_inc(&list->refs);
+    return list;
+}
+
+bool
+virDomainCheckpointObjListIsShared(virDomainCheckpointObjList *list)
+{
+    return g_atomic_int_get(&list->refs) > 1;
+}
+
+/* Drop a reference; the last frees the tree and every checkpoint in it.
+ * NULL is fine. */
 void
 virDomainCheckpointObjListFree(virDomainCheckpointObjList *list)
 {
-    if (!list)
+    if (!list || !g_atomic_int_dec_and_test(&list->refs))
         return;
     g_hash_table_destroy(list->byName);
     g_ptr_array_free(list->objs, TRUE);
@@ -163,10 +179,17 @@ virDomainCheckpointObjListSetCurrent(virDomainCheckpointObjList *list,
     list->current = obj;
 }
 
-/* Relink the whole tree from the parent names; see the header. */
+/* Relink the whole tree from the parent names; see the header.  Linear
+ * in the number of checkpoints (a long chain is the common shape): every
+ * node is visited once on the way up to a root, and a walk that comes
+ * back to a node of its own path has found a cycle, which the node that
+ * closes it leaves as a root. */
 int
 virDomainCheckpointObjListUpdateRelations(virDomainCheckpointObjList *list)
 {
+    enum { UNSEEN = 0, ON_PATH, DONE };
+    g_autoptr(GHashTable) state = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_autoptr(GPtrArray) path = g_ptr_array_new();
     bool broken = false;
     size_t i;
 
@@ -179,20 +202,45 @@ virDomainCheckpointObjListUpdateRelations(virDomainCheckpointObjList *list)
 
     for (i = 0; i < list->objs->len; i++) {
         virDomainCheckpointObj *obj = g_ptr_array_index(list->objs, i);
-        virDomainCheckpointObj *parent;
 
         if (!obj->def->parent_name)
             continue;
-        parent = virDomainCheckpointObjListFindByName(list,
-                                                      obj->def->parent_name);
-        /* links made so far are acyclic, so this walk ends */
-        if (!parent || virDomainCheckpointObjIsAncestor(obj, parent)) {
+        obj->parent = virDomainCheckpointObjListFindByName(list, obj->def->parent_name);
+        if (!obj->parent || obj->parent == obj) {
             VIR_WARN("checkpoint '%s' has a missing or cyclic parent '%s'",
                      obj->def->name, obj->def->parent_name);
+            obj->parent = NULL;
             broken = true;
-            continue;
         }
-        virDomainCheckpointObjLink(obj, parent);
+    }
+
+    for (i = 0; i < list->objs->len; i++) {
+        virDomainCheckpointObj *cur = g_ptr_array_index(list->objs, i);
+        guint p;
+
+        g_ptr_array_set_size(path, 0);
+        while (cur && GPOINTER_TO_INT(g_hash_table_lookup(state, cur)) == UNSEEN) {
+            g_hash_table_insert(state, cur, GINT_TO_POINTER(ON_PATH));
+            g_ptr_array_add(path, cur);
+            cur = cur->parent;
+        }
+        if (cur && GPOINTER_TO_INT(g_hash_table_lookup(state, cur)) == ON_PATH) {
+            virDomainCheckpointObj *last = g_ptr_array_index(path, path->len - 1);
+
+            VIR_WARN("checkpoint '%s' has a missing or cyclic parent '%s'",
+                     last->def->name, last->def->parent_name);
+            last->parent = NULL;
+            broken = true;
+        }
+        for (p = 0; p < path->len; p++)
+            g_hash_table_insert(state, g_ptr_array_index(path, p), GINT_TO_POINTER(DONE));
+    }
+
+    for (i = 0; i < list->objs->len; i++) {
+        virDomainCheckpointObj *obj = g_ptr_array_index(list->objs, i);
+
+        if (obj->parent)
+            g_ptr_array_add(obj->parent->children, obj);
     }
 
     if (broken) {

@@ -41,7 +41,13 @@ struct _virDomainCheckpointObj {
 
 typedef struct _virDomainCheckpointObjList virDomainCheckpointObjList;
 
+/* A list is reference counted, so that readers can share one; a shared
+ * list (more than one reference) must not be changed. */
 virDomainCheckpointObjList *virDomainCheckpointObjListNew(void);
+virDomainCheckpointObjList *
+virDomainCheckpointObjListRef(virDomainCheckpointObjList *list);
+bool virDomainCheckpointObjListIsShared(virDomainCheckpointObjList *list);
+/* Drop a reference (the last one frees everything). */
 void virDomainCheckpointObjListFree(virDomainCheckpointObjList *list);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomainCheckpointObjList,
                               virDomainCheckpointObjListFree);

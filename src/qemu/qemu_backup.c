@@ -1376,6 +1376,25 @@ qemuBackupClearStaleJob(qemuDomainObj *obj)
 }
 
 int
+qemuBackupRefreshProgress(qemuDomainObj *obj, unsigned int timeout_ms)
+{
+    g_autofree char *path = NULL;
+    g_autoptr(qemuMonitor) mon = NULL;
+    g_autoptr(virJSONValue) reply = NULL;
+    g_autoptr(GPtrArray) jobs = NULL;
+
+    if (!obj->backup || !obj->active)
+        return 0;
+    path = qemuDriverMonitorPath(obj->driver, obj->name);
+    if (!(mon = qemuMonitorOpen(path, timeout_ms)) ||
+        qemuQMPExecute(mon, timeout_ms, &reply, QEMU_QMP_QUERY_JOBS, NULL) < 0 ||
+        !(jobs = qemuQMPParseJobs(reply)))
+        return -1;
+    qemuBackupUpdateStats(obj, jobs);
+    return 0;
+}
+
+int
 qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *monArg,
                     qemuDomainJobData **done)
 {

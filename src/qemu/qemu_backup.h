@@ -104,6 +104,11 @@ char *qemuBackupGetXMLDesc(qemuDomainObj *obj);
 int qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *mon,
                         qemuDomainJobData **done);
 
+/* For a reader that changes nothing (a read-only connection): update the
+ * progress of the running disks in obj from QEMU's jobs, without saving
+ * or finishing anything; the monitor is waited for at most timeout_ms. */
+int qemuBackupRefreshProgress(qemuDomainObj *obj, unsigned int timeout_ms);
+
 /* End the backup: a pull backup completes, a push backup is cancelled.
  * Waits (bounded) for QEMU to wind the jobs down. */
 int qemuBackupEnd(qemuDomainObj *obj, qemuDomainJobData **done);

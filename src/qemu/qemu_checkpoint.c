@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "qemu_checkpoint.h"
+#include "qemu_checkpoint_index.h"
 #include "qemu_backup.h"
 #include "qemu_driver.h"
 #include "qemu_agent.h"
@@ -379,6 +380,44 @@ qemuCheckpointWarnUnusable(qemuDomainObj *obj,
 }
 
 
+/* The whole definition of checkpoint @name (embedded domain included,
+ * kept as text) from its metadata file: lists built from the index hold
+ * everything else. */
+static virDomainCheckpointDef *
+qemuCheckpointReadDef(qemuDomainObj *obj, const char *name)
+{
+    g_autofree char *path = qemuCheckpointDefPath(obj, name);
+    g_autofree char *xml = NULL;
+
+    if (virFileReadAll(path, QEMU_CHECKPOINT_FILE_MAX, &xml) < 0)
+        return NULL;
+    return virDomainCheckpointDefParseString(xml, VIR_DOMAIN_CHECKPOINT_PARSE_REDEFINE |
+                                                  VIR_DOMAIN_CHECKPOINT_PARSE_NO_VALIDATE |
+                                                  VIR_DOMAIN_CHECKPOINT_PARSE_LAZY_DOMAIN);
+}
+
+/* Rewrite the index for @list after a change of the files.  The index
+ * only saves parsing: a failure is logged, and the next load, finding
+ * it out of step with the directory, rebuilds it.  As the last step of
+ * a change (@last), @list is kept for the next call of this process:
+ * the caller changes it no more. */
+static void
+qemuCheckpointSaveIndex(qemuDomainObj *obj, virDomainCheckpointObjList *list,
+                        bool last)
+{
+    g_autofree char *dir = qemuCheckpointDir(obj);
+
+    if (qemuCheckpointIndexWrite(dir, list) < 0) {
+        VIR_WARN("checkpoint index of domain '%s' not written: %s", obj->name,
+                 virGetLastErrorMessage());
+        virResetLastError();
+        return;
+    }
+    if (last)
+        qemuCheckpointIndexKeep(dir, list);
+}
+
+
 /* ---- QMP actions ---------------------------------------------------------- */
 
 virJSONValue *
@@ -444,6 +483,45 @@ qemuCheckpointDeleteActions(const virDomainDef *def, GPtrArray *nodes,
                     return NULL;
                 (*count)++;
             }
+        }
+    }
+    return g_steal_pointer(&actions);
+}
+
+
+/* The actions removing the bitmaps of @chks when every disk concerned is
+ * a single image (the bitmap, if any, is on its top node), without
+ * asking QEMU; NULL (no error) when some disk has a backing chain, where
+ * deeper images may hold parts of a bitmap. */
+static virJSONValue *
+qemuCheckpointDeleteActionsTop(const virDomainDef *def, GPtrArray *chks, size_t *count)
+{
+    g_autoptr(virJSONValue) actions = qemuQMPActionsNew();
+    guint c;
+    size_t i;
+
+    *count = 0;
+    for (c = 0; c < chks->len; c++) {
+        const virDomainCheckpointDef *chk = g_ptr_array_index(chks, c);
+
+        for (i = 0; i < chk->ndisks; i++) {
+            const virDomainCheckpointDiskDef *cd = &chk->disks[i];
+            virDomainDiskDef *disk;
+
+            if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP ||
+                !(disk = virDomainDiskByTarget((virDomainDef *) def, cd->name)))
+                continue;
+            if (!disk->src || !disk->src->nodeformat ||
+                (disk->src->backingStore && disk->src->backingStore->nodeformat))
+                return NULL;
+            if (qemuQMPActionsAppend(actions, QEMU_QMP_ACTION_BLOCK_DIRTY_BITMAP_REMOVE,
+                                     "s:node", disk->src->nodeformat,
+                                     "s:name", cd->bitmap ? cd->bitmap : chk->name,
+                                     NULL) < 0) {
+                virResetLastError();
+                return NULL;
+            }
+            (*count)++;
         }
     }
     return g_steal_pointer(&actions);
@@ -516,14 +594,32 @@ qemuCheckpointAddBitmapsOffline(const virDomainDef *def,
 /* ---- journal: create ------------------------------------------------------ */
 
 /* Make the checkpoint of the create journal real: its metadata file
- * (the commit point), the current checkpoint, then the journal goes. */
+ * (the commit point) and the current checkpoint; when @list is given,
+ * the checkpoint joins it (*@def taken); the journal goes; then the
+ * index is rewritten for @list.  A repair passes no list: the load that
+ * follows finds the index out of step and rebuilds it, as it does when
+ * a process is killed before the index. */
 static int
-qemuCheckpointCreateFinish(qemuDomainObj *obj, const virDomainCheckpointDef *def)
+qemuCheckpointCreateFinish(qemuDomainObj *obj, virDomainCheckpointObjList *list,
+                           virDomainCheckpointDef **def, virDomainCheckpointObj **chk)
 {
-    if (qemuCheckpointWriteDef(obj, def) < 0 ||
-        qemuCheckpointWriteCurrent(obj, def->name) < 0)
+    virDomainCheckpointObj *added;
+
+    if (qemuCheckpointWriteDef(obj, *def) < 0 ||
+        qemuCheckpointWriteCurrent(obj, (*def)->name) < 0)
         return -1;
-    return qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE);
+    if (list) {
+        if (!(added = virDomainCheckpointObjListAdd(list, def)))
+            return -1;
+        virDomainCheckpointObjListSetCurrent(list, added);
+        if (chk)
+            *chk = added;
+    }
+    if (qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE) < 0)
+        return -1;
+    if (list)
+        qemuCheckpointSaveIndex(obj, list, true);
+    return 0;
 }
 
 /* Whether all of @def's bitmaps exist (1), none or some (0); -1 error.
@@ -590,7 +686,7 @@ qemuCheckpointRepairCreate(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
     if (virFileExists(defpath)) {
         /* the metadata was written: the create had committed */
         VIR_INFO("finishing creation of checkpoint '%s'", def->name);
-        return qemuCheckpointCreateFinish(obj, def);
+        return qemuCheckpointCreateFinish(obj, NULL, &def, NULL);
     }
     if (obj->active) {
         if (!qemuCheckpointMonitor(obj, mon, owned) ||
@@ -602,7 +698,7 @@ qemuCheckpointRepairCreate(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
     if (all) {
         VIR_WARN("finishing interrupted creation of checkpoint '%s' of domain '%s'",
                  def->name, obj->name);
-        return qemuCheckpointCreateFinish(obj, def);
+        return qemuCheckpointCreateFinish(obj, NULL, &def, NULL);
     }
     VIR_WARN("rolling back interrupted creation of checkpoint '%s' of domain '%s'",
              def->name, obj->name);
@@ -744,8 +840,20 @@ qemuCheckpointDeleteBitmaps(qemuDomainObj *obj, qemuMonitor **mon, bool *owned,
         g_autoptr(virJSONValue) actions = NULL;
         size_t n = 0;
 
-        if (!qemuCheckpointMonitor(obj, mon, owned) ||
-            !(nodes = qemuCheckpointQueryNodes(*mon)) ||
+        if (!qemuCheckpointMonitor(obj, mon, owned))
+            return -1;
+        /* asking QEMU where the bitmaps are costs as much as all the
+         * bitmaps of the disks: first assume they are where checkpoints
+         * put them, and ask only if that is refused */
+        if ((actions = qemuCheckpointDeleteActionsTop(obj->def, chks, &n))) {
+            if (n == 0 ||
+                qemuQMPTransaction(*mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT) == 0)
+                return 0;
+            VIR_DEBUG("removing the bitmaps from the top images failed (%s): asking QEMU",
+                      virGetLastErrorMessage());
+            virResetLastError();
+        }
+        if (!(nodes = qemuCheckpointQueryNodes(*mon)) ||
             !(actions = qemuCheckpointDeleteActions(obj->def, nodes, chks, &n)))
             return -1;
         if (n == 0)
@@ -772,8 +880,10 @@ qemuCheckpointDeleteBitmaps(qemuDomainObj *obj, qemuMonitor **mon, bool *owned,
 }
 
 /* Apply the metadata side of a journalled delete; idempotent, so it
- * serves both the normal path and recovery: re-parent survivors, set
- * the current checkpoint, remove the files, drop the journal. */
+ * serves both the normal path and recovery: re-parent survivors (their
+ * files rewritten from the whole definitions), set the current
+ * checkpoint, remove the files, bring @list in step, drop the journal,
+ * rewrite the index. */
 static int
 qemuCheckpointDeleteMetadata(qemuDomainObj *obj, virDomainCheckpointObjList *list,
                              const qemuCheckpointDeleteJournal *j)
@@ -785,25 +895,37 @@ qemuCheckpointDeleteMetadata(qemuDomainObj *obj, virDomainCheckpointObjList *lis
         return -1;
     for (i = 0; objs[i]; i++) {
         virDomainCheckpointDef *def = objs[i]->def;
+        g_autoptr(virDomainCheckpointDef) whole = NULL;
 
         if (qemuCheckpointJournalHas(j, def->name) || !def->parent_name ||
             !qemuCheckpointJournalHas(j, def->parent_name))
             continue;
-        g_free(def->parent_name);
-        def->parent_name = g_strdup(j->parent);
-        if (qemuCheckpointWriteDef(obj, def) < 0)
+        if (!(whole = qemuCheckpointReadDef(obj, def->name)))
+            return -1;
+        g_free(whole->parent_name);
+        whole->parent_name = g_strdup(j->parent);
+        if (qemuCheckpointWriteDef(obj, whole) < 0)
             return -1;
     }
     if (qemuCheckpointWriteCurrent(obj, j->current) < 0)
         return -1;
     for (i = 0; i < j->names->len; i++) {
-        g_autofree char *file = g_strconcat(g_ptr_array_index(j->names, i),
-                                            QEMU_CHECKPOINT_FILE_SUFFIX, NULL);
+        const char *name = g_ptr_array_index(j->names, i);
+        g_autofree char *file = g_strconcat(name, QEMU_CHECKPOINT_FILE_SUFFIX, NULL);
+        virDomainCheckpointObj *gone;
 
         if (qemuCheckpointRemoveFile(obj, file) < 0)
             return -1;
+        /* its children move to its parent, as their files now say */
+        if ((gone = virDomainCheckpointObjListFindByName(list, name)))
+            virDomainCheckpointObjListRemove(list, gone);
     }
-    return qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_DELETE);
+    virDomainCheckpointObjListSetCurrent(list,
+        virDomainCheckpointObjListFindByName(list, j->current));
+    if (qemuCheckpointRemoveFile(obj, QEMU_CHECKPOINT_JOURNAL_DELETE) < 0)
+        return -1;
+    qemuCheckpointSaveIndex(obj, list, true);
+    return 0;
 }
 
 /* A delete was interrupted: finish it. */
@@ -835,11 +957,12 @@ bool
 qemuCheckpointHasJournal(qemuDomainObj *obj)
 {
     g_autofree char *dir = qemuCheckpointDir(obj);
+    g_autofree char *index = qemuCheckpointIndexPath(dir);
 
-    /* a half-written metadata file needs the lock to go too */
+    /* a half-written metadata or index file needs the lock to go too */
     return qemuCheckpointFileExists(obj, QEMU_CHECKPOINT_JOURNAL_CREATE) ||
            qemuCheckpointFileExists(obj, QEMU_CHECKPOINT_JOURNAL_DELETE) ||
-           virFileRewriteLeftover(dir);
+           virFileRewriteLeftover(index) || virFileRewriteLeftover(dir);
 }
 
 /* Finish or roll back whatever the journal says is half done. */
@@ -858,13 +981,17 @@ qemuCheckpointRepair(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
 virDomainCheckpointObjList *
 qemuCheckpointLoad(qemuDomainObj *obj, qemuMonitor *mon)
 {
-    if (obj->lock) {
-        g_autofree char *dir = qemuCheckpointDir(obj);
+    g_autofree char *dir = qemuCheckpointDir(obj);
+    virDomainCheckpointObjList *list;
 
-        /* metadata files whose rewrite a crash interrupted */
+    /* metadata files (and index) whose rewrite a crash interrupted */
+    if (obj->lock && !obj->driver->readonly) {
+        g_autofree char *index = qemuCheckpointIndexPath(dir);
+
         virFileRewriteCleanup(dir);
+        virFileRewriteCleanup(index);
     }
-    if (obj->lock && qemuCheckpointHasJournal(obj)) {
+    if (obj->lock && !obj->driver->readonly && qemuCheckpointHasJournal(obj)) {
         qemuMonitor *m = mon;
         bool owned = false;
         int rc = qemuCheckpointRepair(obj, &m, &owned);
@@ -874,7 +1001,19 @@ qemuCheckpointLoad(qemuDomainObj *obj, qemuMonitor *mon)
         if (rc < 0)
             return NULL;
     }
-    return qemuCheckpointLoadFiles(obj);
+    if (!virFileExists(dir))
+        return virDomainCheckpointObjListNew();
+    /* a change under the lock may take the list its process kept */
+    if (obj->lock && !obj->driver->readonly && (list = qemuCheckpointIndexTake(dir)))
+        return list;
+    if ((list = qemuCheckpointIndexLoad(dir)))
+        return list;
+    /* no index, or out of step with the files: from the files, and the
+     * index rewritten by whoever may change them */
+    list = qemuCheckpointLoadFiles(obj);
+    if (obj->lock && !obj->driver->readonly)
+        qemuCheckpointSaveIndex(obj, list, false);
+    return list;
 }
 
 void
@@ -1021,6 +1160,7 @@ qemuCheckpointRedefine(qemuDomainObj *obj, qemuMonitor *mon,
     if (qemuCheckpointWriteCurrent(obj,
                                    virDomainCheckpointObjListGetCurrentName(list)) < 0)
         return NULL;
+    qemuCheckpointSaveIndex(obj, list, true);
     return chk;
 }
 
@@ -1032,7 +1172,7 @@ qemuCheckpointCreate(qemuDomainObj *obj, qemuMonitor *mon,
     g_autoptr(virDomainCheckpointDef) def = NULL;
     const char *current;
     virDomainDef *persistent;
-    virDomainCheckpointObj *chk;
+    virDomainCheckpointObj *chk = NULL;
 
     virCheckFlags(VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE |
                   VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE |
@@ -1068,11 +1208,8 @@ qemuCheckpointCreate(qemuDomainObj *obj, qemuMonitor *mon,
     if (qemuCheckpointCreateBitmaps(obj, mon, def,
                                     flags & VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE) < 0)
         return NULL;
-    if (qemuCheckpointCreateFinish(obj, def) < 0)
+    if (qemuCheckpointCreateFinish(obj, list, &def, &chk) < 0)
         return NULL;
-    if (!(chk = virDomainCheckpointObjListAdd(list, &def)))
-        return NULL;
-    virDomainCheckpointObjListSetCurrent(list, chk);
     return chk;
 }
 
@@ -1240,7 +1377,9 @@ qemuCheckpointGetXMLDesc(qemuDomainObj *obj, qemuMonitor *mon,
                          virDomainCheckpointObjList *list, const char *name,
                          unsigned int flags)
 {
+    g_autoptr(virDomainCheckpointDef) whole = NULL;
     virDomainCheckpointObj *chk;
+    virDomainCheckpointDef *def;
     unsigned int fmt = 0;
 
     virCheckFlags(VIR_DOMAIN_CHECKPOINT_XML_SECURE |
@@ -1249,6 +1388,13 @@ qemuCheckpointGetXMLDesc(qemuDomainObj *obj, qemuMonitor *mon,
 
     if (!(chk = virDomainCheckpointObjListLookup(list, name)))
         return NULL;
+    def = chk->def;
+    /* the embedded domain is only in the metadata file */
+    if (!(flags & VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN) && !def->dom && !def->dom_xml) {
+        if (!(whole = qemuCheckpointReadDef(obj, name)))
+            return NULL;
+        def = whole;
+    }
     if (flags & VIR_DOMAIN_CHECKPOINT_XML_SECURE)
         fmt |= VIR_DOMAIN_CHECKPOINT_FORMAT_SECURE;
     if (flags & VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN)
@@ -1260,11 +1406,11 @@ qemuCheckpointGetXMLDesc(qemuDomainObj *obj, qemuMonitor *mon,
                            obj->name);
             return NULL;
         }
-        if (qemuCheckpointFillSizes(obj, mon, chk->def) < 0)
+        if (qemuCheckpointFillSizes(obj, mon, def) < 0)
             return NULL;
         fmt |= VIR_DOMAIN_CHECKPOINT_FORMAT_SIZE;
     }
-    return virDomainCheckpointDefFormat(chk->def, fmt);
+    return virDomainCheckpointDefFormat(def, fmt);
 }
 
 
@@ -1272,6 +1418,7 @@ qemuCheckpointGetXMLDesc(qemuDomainObj *obj, qemuMonitor *mon,
 
 typedef struct {
     qemuDomainObj *obj;                  /* borrowed */
+    virDomainCheckpointObjList *list;    /* the checkpoints before it */
     virDomainCheckpointDef *def;
 } qemuCheckpointBackupData;
 
@@ -1283,6 +1430,7 @@ qemuCheckpointBackupDiscard(void *opaque)
     ignore_value(qemuCheckpointRemoveFile(data->obj, QEMU_CHECKPOINT_JOURNAL_CREATE));
     virResetLastError();
     virDomainCheckpointDefFree(data->def);
+    virDomainCheckpointObjListFree(data->list);
     g_free(data);
 }
 
@@ -1331,6 +1479,7 @@ qemuCheckpointBackupPrepare(qemuDomainObj *obj, qemuMonitor *mon, const char *xm
     *name = g_strdup(def->name);
     data = g_new0(qemuCheckpointBackupData, 1);
     data->obj = obj;
+    data->list = g_steal_pointer(&list);
     data->def = g_steal_pointer(&def);
     *opaque = data;
     return 0;
@@ -1345,8 +1494,9 @@ qemuCheckpointBackupCommit(qemuDomainObj *obj, qemuMonitor *mon G_GNUC_UNUSED,
     qemuCheckpointBackupData *data = opaque;
     int rc;
 
-    rc = qemuCheckpointCreateFinish(obj, data->def);
+    rc = qemuCheckpointCreateFinish(obj, data->list, &data->def, NULL);
     virDomainCheckpointDefFree(data->def);
+    virDomainCheckpointObjListFree(data->list);
     g_free(data);
     return rc;
 }

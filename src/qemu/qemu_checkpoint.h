@@ -19,6 +19,11 @@
  *                 finished (removing bitmaps is idempotent)
  *   .current      the name of the current checkpoint
  *
+ * Beside the directory, ../.DOMAIN.index holds what every checkpoint's
+ * file says but its embedded domain (qemu_checkpoint_index.h): written
+ * as the last step of every change, used only while the directory is as
+ * that change left it, rebuilt from the files otherwise.
+ *
  * The hidden names keep these files out of the checkpoint count.
  *
  * Tests kill a process between any two steps from outside (the
@@ -86,10 +91,12 @@ virJSONValue *qemuCheckpointDeleteActions(const virDomainDef *def,
                                           GPtrArray *nodes, GPtrArray *chks,
                                           size_t *count);
 
-/* The checkpoints of @obj from its metadata files.  When @obj is locked,
- * half-done changes found in the journal are finished or rolled back
- * first (@mon: the monitor of a running domain, may be NULL then it is
- * connected when needed). */
+/* The checkpoints of @obj, from the index when it matches the metadata
+ * files, else from the files (and, when @obj is locked, the index is
+ * rewritten).  Definitions may lack the embedded domain: the metadata
+ * file has it.  When @obj is locked, half-done changes found in the
+ * journal are finished or rolled back first (@mon: the monitor of a
+ * running domain, may be NULL then it is connected when needed). */
 virDomainCheckpointObjList *qemuCheckpointLoad(qemuDomainObj *obj,
                                                qemuMonitor *mon);
 

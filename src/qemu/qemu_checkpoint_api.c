@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "qemu_checkpoint.h"
+#include "qemu_checkpoint_index.h"
 #include "qemu_backup.h"
 #include "qemu_driver.h"
 #include "qemu_process.h"
@@ -37,7 +38,7 @@ qemuCheckpointConnDriver(virConnect *conn)
 typedef struct {
     qemuDomainObj *obj;
     qemuMonitor *mon;
-    virDomainCheckpointObjList *list;
+    virDomainCheckpointObjList *list;   /* a reader's may be shared */
     bool job;
 } qemuCheckpointCtx;
 
@@ -61,8 +62,13 @@ qemuCheckpointCtxLoad(qemuCheckpointCtx *ctx, virDomain *dom, bool modify)
 {
     qemuDriver *driver = qemuCheckpointConnDriver(dom->conn);
 
-    if (!(ctx->obj = qemuDomainObjLoad(driver, dom->name,
-                                       modify ? QEMU_DOMAIN_LOAD_LOCK : 0)))
+    unsigned int lockFlag = QEMU_DOMAIN_LOAD_LOCK;
+
+    /* a read-only connection locks only to query (a size), repairing
+     * nothing */
+    if (driver->readonly)
+        lockFlag = QEMU_DOMAIN_LOAD_LOCK_QUERY;
+    if (!(ctx->obj = qemuDomainObjLoad(driver, dom->name, modify ? lockFlag : 0)))
         return -1;
     if (!modify && !driver->readonly && qemuCheckpointHasJournal(ctx->obj)) {
         g_clear_pointer(&ctx->obj, qemuDomainObjFree);
@@ -76,6 +82,13 @@ qemuCheckpointCtxLoad(qemuCheckpointCtx *ctx, virDomain *dom, bool modify)
         ctx->job = true;
         if (ctx->obj->active && !(ctx->mon = qemuProcessConnectMonitor(ctx->obj)))
             return -1;
+    } else {
+        /* a reader shares the list of the index with the process's
+         * other readers while nothing changes */
+        g_autofree char *dir = qemuDriverCheckpointDir(driver, dom->name);
+
+        if ((ctx->list = qemuCheckpointIndexLoadShared(dir)))
+            return 0;
     }
     if (!(ctx->list = qemuCheckpointLoad(ctx->obj, ctx->mon)))
         return -1;

@@ -30,6 +30,22 @@ VIR_LOG_INIT("qemu.domain");
 #define QEMU_DOMAIN_FILE_MAX (16 * 1024 * 1024)
 
 void
+qemuDomainObjUnlock(qemuDomainObj *obj)
+{
+    if (!obj->lock)
+        return;
+    /* a change that leaves no domain of this name (undefined, a transient
+     * one stopped, or never there) removes the lock file as its very last
+     * step; see virfilelock.h */
+    if (!obj->active && !obj->persistent && !obj->driver->readonly &&
+        virFileLockRemoveFile(obj->lock) < 0) {
+        VIR_WARN("%s", virGetLastErrorMessage());
+        virResetLastError();
+    }
+    g_clear_pointer(&obj->lock, virFileLockRelease);
+}
+
+void
 qemuDomainObjFree(qemuDomainObj *obj)
 {
     if (!obj)
@@ -39,8 +55,7 @@ qemuDomainObjFree(qemuDomainObj *obj)
     virDomainDefFree(obj->newDef);
     qemuDomainJobObjClear(&obj->job);
     qemuBackupStateFree(obj->backup);
-    if (obj->lock)
-        virFileLockRelease(obj->lock);
+    qemuDomainObjUnlock(obj);
     g_free(obj);
 }
 
@@ -64,23 +79,6 @@ qemuDomainObjNew(qemuDriver *driver, const char *name)
     obj->nextIndex = 1;
     qemuDomainJobObjInit(&obj->job, &hooks, obj);
     return obj;
-}
-
-int
-qemuDomainObjLock(qemuDomainObj *obj, const char *purpose)
-{
-    g_autofree char *path = NULL;
-
-    if (obj->lock)
-        return 0;
-    if (obj->driver->readonly) {
-        virReportError(VIR_ERR_OPERATION_DENIED, "%s",
-                       _("read-only connection cannot change a domain"));
-        return -1;
-    }
-    path = qemuDriverLockPath(obj->driver, obj->name);
-    return virFileLockAcquire(path, purpose, QEMU_DOMAIN_LOCK_WAIT_MS,
-                              &obj->lock);
 }
 
 static virDomainDef *
@@ -430,16 +428,18 @@ qemuDomainObjLoad(qemuDriver *driver, const char *name, unsigned int flags)
     if (virNameValidate("domain", name) < 0)
         return NULL;
 
-    if (flags & QEMU_DOMAIN_LOAD_LOCK) {
+    if (flags & (QEMU_DOMAIN_LOAD_LOCK | QEMU_DOMAIN_LOAD_LOCK_QUERY)) {
         g_autofree char *path = NULL;
 
-        if (driver->readonly) {
+        if (driver->readonly && !(flags & QEMU_DOMAIN_LOAD_LOCK_QUERY)) {
             virReportError(VIR_ERR_OPERATION_DENIED, "%s",
                            _("read-only connection cannot change a domain"));
             return NULL;
         }
         path = qemuDriverLockPath(driver, name);
-        if (virFileLockAcquire(path, "change", QEMU_DOMAIN_LOCK_WAIT_MS, &lock) < 0)
+        if (virFileLockAcquire(path, (flags & QEMU_DOMAIN_LOAD_LOCK) ? "change" : "query",
+                               (flags & QEMU_DOMAIN_LOAD_NOWAIT) ? 0 : QEMU_DOMAIN_LOCK_WAIT_MS,
+                               &lock) < 0)
             return NULL;
     }
 
@@ -452,12 +452,19 @@ qemuDomainObjLoad(qemuDriver *driver, const char *name, unsigned int flags)
         if (!obj->lock && !driver->readonly) {
             g_autoptr(qemuDomainObj) locked = NULL;
 
-            if (!(locked = qemuDomainObjLoad(driver, name, QEMU_DOMAIN_LOAD_LOCK)))
+            locked = qemuDomainObjLoad(driver, name, QEMU_DOMAIN_LOAD_LOCK |
+                                       (flags & QEMU_DOMAIN_LOAD_NOWAIT));
+            if (locked) {
+                qemuDomainObjUnlock(locked);
+                return g_steal_pointer(&locked);
+            }
+            if (!(flags & QEMU_DOMAIN_LOAD_NOWAIT) ||
+                virGetLastErrorCode() != VIR_ERR_RESOURCE_BUSY)
                 return NULL;
-            virFileLockRelease(g_steal_pointer(&locked->lock));
-            return g_steal_pointer(&locked);
+            /* whoever holds the lock reconciles; report what is true */
+            virResetLastError();
         }
-        if (obj->lock)
+        if (obj->lock && !driver->readonly)
             qemuDomainObjReconcileDead(obj);
         else {
             obj->active = false;
@@ -504,9 +511,18 @@ qemuDomainObjLoadByUUID(qemuDriver *driver, const unsigned char *uuid,
         }
         if (memcmp(obj->def->uuid, uuid, VIR_UUID_BUFLEN) != 0)
             continue;
-        if ((flags & QEMU_DOMAIN_LOAD_LOCK) && qemuDomainObjLock(obj, "change") < 0)
-            return NULL;
-        return g_steal_pointer(&obj);
+        if (!(flags & QEMU_DOMAIN_LOAD_LOCK))
+            return g_steal_pointer(&obj);
+        /* what was read unlocked may be gone by now: read again under
+         * the lock, and keep it only if it is still the same domain */
+        g_clear_pointer(&obj, qemuDomainObjFree);
+        if (!(obj = qemuDomainObjLoad(driver, names[i], flags | QEMU_DOMAIN_LOAD_QUIET))) {
+            if (virGetLastErrorCode() != VIR_ERR_OK)
+                return NULL;
+            continue;
+        }
+        if (memcmp(obj->def->uuid, uuid, VIR_UUID_BUFLEN) == 0)
+            return g_steal_pointer(&obj);
     }
     if (!(flags & QEMU_DOMAIN_LOAD_QUIET))
         virReportError(VIR_ERR_NO_DOMAIN,

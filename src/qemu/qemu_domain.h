@@ -50,6 +50,14 @@ typedef enum {
     QEMU_DOMAIN_LOAD_LOCK = 1 << 0,
     /* do not report an error when the domain does not exist */
     QEMU_DOMAIN_LOAD_QUIET = 1 << 1,
+    /* never wait for the lock: with LOCK, fail at once with
+     * VIR_ERR_RESOURCE_BUSY when another change holds it; a dead QEMU
+     * found without the lock is then reported, not reconciled */
+    QEMU_DOMAIN_LOAD_NOWAIT = 1 << 2,
+    /* take the lock even on a read-only connection, for a query that
+     * needs QEMU to itself but leaves nothing changed (a checkpoint's
+     * size); such a holder repairs nothing */
+    QEMU_DOMAIN_LOAD_LOCK_QUERY = 1 << 3,
 } qemuDomainLoadFlags;
 
 /* Load domain 'name'.  VIR_ERR_NO_DOMAIN if there is neither config nor
@@ -58,15 +66,17 @@ typedef enum {
  * without QEMU_DOMAIN_LOAD_LOCK. */
 qemuDomainObj *qemuDomainObjLoad(qemuDriver *driver, const char *name,
                                  unsigned int flags);
-/* Find a domain by UUID (scans the files). */
+/* Find a domain by UUID (scans the files); with QEMU_DOMAIN_LOAD_LOCK
+ * the domain found is read again under its lock. */
 qemuDomainObj *qemuDomainObjLoadByUUID(qemuDriver *driver,
                                        const unsigned char *uuid,
                                        unsigned int flags);
+/* Release the lock (if held) before the object goes; when the domain no
+ * longer exists (neither active nor persistent) its lock file is removed
+ * first.  qemuDomainObjFree does this too. */
+void qemuDomainObjUnlock(qemuDomainObj *obj);
 void qemuDomainObjFree(qemuDomainObj *obj);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuDomainObj, qemuDomainObjFree);
-
-/* Take the per-domain lock for a change ('purpose' is recorded). */
-int qemuDomainObjLock(qemuDomainObj *obj, const char *purpose);
 
 /* Write the status file (running) and/or config (persistent). */
 int qemuDomainObjSaveStatus(qemuDomainObj *obj);

@@ -17,6 +17,7 @@
 #include "qemu_conf.h"
 #include "qemu_command.h"
 #include "qemu_domain.h"
+#include "qemu_event.h"
 #include "qemu_process.h"
 #include "qemu_qmp.h"
 #include "datatypes.h"
@@ -30,6 +31,7 @@
 #include "virtypedparam.h"
 /* BEGIN checkpoint-include */
 #include "qemu_checkpoint.h"
+#include "qemu_checkpoint_index.h"
 /* END checkpoint-include */
 /* BEGIN backup-include */
 /* END backup-include */
@@ -38,39 +40,10 @@
 
 VIR_LOG_INIT("qemu.driver");
 
-/* A registered domain event callback of one connection. */
-typedef struct {
-    int id;
-    int eventID;
-    unsigned char uuid[VIR_UUID_BUFLEN];
-    bool anyDomain;
-    virConnectDomainEventGenericCallback cb;
-    void *opaque;
-    virFreeCallback freecb;
-} qemuEventCallback;
-
-/* An event waiting to be delivered from the event loop. */
-typedef struct {
-    int eventID;                   /* LIFECYCLE or JOB_COMPLETED */
-    char *name;
-    unsigned char uuid[VIR_UUID_BUFLEN];
-    int id;
-    int event;                     /* lifecycle */
-    int detail;
-    virTypedParameter *params;     /* job completed */
-    int nparams;
-} qemuLifecycleEvent;
-
 /* What a connection keeps. */
 typedef struct {
     qemuDriver *driver;
-    GMutex lock;
-    GPtrArray *callbacks;          /* qemuEventCallback */
-    GPtrArray *pending;            /* qemuLifecycleEvent */
-    int nextCallbackID;
-    int timer;                     /* delivery timer, -1 when none */
-    int watchTimer;                /* backup watcher, -1 when none */
-    virConnect *conn;              /* not referenced */
+    qemuEventState *events;
 } qemuConnPriv;
 
 static qemuDriver *
@@ -85,214 +58,39 @@ qemuConnectGetDriver(virConnect *conn)
     return qemuConnDriver(conn);
 }
 
-static void
-qemuEventCallbackFree(gpointer p)
-{
-    qemuEventCallback *cb = p;
-
-    if (cb->freecb)
-        cb->freecb(cb->opaque);
-    g_free(cb);
-}
-
-static void
-qemuLifecycleEventFree(gpointer p)
-{
-    qemuLifecycleEvent *ev = p;
-
-    g_free(ev->name);
-    virTypedParamsFree(ev->params, ev->nparams);
-    g_free(ev);
-}
-
 /* ---- events ---------------------------------------------------------- */
 
 static void
-qemuEventDeliver(int timer G_GNUC_UNUSED, void *opaque)
+qemuEventQueueJobCompletedConn(virConnect *conn, const virDomainDef *def,
+                               const qemuDomainJobData *data)
 {
-    virConnect *conn = opaque;
-    qemuConnPriv *priv = conn->privateData;
-    g_autoptr(GPtrArray) events = NULL;
-    guint i, j;
-
-    g_mutex_lock(&priv->lock);
-    events = g_steal_pointer(&priv->pending);
-    priv->pending = g_ptr_array_new_with_free_func(qemuLifecycleEventFree);
-    if (priv->timer >= 0) {
-        virEventRemoveTimeout(priv->timer);
-        priv->timer = -1;
-    }
-    g_mutex_unlock(&priv->lock);
-
-    for (i = 0; i < events->len; i++) {
-        qemuLifecycleEvent *ev = g_ptr_array_index(events, i);
-        g_autoptr(virDomain) dom = virGetDomain(conn, ev->name, ev->uuid, ev->id);
-
-        for (j = 0; ; j++) {
-            virConnectDomainEventGenericCallback cb = NULL;
-            void *cbopaque = NULL;
-
-            g_mutex_lock(&priv->lock);
-            if (j >= priv->callbacks->len) {
-                g_mutex_unlock(&priv->lock);
-                break;
-            }
-            {
-                qemuEventCallback *c = g_ptr_array_index(priv->callbacks, j);
-
-                if (c->eventID == ev->eventID &&
-                    (c->anyDomain || memcmp(c->uuid, ev->uuid, VIR_UUID_BUFLEN) == 0)) {
-                    cb = c->cb;
-                    cbopaque = c->opaque;
-                }
-            }
-            g_mutex_unlock(&priv->lock);
-            if (!cb)
-                continue;
-            if (ev->eventID == VIR_DOMAIN_EVENT_ID_LIFECYCLE)
-                ((virConnectDomainEventCallback) (void (*)(void)) cb)(conn, dom, ev->event,
-                                                                      ev->detail, cbopaque);
-            else
-                ((virConnectDomainEventJobCompletedCallback) (void (*)(void)) cb)(conn, dom,
-                                                                                 ev->params,
-                                                                                 ev->nparams,
-                                                                                 cbopaque);
-        }
-    }
-}
-
-static void
-qemuEventQueue(virConnect *conn, qemuLifecycleEvent *ev)
-{
-    qemuConnPriv *priv = conn->privateData;
-
-    g_mutex_lock(&priv->lock);
-    g_ptr_array_add(priv->pending, ev);
-    if (priv->timer < 0)
-        priv->timer = virEventAddTimeout(0, qemuEventDeliver, conn, NULL);
-    g_mutex_unlock(&priv->lock);
-}
-
-static bool
-qemuEventWanted(virConnect *conn)
-{
-    qemuConnPriv *priv = conn->privateData;
-    bool ret;
-
-    if (!virEventIsRegistered())
-        return false;
-    g_mutex_lock(&priv->lock);
-    ret = priv->callbacks->len > 0;
-    g_mutex_unlock(&priv->lock);
-    return ret;
-}
-
-static int qemuDomainJobDataToParams(const qemuDomainJobData *data,
-                                     virTypedParameter **params, int *nparams);
-
-/* Queue VIR_DOMAIN_EVENT_ID_JOB_COMPLETED with the job's final stats. */
-static void
-qemuEventQueueJobCompleted(virConnect *conn, const virDomainDef *def,
-                           const qemuDomainJobData *data)
-{
-    qemuLifecycleEvent *ev;
-
-    if (!data || !qemuEventWanted(conn))
-        return;
-    ev = g_new0(qemuLifecycleEvent, 1);
-    ev->eventID = VIR_DOMAIN_EVENT_ID_JOB_COMPLETED;
-    ev->name = g_strdup(def->name);
-    memcpy(ev->uuid, def->uuid, VIR_UUID_BUFLEN);
-    ev->id = def->id;
-    if (qemuDomainJobDataToParams(data, &ev->params, &ev->nparams) < 0) {
-        qemuLifecycleEventFree(ev);
-        virResetLastError();
-        return;
-    }
-    qemuEventQueue(conn, ev);
+    qemuEventQueueJobCompleted(((qemuConnPriv *) conn->privateData)->events, def, data);
 }
 
 /* Queue a lifecycle event for the connection's callbacks; delivered from
  * the application's event loop when it runs one. */
 static void
-qemuEventQueueLifecycle(virConnect *conn, const virDomainDef *def, int id,
-                        int event, int detail)
+qemuEventQueueLifecycleConn(virConnect *conn, const virDomainDef *def, int id,
+                            int event, int detail)
 {
-    qemuLifecycleEvent *ev;
-
-    if (!qemuEventWanted(conn))
-        return;
-    ev = g_new0(qemuLifecycleEvent, 1);
-    ev->eventID = VIR_DOMAIN_EVENT_ID_LIFECYCLE;
-    ev->name = g_strdup(def->name);
-    memcpy(ev->uuid, def->uuid, VIR_UUID_BUFLEN);
-    ev->id = id;
-    ev->event = event;
-    ev->detail = detail;
-    qemuEventQueue(conn, ev);
+    qemuEventQueueLifecycle(((qemuConnPriv *) conn->privateData)->events, def, id,
+                            event, detail);
 }
-
-#define QEMU_BACKUP_WATCH_MS 500
-static void qemuBackupWatch(int timer, void *opaque);
 
 static int
 qemuConnectDomainEventRegisterAny(virConnect *conn, virDomain *dom, int eventID,
                                   virConnectDomainEventGenericCallback callback,
                                   void *opaque, virFreeCallback freecb)
 {
-    qemuConnPriv *priv = conn->privateData;
-    qemuEventCallback *cb;
-    int id;
-
-    if (eventID != VIR_DOMAIN_EVENT_ID_LIFECYCLE &&
-        eventID != VIR_DOMAIN_EVENT_ID_JOB_COMPLETED) {
-        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED,
-                       _("event %d is not supported"), eventID);
-        return -1;
-    }
-    cb = g_new0(qemuEventCallback, 1);
-    cb->eventID = eventID;
-    cb->cb = callback;
-    cb->opaque = opaque;
-    cb->freecb = freecb;
-    cb->anyDomain = !dom;
-    if (dom)
-        memcpy(cb->uuid, dom->uuid, VIR_UUID_BUFLEN);
-    g_mutex_lock(&priv->lock);
-    id = cb->id = priv->nextCallbackID++;
-    g_ptr_array_add(priv->callbacks, cb);
-    if (eventID == VIR_DOMAIN_EVENT_ID_JOB_COMPLETED && priv->watchTimer < 0 &&
-        virEventIsRegistered())
-        priv->watchTimer = virEventAddTimeout(QEMU_BACKUP_WATCH_MS, qemuBackupWatch,
-                                              conn, NULL);
-    g_mutex_unlock(&priv->lock);
-    return id;
+    return qemuEventRegister(((qemuConnPriv *) conn->privateData)->events, dom,
+                             eventID, callback, opaque, freecb);
 }
 
 static int
 qemuConnectDomainEventDeregisterAny(virConnect *conn, int callbackID)
 {
-    qemuConnPriv *priv = conn->privateData;
-    qemuEventCallback *found = NULL;
-    guint i;
-
-    g_mutex_lock(&priv->lock);
-    for (i = 0; i < priv->callbacks->len; i++) {
-        qemuEventCallback *cb = g_ptr_array_index(priv->callbacks, i);
-
-        if (cb->id == callbackID) {
-            found = g_ptr_array_steal_index(priv->callbacks, i);
-            break;
-        }
-    }
-    g_mutex_unlock(&priv->lock);
-    if (!found) {
-        virReportError(VIR_ERR_INVALID_ARG,
-                       _("no domain event callback with id %d"), callbackID);
-        return -1;
-    }
-    qemuEventCallbackFree(found);
-    return 0;
+    return qemuEventDeregister(((qemuConnPriv *) conn->privateData)->events,
+                               callbackID);
 }
 
 /* ---- connections ----------------------------------------------------- */
@@ -316,12 +114,7 @@ qemuConnectOpen(virConnect *conn, const char *uri, unsigned int flags)
         return -1;
     priv = g_new0(qemuConnPriv, 1);
     priv->driver = driver;
-    g_mutex_init(&priv->lock);
-    priv->callbacks = g_ptr_array_new_with_free_func(qemuEventCallbackFree);
-    priv->pending = g_ptr_array_new_with_free_func(qemuLifecycleEventFree);
-    priv->timer = -1;
-    priv->watchTimer = -1;
-    priv->conn = conn;
+    priv->events = qemuEventStateNew(conn, root, driver->readonly);
     conn->privateData = priv;
     return 0;
 }
@@ -333,13 +126,7 @@ qemuConnectClose(virConnect *conn)
 
     if (!priv)
         return 0;
-    if (priv->timer >= 0)
-        virEventRemoveTimeout(priv->timer);
-    if (priv->watchTimer >= 0)
-        virEventRemoveTimeout(priv->watchTimer);
-    g_ptr_array_free(priv->callbacks, TRUE);
-    g_ptr_array_free(priv->pending, TRUE);
-    g_mutex_clear(&priv->lock);
+    qemuEventStateClose(priv->events);
     qemuDriverFree(priv->driver);
     g_free(priv);
     conn->privateData = NULL;
@@ -468,6 +255,22 @@ qemuConnectListAllDomains(virConnect *conn, virDomain ***domains,
     return list->len;
 }
 
+/* Serialise the definitions of new domains across processes, so that
+ * two of them cannot both find a name or UUID free and take it.  Taken
+ * before any domain lock, and held only while checking and writing. */
+static int
+qemuDomainLockDefinitions(qemuDriver *driver, virFileLock **lock)
+{
+    g_autofree char *path = g_build_filename(driver->lockDir, ".define.lock", NULL);
+
+    if (driver->readonly) {
+        virReportError(VIR_ERR_OPERATION_DENIED, "%s",
+                       _("read-only connection cannot change a domain"));
+        return -1;
+    }
+    return virFileLockAcquire(path, "define", 60000, lock);
+}
+
 /* Check that name and UUID do not clash with another domain. */
 static int
 qemuDomainCheckUnique(qemuDriver *driver, const virDomainDef *def,
@@ -522,13 +325,15 @@ qemuDomainDefineXMLFlags(virConnect *conn, const char *xml, unsigned int flags)
 {
     qemuDriver *driver = qemuConnDriver(conn);
     g_autoptr(virDomainDef) def = NULL;
+    g_autoptr(virFileLock) deflock = NULL;
     g_autoptr(qemuDomainObj) obj = NULL;
     bool updated;
 
     virCheckFlags(VIR_DOMAIN_DEFINE_VALIDATE, NULL);
     if (!(def = qemuDomainParseForDriver(xml, flags & VIR_DOMAIN_DEFINE_VALIDATE)))
         return NULL;
-    if (qemuDomainCheckUnique(driver, def, &obj) < 0)
+    if (qemuDomainLockDefinitions(driver, &deflock) < 0 ||
+        qemuDomainCheckUnique(driver, def, &obj) < 0)
         return NULL;
     if (!obj) {
         /* a brand new domain: hold its lock while writing, and make sure
@@ -553,7 +358,7 @@ qemuDomainDefineXMLFlags(virConnect *conn, const char *xml, unsigned int flags)
         }
         if (qemuDomainObjSaveConfig(driver, def) < 0)
             return NULL;
-        qemuEventQueueLifecycle(conn, def, -1, VIR_DOMAIN_EVENT_DEFINED,
+        qemuEventQueueLifecycleConn(conn, def, -1, VIR_DOMAIN_EVENT_DEFINED,
                                 VIR_DOMAIN_EVENT_DEFINED_ADDED);
         return virGetDomain(conn, def->name, def->uuid, -1);
     }
@@ -571,7 +376,7 @@ qemuDomainDefineXMLFlags(virConnect *conn, const char *xml, unsigned int flags)
         obj->def = virDomainDefCopy(def);
         obj->persistent = true;
     }
-    qemuEventQueueLifecycle(conn, def, obj->active ? obj->id : -1,
+    qemuEventQueueLifecycleConn(conn, def, obj->active ? obj->id : -1,
                             VIR_DOMAIN_EVENT_DEFINED,
                             updated ? VIR_DOMAIN_EVENT_DEFINED_UPDATED
                                     : VIR_DOMAIN_EVENT_DEFINED_ADDED);
@@ -585,6 +390,8 @@ qemuDomainRemoveCheckpointMetadata(qemuDriver *driver, const char *name)
     g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
     const char *ent;
 
+    if (qemuCheckpointIndexRemove(dir) < 0)
+        return -1;
     if (!d)
         return 0;
     while ((ent = g_dir_read_name(d))) {
@@ -638,12 +445,11 @@ qemuDomainUndefineFlags(virDomain *dom, unsigned int flags)
             return -1;
     } else {
         g_autofree char *status = qemuDriverStatusPath(driver, obj->name);
-        g_autofree char *lock = qemuDriverLockPath(driver, obj->name);
 
+        /* the lock file goes when obj is freed, as the last step */
         unlink(status);
-        unlink(lock);
     }
-    qemuEventQueueLifecycle(dom->conn, obj->def, obj->active ? obj->id : -1,
+    qemuEventQueueLifecycleConn(dom->conn, obj->def, obj->active ? obj->id : -1,
                             VIR_DOMAIN_EVENT_UNDEFINED,
                             VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);
     return 0;
@@ -657,10 +463,10 @@ qemuDomainStartObj(virConnect *conn, qemuDomainObj *obj, virDomainDef **def,
 
     if (qemuProcessStart(obj, def, paused ? QEMU_PROCESS_START_PAUSED : 0) < 0)
         return -1;
-    qemuEventQueueLifecycle(conn, obj->def, obj->id, VIR_DOMAIN_EVENT_STARTED,
+    qemuEventQueueLifecycleConn(conn, obj->def, obj->id, VIR_DOMAIN_EVENT_STARTED,
                             VIR_DOMAIN_EVENT_STARTED_BOOTED);
     if (paused)
-        qemuEventQueueLifecycle(conn, obj->def, obj->id, VIR_DOMAIN_EVENT_SUSPENDED,
+        qemuEventQueueLifecycleConn(conn, obj->def, obj->id, VIR_DOMAIN_EVENT_SUSPENDED,
                                 VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
     return 0;
 }
@@ -691,12 +497,14 @@ qemuDomainCreateXML(virConnect *conn, const char *xml, unsigned int flags)
 {
     qemuDriver *driver = qemuConnDriver(conn);
     g_autoptr(virDomainDef) def = NULL;
+    g_autoptr(virFileLock) deflock = NULL;
     g_autoptr(qemuDomainObj) obj = NULL;
 
     virCheckFlags(VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_VALIDATE, NULL);
     if (!(def = qemuDomainParseForDriver(xml, flags & VIR_DOMAIN_START_VALIDATE)))
         return NULL;
-    if (qemuDomainCheckUnique(driver, def, &obj) < 0)
+    if (qemuDomainLockDefinitions(driver, &deflock) < 0 ||
+        qemuDomainCheckUnique(driver, def, &obj) < 0)
         return NULL;
     if (obj && obj->active) {
         virReportError(VIR_ERR_OPERATION_INVALID,
@@ -753,7 +561,7 @@ qemuDomainDestroy(virDomain *dom)
         g_autoptr(qemuDomainJobData) done = NULL;
 
         qemuBackupTerminateOnStop(obj, false, &done);
-        qemuEventQueueJobCompleted(dom->conn, obj->def, done);
+        qemuEventQueueJobCompletedConn(dom->conn, obj->def, done);
     }
     if (qemuProcessStop(obj, VIR_DOMAIN_SHUTOFF_DESTROYED) < 0) {
         qemuDomainJobEnd(&obj->job);
@@ -761,7 +569,7 @@ qemuDomainDestroy(virDomain *dom)
     }
     qemuDomainJobEnd(&obj->job);
     dom->id = -1;
-    qemuEventQueueLifecycle(dom->conn, obj->def, id, VIR_DOMAIN_EVENT_STOPPED,
+    qemuEventQueueLifecycleConn(dom->conn, obj->def, id, VIR_DOMAIN_EVENT_STOPPED,
                             VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
     return 0;
 }
@@ -807,7 +615,7 @@ qemuDomainSuspend(virDomain *dom)
     obj->reason = VIR_DOMAIN_PAUSED_USER;
     if (qemuDomainObjSaveStatus(obj) < 0)
         return -1;
-    qemuEventQueueLifecycle(dom->conn, obj->def, obj->id, VIR_DOMAIN_EVENT_SUSPENDED,
+    qemuEventQueueLifecycleConn(dom->conn, obj->def, obj->id, VIR_DOMAIN_EVENT_SUSPENDED,
                             VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
     return 0;
 }
@@ -830,7 +638,7 @@ qemuDomainResume(virDomain *dom)
     obj->reason = VIR_DOMAIN_RUNNING_UNPAUSED;
     if (qemuDomainObjSaveStatus(obj) < 0)
         return -1;
-    qemuEventQueueLifecycle(dom->conn, obj->def, obj->id, VIR_DOMAIN_EVENT_RESUMED,
+    qemuEventQueueLifecycleConn(dom->conn, obj->def, obj->id, VIR_DOMAIN_EVENT_RESUMED,
                             VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
     return 0;
 }
@@ -915,11 +723,11 @@ qemuDomainLoadRefreshed(virDomain *dom)
             g_autoptr(qemuDomainJobData) done = NULL;
 
             qemuBackupTerminateOnStop(locked, false, &done);
-            qemuEventQueueJobCompleted(dom->conn, locked->def, done);
+            qemuEventQueueJobCompletedConn(dom->conn, locked->def, done);
         }
         if (qemuProcessStop(locked, VIR_DOMAIN_SHUTOFF_SHUTDOWN) < 0)
             return NULL;
-        qemuEventQueueLifecycle(dom->conn, locked->def, id, VIR_DOMAIN_EVENT_STOPPED,
+        qemuEventQueueLifecycleConn(dom->conn, locked->def, id, VIR_DOMAIN_EVENT_STOPPED,
                                 VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN);
         dom->id = -1;
         return g_steal_pointer(&locked);
@@ -1054,6 +862,39 @@ qemuDomainFSThaw(virDomain *dom, const char **mountpoints G_GNUC_UNUSED,
 static int qemuDomainReconcileBackup(virConnect *conn, qemuDomainObj *obj);
 static int qemuDomainBackupEndObj(virConnect *conn, qemuDomainObj *obj);
 
+/* How long a read-only reader waits for QEMU's monitor to refresh the
+ * progress of a backup (another client may hold it). */
+#define QEMU_DOMAIN_PEEK_TIMEOUT_MS 1000
+
+/* Load to read the backup job.  A read-write connection brings a running
+ * backup up to date with QEMU under the lock (finishing it if QEMU has),
+ * as it does when the completed statistics are to be discarded; a
+ * read-only one changes nothing: it reads the status file and refreshes
+ * the progress from QEMU when the monitor is free. */
+static qemuDomainObj *
+qemuDomainLoadForJob(virDomain *dom, bool discardCompleted)
+{
+    g_autoptr(qemuDomainObj) obj = qemuDomainLoadFor(dom, 0);
+
+    if (!obj)
+        return NULL;
+    if (qemuConnDriver(dom->conn)->readonly) {
+        if (obj->backup && qemuBackupRefreshProgress(obj, QEMU_DOMAIN_PEEK_TIMEOUT_MS) < 0) {
+            VIR_DEBUG("progress of the backup of '%s' not refreshed: %s",
+                      obj->name, virGetLastErrorMessage());
+            virResetLastError();
+        }
+        return g_steal_pointer(&obj);
+    }
+    if (obj->backup || (discardCompleted && obj->job.completed)) {
+        g_clear_pointer(&obj, qemuDomainObjFree);
+        if (!(obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)) ||
+            qemuDomainReconcileBackup(dom->conn, obj) < 0)
+            return NULL;
+    }
+    return g_steal_pointer(&obj);
+}
+
 /* ---- jobs --------------------------------------------------------------- */
 
 static int
@@ -1076,7 +917,7 @@ qemuDomainJobDataType(const qemuDomainJobData *data)
     }
 }
 
-static int
+int
 qemuDomainJobDataToParams(const qemuDomainJobData *data, virTypedParameter **params,
                           int *nparams)
 {
@@ -1106,7 +947,8 @@ qemuDomainJobDataToParams(const qemuDomainJobData *data, virTypedParameter **par
          virTypedParamsAddULLong(params, nparams, &maxparams, VIR_DOMAIN_JOB_DISK_TEMP_TOTAL,
                                  data->temp_total) < 0))
         goto error;
-    if (!active &&
+    /* a job whose outcome is no longer known (NONE) says nothing of it */
+    if (!active && data->status != QEMU_DOMAIN_JOB_STATUS_NONE &&
         virTypedParamsAddBoolean(params, nparams, &maxparams, VIR_DOMAIN_JOB_SUCCESS,
                                  data->status == QEMU_DOMAIN_JOB_STATUS_COMPLETED) < 0)
         goto error;
@@ -1133,19 +975,12 @@ qemuDomainGetJobStats(virDomain *dom, int *type, virTypedParameter **params,
 
     virCheckFlags(VIR_DOMAIN_JOB_STATS_COMPLETED |
                   VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED, -1);
-    if (!(obj = qemuDomainLoadFor(dom, 0)))
+    /* a read-only connection cannot discard the completed statistics */
+    if (qemuConnDriver(dom->conn)->readonly)
+        flags |= VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED;
+    if (!(obj = qemuDomainLoadForJob(dom, completed &&
+                                          !(flags & VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED))))
         return -1;
-    if (obj->backup ||
-        (completed && !(flags & VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED) &&
-         obj->job.completed)) {
-        /* reconciling a backup or discarding the completed stats changes
-         * the status: do it under the lock, from a fresh read */
-        g_clear_pointer(&obj, qemuDomainObjFree);
-        if (!(obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)))
-            return -1;
-        if (qemuDomainReconcileBackup(dom->conn, obj) < 0)
-            return -1;
-    }
 
     if (completed) {
         data = qemuDomainJobTakeCompleted(&obj->job,
@@ -1174,14 +1009,8 @@ qemuDomainGetJobInfo(virDomain *dom, virDomainJobInfo *info)
     g_autoptr(qemuDomainObj) obj = NULL;
     const qemuDomainJobData *data;
 
-    if (!(obj = qemuDomainLoadFor(dom, 0)))
+    if (!(obj = qemuDomainLoadForJob(dom, false)))
         return -1;
-    if (obj->backup) {
-        g_clear_pointer(&obj, qemuDomainObjFree);
-        if (!(obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)) ||
-            qemuDomainReconcileBackup(dom->conn, obj) < 0)
-            return -1;
-    }
     memset(info, 0, sizeof(*info));
     data = obj->job.current;
     if (!data) {
@@ -1229,7 +1058,7 @@ qemuDomainReconcileBackup(virConnect *conn, qemuDomainObj *obj)
         return 0;
     if (qemuBackupReconcile(obj, NULL, &done) < 0)
         return -1;
-    qemuEventQueueJobCompleted(conn, obj->def, done);
+    qemuEventQueueJobCompletedConn(conn, obj->def, done);
     return 0;
 }
 
@@ -1243,7 +1072,7 @@ qemuDomainBackupEndObj(virConnect *conn, qemuDomainObj *obj)
         return -1;
     rc = qemuBackupEnd(obj, &done);
     qemuDomainJobEnd(&obj->job);
-    qemuEventQueueJobCompleted(conn, obj->def, done);
+    qemuEventQueueJobCompletedConn(conn, obj->def, done);
     return rc;
 }
 
@@ -1280,14 +1109,8 @@ qemuDomainBackupGetXMLDesc(virDomain *dom, unsigned int flags)
     g_autoptr(qemuDomainObj) obj = NULL;
 
     virCheckFlags(0, NULL);
-    if (!(obj = qemuDomainLoadFor(dom, 0)))
+    if (!(obj = qemuDomainLoadForJob(dom, false)))
         return NULL;
-    if (obj->backup) {
-        g_clear_pointer(&obj, qemuDomainObjFree);
-        if (!(obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)) ||
-            qemuDomainReconcileBackup(dom->conn, obj) < 0)
-            return NULL;
-    }
     return qemuBackupGetXMLDesc(obj);
 }
 
@@ -1307,31 +1130,6 @@ qemuDomainBackupEnd(virDomain *dom, unsigned int flags)
         return -1;
     }
     return qemuDomainBackupEndObj(dom->conn, obj);
-}
-
-/* Watch every domain with a backup, for applications that wait for
- * VIR_DOMAIN_EVENT_ID_JOB_COMPLETED in their event loop. */
-static void
-qemuBackupWatch(int timer G_GNUC_UNUSED, void *opaque)
-{
-    virConnect *conn = opaque;
-    qemuDriver *driver = qemuConnDriver(conn);
-    g_auto(GStrv) names = qemuDriverListDomainNames(driver);
-    size_t i;
-
-    for (i = 0; names[i]; i++) {
-        g_autofree char *status = qemuDriverStatusPath(driver, names[i]);
-        g_autofree char *content = NULL;
-        g_autoptr(qemuDomainObj) obj = NULL;
-
-        if (!g_file_get_contents(status, &content, NULL, NULL) ||
-            !strstr(content, "<backupState"))
-            continue;
-        if ((obj = qemuDomainObjLoad(driver, names[i], QEMU_DOMAIN_LOAD_LOCK |
-                                                       QEMU_DOMAIN_LOAD_QUIET)))
-            ignore_value(qemuDomainReconcileBackup(conn, obj));
-        virResetLastError();
-    }
 }
 
 /* ---- QEMU specific -------------------------------------------------------- */

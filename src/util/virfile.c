@@ -57,6 +57,13 @@ virFileSyncDir(const char *path)
 int
 virFileRewriteStr(const char *path, mode_t mode, const char *content)
 {
+    return virFileRewriteStrFull(path, mode, content, true);
+}
+
+int
+virFileRewriteStrFull(const char *path, mode_t mode, const char *content,
+                      bool durable)
+{
     g_autofree char *tmp = g_strdup_printf("%s.new", path);
     size_t len = content ? strlen(content) : 0;
     int fd;
@@ -70,7 +77,7 @@ virFileRewriteStr(const char *path, mode_t mode, const char *content)
         virReportSystemError(errno, _("cannot write file '%s'"), tmp);
         goto error;
     }
-    if (fsync(fd) < 0) {
+    if (durable && fsync(fd) < 0) {
         virReportSystemError(errno, _("cannot sync file '%s'"), tmp);
         goto error;
     }
@@ -84,7 +91,7 @@ virFileRewriteStr(const char *path, mode_t mode, const char *content)
         virReportSystemError(errno, _("cannot rename '%s' to '%s'"), tmp, path);
         goto error;
     }
-    return virFileSyncDir(path);
+    return durable ? virFileSyncDir(path) : 0;
 
  error:
     if (fd >= 0)

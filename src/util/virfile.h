@@ -19,6 +19,11 @@ int virFileRewriteStr(const char *path, mode_t mode, const char *content);
 void virFileRewriteCleanup(const char *path);
 /* Whether such a leftover exists (for a directory: any *.new in it). */
 bool virFileRewriteLeftover(const char *path);
+/* The same; without @durable nothing is synced: after a crash the file
+ * may be old, new, or empty or cut short — for caches whose readers
+ * check what they read. */
+int virFileRewriteStrFull(const char *path, mode_t mode, const char *content,
+                          bool durable);
 /* Read a whole file (at most maxlen bytes) into *buf. */
 int virFileReadAll(const char *path, size_t maxlen, char **buf);
 int virFileMakePath(const char *path, mode_t mode);

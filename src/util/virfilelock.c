@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "virfilelock.h"
@@ -88,25 +89,60 @@ virFileLockReportBusy(const char *path, int fd, unsigned int wait_ms)
                        path, wait_ms);
 }
 
+/* Whether the file locked through fd is still the one at path: a holder
+ * may have removed it (virFileLockRemoveFile) and a newcomer created
+ * another, whose lock would then be independent of ours.  1 yes, 0 no
+ * (start over), -1 error. */
+static int
+virFileLockIsCurrent(const char *path, int fd)
+{
+    struct stat fdsb;
+    struct stat pathsb;
+
+    if (fstat(fd, &fdsb) < 0) {
+        virReportSystemError(errno, _("cannot check lock file '%s'"), path);
+        return -1;
+    }
+    if (stat(path, &pathsb) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        virReportSystemError(errno, _("cannot check lock file '%s'"), path);
+        return -1;
+    }
+    return fdsb.st_dev == pathsb.st_dev && fdsb.st_ino == pathsb.st_ino;
+}
+
 /* Take the lock: see virfilelock.h. */
 int
 virFileLockAcquire(const char *path, const char *purpose,
                    unsigned int wait_ms, virFileLock **lock)
 {
     gint64 deadline = g_get_monotonic_time() + wait_ms * (gint64)1000;
-    int fd;
+    int fd = -1;
 
     *lock = NULL;
-    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-                   0600)) < 0) {
-        virReportSystemError(errno, _("cannot open lock file '%s'"), path);
-        return -1;
-    }
     for (;;) {
         gint64 left;
+        int current;
 
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-            break;
+        if (fd < 0 &&
+            (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                       0600)) < 0) {
+            virReportSystemError(errno, _("cannot open lock file '%s'"), path);
+            return -1;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            if ((current = virFileLockIsCurrent(path, fd)) > 0)
+                break;
+            /* locked a file that is no longer the lock: start over on the
+             * file now at path (closing drops the stale lock) */
+            close(fd);
+            fd = -1;
+            if (current < 0)
+                return -1;
+            VIR_DEBUG("lock file '%s' was replaced; retrying", path);
+            continue;
+        }
         if (errno == EINTR)
             continue;
         if (errno != EWOULDBLOCK) {
@@ -128,6 +164,18 @@ virFileLockAcquire(const char *path, const char *purpose,
     *lock = g_new0(virFileLock, 1);
     (*lock)->fd = fd;
     (*lock)->path = g_strdup(path);
+    return 0;
+}
+
+/* Remove the file of a held lock; see virfilelock.h. */
+int
+virFileLockRemoveFile(virFileLock *lock)
+{
+    if (unlink(lock->path) < 0 && errno != ENOENT) {
+        virReportSystemError(errno, _("cannot remove lock file '%s'"),
+                             lock->path);
+        return -1;
+    }
     return 0;
 }
 

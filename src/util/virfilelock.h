@@ -5,7 +5,15 @@
  * holding its own descriptor).  It is taken without blocking or with a
  * short bounded wait, never held across a long job.  The holder writes
  * its PID and purpose into the file, so a refused caller can say who
- * holds it.  Lock files are never removed, which keeps flock sound.
+ * holds it.
+ *
+ * A lock file may be removed, but only by its holder
+ * (virFileLockRemoveFile, e.g. when the domain goes away): whoever was
+ * waiting on the removed file finds, once it has the flock, that the
+ * path no longer names the file it locked, and starts over on the file
+ * now there.  So two holders of "the" lock of one path never coexist.
+ * Removing the file ends the exclusion for newcomers at once: it is the
+ * last step of the change that makes the object go away.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -21,6 +29,10 @@ typedef struct _virFileLock virFileLock;
  * wait_ms.  A held lock is VIR_ERR_RESOURCE_BUSY naming the holder. */
 int virFileLockAcquire(const char *path, const char *purpose,
                        unsigned int wait_ms, virFileLock **lock);
+/* Remove the lock file while holding the lock, as the last step of a
+ * change (see above); the descriptor stays locked until released.  A
+ * missing file is fine. */
+int virFileLockRemoveFile(virFileLock *lock);
 /* Release and free; NULL is accepted. */
 void virFileLockRelease(virFileLock *lock);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virFileLock, virFileLockRelease);
