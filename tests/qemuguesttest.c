@@ -710,6 +710,50 @@ testPull(void)
     return 0;
 }
 
+/* backup-begin --bandwidth reaches QEMU as the copy's speed and shows in
+ * the backup XML (Fleece's extension); bad values and pull backups are
+ * refused.  (How well QEMU holds the rate is measured in bench/.) */
+static int
+testBandwidth(void)
+{
+    g_autofree char *target = path("bw.qcow2");
+    g_autofree char *file = path("bw-backup.xml");
+    g_autofree char *pullfile = path("bw-pull.xml");
+    g_autofree char *sock = g_build_filename(root, "bw.sock", NULL);
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup><disks><disk name='vda' type='file'><target file='%s'/>"
+        "<driver type='qcow2'/></disk></disks></domainbackup>", target);
+    g_autofree char *pullxml = g_strdup_printf(
+        "<domainbackup mode='pull'><server transport='unix' socket='%s'/></domainbackup>",
+        sock);
+    const char *begin[] = { "backup-begin", "guest", file, "--bandwidth", "1MiB/s", NULL };
+    const char *bad[] = { "backup-begin", "guest", file, "--bandwidth", "fast", NULL };
+    const char *pull[] = { "backup-begin", "guest", pullfile, "--bandwidth", "1M", NULL };
+    g_autofree char *desc = NULL;
+    char *jobs = NULL;
+
+    CHECK(g_file_set_contents(file, xml, -1, NULL) &&
+          g_file_set_contents(pullfile, pullxml, -1, NULL), "XML files");
+    CHECK(!runFleece(bad, NULL), "--bandwidth fast accepted");
+    CHECK(!runFleece(pull, NULL), "--bandwidth of a pull backup accepted");
+    CHECK(jobType(0, NULL) == VIR_DOMAIN_JOB_NONE, "a refused backup left a job");
+    CHECK(runFleece(begin, NULL), "backup-begin --bandwidth");
+    desc = virDomainBackupGetXMLDesc(dom, 0);
+    CHECK(desc && strstr(desc, "<fleece:bandwidth>1048576</fleece:bandwidth>"),
+          "backup XML:\n%s", NULLSTR(desc));
+    CHECK(virDomainQemuMonitorCommand(dom, "{\"execute\":\"query-block-jobs\"}",
+                                      &jobs, 0) == 0, "query-block-jobs");
+    if (!strstr(jobs, "\"speed\": 1048576") && !strstr(jobs, "\"speed\":1048576")) {
+        printf("# jobs: %s\n", jobs);
+        free(jobs);
+        CHECK(false, "QEMU copies at another speed");
+    }
+    free(jobs);
+    CHECK(virDomainAbortJob(dom) == 0 && waitJobDone() == 0, "abort");
+    CHECK(!g_file_test(target, G_FILE_TEST_EXISTS), "aborted target left behind");
+    return 0;
+}
+
 /* A push backup into a file system that fills up fails with the reason,
  * leaves nothing behind, and the guest keeps writing. */
 static int
@@ -794,6 +838,7 @@ main(int argc, char **argv)
         testApiRun("backup-begin --quiesce: full + incremental push restore clean",
                    testPushFullIncremental);
         testApiRun("quiesced pull backup read with nbdcopy restores clean", testPull);
+        testApiRun("backup-begin --bandwidth sets the copy's speed", testBandwidth);
         testApiRun("a backup whose target fills up fails, the guest goes on", testTargetFull);
     }
     if (dom) {

@@ -534,13 +534,16 @@ qemuBackupStartServer(qemuMonitor *mon, const virDomainBackupServerDef *server,
                           "S:tls-creds", tlsAlias, NULL);
 }
 
-/* Bandwidth limit of each disk's copy, bytes per second (0 = none), from
- * FLEECE_BACKUP_BANDWIDTH: lets a backup stay out of the guest's way. */
+/* Bandwidth limit of each disk's copy, bytes per second (0 = none): the
+ * backup's own <fleece:bandwidth>, else FLEECE_BACKUP_BANDWIDTH.  Lets a
+ * backup stay out of the guest's way. */
 static unsigned long long
-qemuBackupBandwidth(void)
+qemuBackupBandwidth(const virDomainBackupDef *def)
 {
     const char *env = g_getenv("FLEECE_BACKUP_BANDWIDTH");
 
+    if (def->bandwidthSet)
+        return def->bandwidth;
     return env ? g_ascii_strtoull(env, NULL, 10) : 0;
 }
 
@@ -645,7 +648,7 @@ qemuBackupPrepareDisks(qemuDomainObj *obj, qemuMonitor *mon, GPtrArray *nodes,
                                      "s:job-id", d->jobid, "s:device", d->topnode,
                                      "s:target", store->nodeformat,
                                      "s:sync", "incremental", "s:bitmap", d->tmpbitmap,
-                                     "U:speed", qemuBackupBandwidth(),
+                                     "U:speed", qemuBackupBandwidth(state->def),
                                      "b:auto-finalize", true, "b:auto-dismiss", false,
                                      NULL) < 0)
                 return -1;
@@ -653,7 +656,7 @@ qemuBackupPrepareDisks(qemuDomainObj *obj, qemuMonitor *mon, GPtrArray *nodes,
             if (qemuQMPActionsAppend(actions, QEMU_QMP_ACTION_BLOCKDEV_BACKUP,
                                      "s:job-id", d->jobid, "s:device", d->topnode,
                                      "s:target", store->nodeformat, "s:sync", "full",
-                                     "U:speed", qemuBackupBandwidth(),
+                                     "U:speed", qemuBackupBandwidth(state->def),
                                      "b:auto-finalize", true, "b:auto-dismiss", false,
                                      NULL) < 0)
                 return -1;
