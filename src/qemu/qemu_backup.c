@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "qemu_backup.h"
+#include "qemu_backup_cbw.h"
 #include "qemu_agent.h"
 #include "qemu_img.h"
 #include "qemu_process.h"
@@ -99,8 +100,11 @@ qemuBackupStateFormat(virBuffer *buf, const qemuBackupState *state)
     virBufferAdjustIndent(buf, -2);
     virBufferAddLit(buf, "</backups>\n");
 
-    virBufferAsprintf(buf, "<backupState flags='0x%x' server='%s'>\n",
+    virBufferAsprintf(buf, "<backupState flags='0x%x' server='%s'",
                       state->apiFlags, state->serverStarted ? "yes" : "no");
+    if (state->cbwTimeout)
+        virBufferAsprintf(buf, " cbwtimeout='%u'", state->cbwTimeout);
+    virBufferAddLit(buf, ">\n");
     virBufferAdjustIndent(buf, 2);
     for (i = 0; i < state->ndisks; i++) {
         const qemuBackupDisk *d = &state->disks[i];
@@ -112,6 +116,8 @@ qemuBackupStateFormat(virBuffer *buf, const qemuBackupState *state)
         virBufferEscapeString(buf, " cbw='%s'", d->cbwnode);
         virBufferEscapeString(buf, " snap='%s'", d->snapnode);
         virBufferEscapeString(buf, " export='%s'", d->exportid);
+        if (d->ownFilter)
+            virBufferAddLit(buf, " filter='fleece'");
         virBufferAsprintf(buf, " created='%s' current='%llu' total='%llu'/>\n",
                           d->created ? "yes" : "no", d->current, d->total);
     }
@@ -157,6 +163,8 @@ qemuBackupStateParse(xmlDocPtr doc, xmlXPathContextPtr ctxt,
     server = virXMLPropString(stnode, "server");
     state->apiFlags = flags ? strtoul(flags, NULL, 0) : 0;
     state->serverStarted = server && g_str_equal(server, "yes");
+    if (virXMLPropUInt(stnode, "cbwtimeout", &state->cbwTimeout) < 0)
+        return -1;
 
     {
         VIR_XPATH_NODE_AUTORESTORE(ctxt);
@@ -168,6 +176,7 @@ qemuBackupStateParse(xmlDocPtr doc, xmlXPathContextPtr ctxt,
     for (i = 0; i < n; i++) {
         qemuBackupDisk *d = &state->disks[i];
         g_autofree char *created = virXMLPropString(nodes[i], "created");
+        g_autofree char *filter = virXMLPropString(nodes[i], "filter");
 
         d->name = virXMLPropString(nodes[i], "name");
         d->jobid = virXMLPropString(nodes[i], "job");
@@ -177,6 +186,7 @@ qemuBackupStateParse(xmlDocPtr doc, xmlXPathContextPtr ctxt,
         d->snapnode = virXMLPropString(nodes[i], "snap");
         d->exportid = virXMLPropString(nodes[i], "export");
         d->created = created && g_str_equal(created, "yes");
+        d->ownFilter = filter && g_str_equal(filter, "fleece");
         if (virXMLPropULongLong(nodes[i], "current", &d->current) < 0 ||
             virXMLPropULongLong(nodes[i], "total", &d->total) < 0)
             return -1;
@@ -202,6 +212,22 @@ qemuBackupDiskDef(qemuBackupState *state, const char *name)
             return &state->def->disks[i];
     }
     return NULL;
+}
+
+const char *
+qemuBackupDiskStoreNode(qemuBackupState *state, const qemuBackupDisk *d)
+{
+    virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
+
+    return dd && dd->store ? dd->store->nodeformat : NULL;
+}
+
+const char *
+qemuBackupDiskExportName(qemuBackupState *state, const qemuBackupDisk *d)
+{
+    virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
+
+    return dd ? dd->exportname : NULL;
 }
 
 static bool
@@ -636,6 +662,9 @@ qemuBackupPrepareDisks(qemuDomainObj *obj, qemuMonitor *mon, GPtrArray *nodes,
             d->cbwnode = g_strdup_printf("fleece-cbw-%s", d->name);
             d->snapnode = g_strdup_printf("fleece-snap-%s", d->name);
             d->exportid = g_strdup_printf("libvirt-nbd-%s", store->nodeformat);
+            /* a bound on copy-before-write: Fleece's own filter, no job */
+            if ((d->ownFilter = state->cbwTimeout > 0))
+                continue;
             if (qemuQMPActionsAppend(actions, QEMU_QMP_ACTION_BLOCKDEV_BACKUP,
                                      "s:job-id", d->jobid, "s:device", d->topnode,
                                      "s:target", store->nodeformat, "s:sync", "none",
@@ -757,6 +786,8 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
             state->disks[state->ndisks++].name = g_strdup(def->disks[i].name);
     }
     state->def = g_steal_pointer(&def);
+    if (qemuBackupIsPull(state) && qemuBackupCBWTimeout(&state->cbwTimeout) < 0)
+        goto error;
 
     if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
                        QEMU_QMP_QUERY_NAMED_BLOCK_NODES, "b:flat", true, NULL) < 0 ||
@@ -807,7 +838,10 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
         frozen = true;
     }
 
-    rc = qemuQMPTransaction(mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT);
+    if (state->cbwTimeout)
+        rc = qemuBackupCBWTransaction(obj, mon, state, &actions);
+    else
+        rc = qemuQMPTransaction(mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT);
     if (frozen) {
         virErrorPtr orig = NULL;
 
@@ -889,7 +923,8 @@ qemuBackupGetXMLDesc(qemuDomainObj *obj)
 
 /* Remove what one disk's job used in QEMU. */
 static void
-qemuBackupDiskCleanup(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *d)
+qemuBackupDiskCleanup(qemuDomainObj *obj, qemuMonitor *mon, qemuBackupState *state,
+                      qemuBackupDisk *d)
 {
     virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
 
@@ -898,6 +933,8 @@ qemuBackupDiskCleanup(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *
     if (qemuBackupIsPull(state)) {
         /* export and snapshot node go before the job (done in End) */
         QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, d->snapnode));
+        /* Fleece's filter: the device goes back to its node first */
+        qemuBackupCBWRemove(obj, mon, d);
     }
     QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, dd->store->nodeformat));
     QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, dd->store->nodestorage));
@@ -941,6 +978,11 @@ qemuBackupCancelDisk(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *d
         QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
                                          QEMU_QMP_BLOCK_EXPORT_DEL, "s:id", d->exportid,
                                          "s:mode", "hard", NULL));
+    }
+    if (d->ownFilter) {
+        /* no job: the filter goes when the disk is cleaned up */
+        dd->state = VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING;
+        return 0;
     }
     if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_BLOCK_JOB_CANCEL,
                        "s:device", d->jobid, "b:force", true, NULL) < 0)
@@ -1052,6 +1094,34 @@ qemuBackupUpdateStats(qemuDomainObj *obj, GPtrArray *jobs)
     }
 }
 
+/* A disk with Fleece's filter has no QEMU job: it runs until End
+ * cancels it, or fails when its snapshot was dropped because a guest
+ * write outwaited the bound.  0: still running; 1: over (state set). */
+static int
+qemuBackupReconcileOwnFilter(qemuDomainObj *obj, qemuMonitor *mon,
+                             qemuBackupState *state, qemuBackupDisk *d)
+{
+    virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
+
+    if (dd->state == VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING) {
+        dd->state = VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLED;
+        return 1;
+    }
+    if (!qemuBackupCBWBroken(state, d))
+        return 0;
+    dd->state = VIR_DOMAIN_BACKUP_DISK_STATE_FAILED;
+    if (obj->job.current && !obj->job.current->errmsg)
+        obj->job.current->errmsg =
+            g_strdup_printf(_("disk '%s': a guest write waited longer than %u s for copy-before-write, so the snapshot was dropped and the guest went on"),
+                            d->name, state->cbwTimeout);
+    if (d->exportid)
+        QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
+                                         QEMU_QMP_BLOCK_EXPORT_DEL, "s:id", d->exportid,
+                                         "s:mode", "hard", NULL));
+    qemuBackupWaitExportsGone(mon, state);
+    return 1;
+}
+
 int
 qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *monArg,
                     qemuDomainJobData **done)
@@ -1082,6 +1152,12 @@ qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *monArg,
 
         if (!qemuBackupDiskActive(dd->state))
             continue;
+        if (d->ownFilter) {
+            if (qemuBackupReconcileOwnFilter(obj, mon, state, d) == 0)
+                continue;
+            qemuBackupDiskCleanup(obj, mon, state, d);
+            continue;
+        }
         if (j && j->status != QEMU_QMP_JOB_STATUS_CONCLUDED &&
             j->status != QEMU_QMP_JOB_STATUS_NULL)
             continue;
@@ -1108,7 +1184,7 @@ qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *monArg,
         if (j)
             QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
                                              QEMU_QMP_JOB_DISMISS, "s:id", d->jobid, NULL));
-        qemuBackupDiskCleanup(mon, state, d);
+        qemuBackupDiskCleanup(obj, mon, state, d);
     }
 
     for (i = 0; i < state->ndisks; i++) {
