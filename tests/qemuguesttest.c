@@ -938,7 +938,12 @@ testTargetFull(void)
     CHECK(errmsg && strstr(errmsg, "No space left on device"), "reason: %s", NULLSTR(errmsg));
     CHECK(!g_file_test(target, G_FILE_TEST_EXISTS), "partial target left behind");
     CHECK(waitWrites(from, lastWriteTime(), 10, 60), "the guest keeps writing");
+    {
+        int state = -1, reason = -1;
 
+        CHECK(virDomainGetState(dom, &state, &reason, 0) == 0 &&
+              state == VIR_DOMAIN_RUNNING, "domain state %d reason %d", state, reason);
+    }
     CHECK(virDomainQemuMonitorCommand(dom, "{\"execute\":\"query-jobs\"}", &reply, 0) == 0 &&
           strstr(reply, "\"return\":[]"), "QEMU jobs left: %s", reply);
     free(reply);

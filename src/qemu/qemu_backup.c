@@ -1040,12 +1040,48 @@ qemuBackupRemoveFiles(qemuBackupState *state, int status)
     }
 }
 
+/* A guest write whose copy-before-write failed in a backup job's filter
+ * (the target filled up, say) fails with that error, and QEMU's default
+ * error policy pauses the guest (status io-error).  Once the backup's
+ * jobs and filters are gone the write can be retried: resume a guest
+ * that the user did not pause.  Should the pause have had another cause,
+ * QEMU simply pauses again. */
+static void
+qemuBackupResumeAfterIOError(qemuDomainObj *obj, qemuMonitor *mon)
+{
+    g_autoptr(virJSONValue) reply = NULL;
+    g_autoptr(qemuQMPStatus) st = NULL;
+
+    if (!mon || (obj->state == VIR_DOMAIN_PAUSED &&
+                 obj->reason != VIR_DOMAIN_PAUSED_IOERROR))
+        return;
+    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
+                       QEMU_QMP_QUERY_STATUS, NULL) < 0 ||
+        !(st = qemuQMPParseStatus(reply))) {
+        virResetLastError();
+        return;
+    }
+    if (!g_str_equal(st->status, "io-error"))
+        return;
+    VIR_WARN("resuming domain '%s', paused by an I/O error during its failed backup",
+             obj->name);
+    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_CONT, NULL) < 0) {
+        virResetLastError();
+        return;
+    }
+    obj->state = VIR_DOMAIN_RUNNING;
+    obj->reason = VIR_DOMAIN_RUNNING_UNPAUSED;
+}
+
 /* Every disk is done: record the result and free the slot. */
 static void
 qemuBackupTerminate(qemuDomainObj *obj, qemuMonitor *mon, int status,
                     qemuDomainJobData **done)
 {
     qemuBackupState *state = obj->backup;
+
+    if (status == QEMU_DOMAIN_JOB_STATUS_FAILED)
+        qemuBackupResumeAfterIOError(obj, mon);
 
     if (mon && state->serverStarted)
         QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
