@@ -173,20 +173,6 @@ lastSeqBefore(const guestLog *log, double t)
     return seq;
 }
 
-/* Guest time of the last write completed before guest time t. */
-static double
-lastTimeBefore(const guestLog *log, double t)
-{
-    double last = 0;
-    guint i;
-
-    for (i = 0; i < log->t->len; i++) {
-        if (g_array_index(log->t, double, i) < t)
-            last = g_array_index(log->t, double, i);
-    }
-    return last;
-}
-
 /* Seq of the first write completed after guest time t (0: none). */
 static unsigned long
 firstSeqAfter(const guestLog *log, double t)
@@ -504,32 +490,30 @@ testGuestUp(void)
 }
 
 /* A freeze stalls the writer for as long as it lasts; the thaw resumes
- * it (the write in flight reports its stall). */
+ * it (the write in flight reports its stall).  The hook reports "freeze"
+ * before the agent freezes and "thaw" after it thawed, each some time
+ * away from the real instant on a loaded machine: writes may complete
+ * near either end, none in the middle of a 3 s freeze. */
 static int
 testFreezeStallsWrites(void)
 {
     gsize from = consoleSize();
     guestLog log = { 0 };
-    double t;
     unsigned int during;
     int n;
 
     CHECK((n = virDomainFSFreeze(dom, NULL, 0, 0)) == 1, "freeze: %d", n);
-    g_usleep(2 * G_USEC_PER_SEC);
+    g_usleep(3 * G_USEC_PER_SEC);
     n = virDomainFSThaw(dom, NULL, 0, 0);
     CHECK(n == 1, "thaw: %d", n);
     CHECK(waitWrites(from, lastWriteTime(), 3, 60), "writes after the thaw");
     consoleParse(from, &log);
-    t = log.thaw;
-    /* the hook reports "freeze" before the agent freezes: the writes in
-     * flight then may still complete, none after them */
-    during = writesAfter(&log, log.freeze) - writesAfter(&log, t);
     CHECK(log.nfreeze == 1 && log.thaw > log.freeze, "freeze/thaw hook lines");
-    CHECK(during <= 2, "%u writes completed while frozen (freeze t=%.3f, thaw t=%.3f, "
-          "last before the thaw f%lu at t=%.3f)", during, log.freeze, t,
-          lastSeqBefore(&log, t), lastTimeBefore(&log, t));
+    during = writesAfter(&log, log.freeze + 0.75) - writesAfter(&log, log.thaw - 0.75);
+    CHECK(during == 0, "%u writes completed in the middle of the freeze (freeze t=%.3f, "
+          "thaw t=%.3f)", during, log.freeze, log.thaw);
     CHECK(log.maxStallMs >= 1500, "the writer did not stall (longest %lu ms)", log.maxStallMs);
-    printf("# frozen %.2f s (guest clock); the writer stalled %lu ms and resumed\n",
+    printf("# frozen %.2f s (guest clock, hook to hook); the writer stalled %lu ms and resumed\n",
            log.thaw - log.freeze, log.maxStallMs);
     guestLogClear(&log);
     return 0;
@@ -1007,10 +991,10 @@ main(int argc, char **argv)
         if (virDomainIsActive(dom) == 1)
             virDomainDestroy(dom);
         virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA);
-        virDomainFree(dom);
+        g_clear_pointer(&dom, virDomainFree);
     }
     if (conn)
-        virConnectClose(conn);
+        g_clear_pointer(&conn, virConnectClose);
     testApiRun("no QEMU left running", testApiNoLeftovers);
     if (tmpfsMounted)
         umount2(tmpfsDir, MNT_DETACH);
