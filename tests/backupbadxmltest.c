@@ -174,6 +174,36 @@ mymain(void)
         { "unknown flag", "<domainbackup/>", 1U << 7, false, 0,
           VIR_ERR_INVALID_ARG, "unsupported flags" },
 
+        /* Fleece's extension */
+        { "bandwidth not a number",
+          "<domainbackup xmlns:fleece='urn:fleece:domainbackup:1'>"
+          "<fleece:bandwidth>fast</fleece:bandwidth></domainbackup>", STATUS,
+          false, 0, VIR_ERR_XML_ERROR, "'fast'" },
+        { "bandwidth negative",
+          "<domainbackup xmlns:fleece='urn:fleece:domainbackup:1'>"
+          "<fleece:bandwidth>-1</fleece:bandwidth></domainbackup>", STATUS,
+          false, 0, VIR_ERR_XML_ERROR, "'-1'" },
+        { "bandwidth twice",
+          "<domainbackup xmlns:fleece='urn:fleece:domainbackup:1'>"
+          "<fleece:bandwidth>1</fleece:bandwidth><fleece:bandwidth>2</fleece:bandwidth>"
+          "</domainbackup>", STATUS, false, 0, VIR_ERR_XML_ERROR, "more than once" },
+        { "bandwidth of a pull backup",
+          "<domainbackup mode='pull' xmlns:fleece='urn:fleece:domainbackup:1'>"
+          "<server transport='unix' socket='/s'/>"
+          "<fleece:bandwidth>1048576</fleece:bandwidth></domainbackup>", PUBLIC,
+          false, 0, VIR_ERR_CONFIG_UNSUPPORTED, "push backups only" },
+        { "unknown Fleece element",
+          "<domainbackup xmlns:fleece='urn:fleece:domainbackup:1'>"
+          "<fleece:speed>1</fleece:speed></domainbackup>", STATUS,
+          false, 0, VIR_ERR_XML_ERROR, "'speed'" },
+        { "schema: bandwidth not a number",
+          "<domainbackup xmlns:fleece='urn:fleece:domainbackup:1'>"
+          "<fleece:bandwidth>fast</fleece:bandwidth></domainbackup>", PUBLIC,
+          false, 0, VIR_ERR_XML_INVALID_SCHEMA, NULL },
+        { "schema: bandwidth without the namespace",
+          "<domainbackup><bandwidth>1</bandwidth></domainbackup>", PUBLIC,
+          false, 0, VIR_ERR_XML_INVALID_SCHEMA, NULL },
+
         /* mode */
         { "unknown mode", "<domainbackup mode='copy'/>", PUBLIC, false, 0,
           VIR_ERR_XML_INVALID_SCHEMA, NULL },

@@ -257,6 +257,7 @@ mymain(void)
         { "empty-mixed", false, NULL, TEST_DOMAIN_MIXED },
         { "incremental-only", false, "1700000000", TEST_DOMAIN_MIXED },
         { "push-full", false, NULL, TEST_DOMAIN_FROM_BACKUP },
+        { "push-bandwidth", false, NULL, TEST_DOMAIN_FROM_BACKUP },
         { "push-incremental", false, NULL, TEST_DOMAIN_FROM_BACKUP },
         { "push-overrides", false, NULL, TEST_DOMAIN_FROM_BACKUP },
         { "push-raw-target", false, NULL, TEST_DOMAIN_FROM_BACKUP },

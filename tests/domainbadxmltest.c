@@ -136,6 +136,31 @@ static const testBad cases[] = {
       VIR_ERR_CONFIG_UNSUPPORTED, "'pcie'" },
     { "unknown format", DISK("<driver name='qemu' type='qcow3'/>" VDA), true,
       false, 0, VIR_ERR_XML_ERROR, "'qcow3'" },
+    { "relative kernel", "<domain type='kvm'><name>x</name><memory>1</memory>"
+      "<os><type>hvm</type><kernel>boot/vmlinuz</kernel></os></domain>",
+      false, false, 0, VIR_ERR_XML_ERROR, "'kernel'" },
+    { "empty initrd", "<domain type='kvm'><name>x</name><memory>1</memory>"
+      "<os><type>hvm</type><kernel>/k</kernel><initrd/></os></domain>",
+      false, false, 0, VIR_ERR_XML_ERROR, "'initrd'" },
+    { "kernel twice", "<domain type='kvm'><name>x</name><memory>1</memory>"
+      "<os><type>hvm</type><kernel>/a</kernel><kernel>/b</kernel></os></domain>",
+      false, false, 0, VIR_ERR_XML_ERROR, "more than once" },
+    { "cmdline twice", "<domain type='kvm'><name>x</name><memory>1</memory>"
+      "<os><type>hvm</type><kernel>/a</kernel><cmdline/><cmdline>x</cmdline>"
+      "</os></domain>", false, false, 0, VIR_ERR_XML_ERROR, "'cmdline'" },
+    { "file serial without path", "<serial type='file'><target port='0'/></serial>",
+      true, false, 0, VIR_ERR_XML_ERROR, "'path'" },
+    { "file console with relative path", "<console type='file'>"
+      "<source path='console.log'/></console>", true, false, 0,
+      VIR_ERR_XML_ERROR, "'console'" },
+    { "serial log without file", "<serial type='pty'><log append='on'/></serial>",
+      true, false, 0, VIR_ERR_XML_ERROR, "'log'" },
+    { "serial append not on/off", "<serial type='file'><source path='/l' "
+      "append='yes'/></serial>", true, false, 0, VIR_ERR_XML_ERROR, "'yes'" },
+    { "schema: relative kernel", "<domain type='kvm'><name>x</name>"
+      "<memory>1</memory><os><type>hvm</type><kernel>vmlinuz</kernel></os>"
+      "</domain>", false, false, VIR_DOMAIN_DEF_PARSE_VALIDATE,
+      VIR_ERR_XML_INVALID_SCHEMA, NULL },
     { "schema: name with slash", "<domain type='kvm'><name>a/b</name>"
       "<memory>1</memory><os><type>hvm</type></os></domain>", false, false,
       VIR_DOMAIN_DEF_PARSE_VALIDATE, VIR_ERR_XML_INVALID_SCHEMA, NULL },
@@ -189,6 +214,12 @@ static const testBad cases[] = {
       "<memoryBacking><hugepages/></memoryBacking>"
       "<os><type>hvm</type></os></domain>", false, true, 0,
       VIR_ERR_CONFIG_UNSUPPORTED, "'memoryBacking'" },
+    { "initrd without kernel", "<domain type='kvm'><name>x</name><memory>1</memory>"
+      "<os><type>hvm</type><initrd>/boot/initrd.img</initrd></os></domain>",
+      false, true, 0, VIR_ERR_CONFIG_UNSUPPORTED, "'kernel'" },
+    { "cmdline without kernel", "<domain type='kvm'><name>x</name><memory>1</memory>"
+      "<os><type>hvm</type><cmdline>console=ttyS0</cmdline></os></domain>",
+      false, true, 0, VIR_ERR_CONFIG_UNSUPPORTED, "'cmdline'" },
     { "preserve on crash", "<domain type='kvm'><name>x</name><memory>1</memory>"
       "<os><type>hvm</type></os><on_crash>preserve</on_crash></domain>",
       false, true, 0, VIR_ERR_CONFIG_UNSUPPORTED, "'on_crash'" },

@@ -322,6 +322,8 @@ static const testInfo cases[] = {
       VIR_DOMAIN_DEF_FORMAT_INACTIVE, true },
     { "live-status", "live-status-parsed-inactive", 0, 0, true },
     { "agent-channel", NULL, 0, 0, true },
+    { "direct-kernel-boot", NULL, 0, 0, true },
+    { "serial-log", NULL, 0, 0, true },
     { "cdrom-readonly", NULL, 0, 0, true },
     { "block-disk", NULL, 0, 0, true },
     { "sata-scsi", NULL, 0, 0, true },

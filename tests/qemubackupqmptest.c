@@ -81,6 +81,7 @@ typedef struct {
     int agent;                    /* qemuAgentTestMode, -1 = no agent */
     const char *agentLog;         /* expected agent commands */
     const char *bandwidth;        /* FLEECE_BACKUP_BANDWIDTH, NULL = none */
+    const char *cbwTimeout;       /* FLEECE_BACKUP_CBW_TIMEOUT, NULL = none */
     unsigned long long size;      /* of each disk, 0 = DISK_SIZE */
     testPrepare prepare;          /* recording: the state QEMU starts in */
     testStep steps[4];
@@ -360,6 +361,8 @@ testBackupCase(const void *opaque)
     checkpointXML = qemuQMPScenarioSubst(tc->checkpointXML, tmp);
     if (tc->bandwidth)
         g_setenv("FLEECE_BACKUP_BANDWIDTH", tc->bandwidth, TRUE);
+    if (tc->cbwTimeout)
+        g_setenv("FLEECE_BACKUP_CBW_TIMEOUT", tc->cbwTimeout, TRUE);
     /* a target directory on a small file system: real in recordings */
     if (backupXML && strstr(backupXML, "/small/")) {
         const char *mount[] = { "mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs",
@@ -460,6 +463,7 @@ testBackupCase(const void *opaque)
     g_clear_pointer(&agent, qemuAgentTestFree);
     g_clear_pointer(&driver, qemuDriverFree);
     g_unsetenv("FLEECE_BACKUP_BANDWIDTH");
+    g_unsetenv("FLEECE_BACKUP_CBW_TIMEOUT");
     if (mounted) {
         const char *umount[] = { "umount", small, NULL };
 
@@ -644,6 +648,19 @@ mymain(void)
             { OP_END, 0, false, COMPLETED, { 0, 0 }, { 192 * KiB, MiB }, NULL,
               testGuestOverwrites,
               "the end: export gone first, then the job, its nodes, the server" } },
+          .absent = "scratch-vda.qcow2", .tree = "" },
+        { .name = "pull-cbw-bound",
+          .header = "# Pull backup of vda with a 5 s bound on copy-before-write\n"
+                    "# (FLEECE_BACKUP_CBW_TIMEOUT): Fleece's own filter with cbw-timeout and\n"
+                    "# on-cbw-error=break-snapshot put in front of the disk with the guest\n"
+                    "# stopped, then the transaction; no QEMU job.  At the end the device goes\n"
+                    "# back to its node before the filter is deleted.\n",
+          .backupXML = PULL_FULL, .agent = -1, .cbwTimeout = "5",
+          .steps = {
+            { OP_BEGIN, 0, true, ACTIVE, { 0, 0 }, { 0, 0 }, NULL },
+            { OP_END, 0, false, COMPLETED, { 0, 0 }, { 0, 0 }, NULL, NULL,
+              "the end: export gone first, the snapshot node, the device back on its "
+              "node, the filter, the scratch, the server" } },
           .absent = "scratch-vda.qcow2", .tree = "" },
         { .name = "pull-export-refused",
           .header = "# Pull backup of vda whose export is refused: the backup started (its\n"

@@ -13,6 +13,7 @@
 #include "qemumonitorrecorder.h"
 #include "qemumonitortestutils.h"
 #include "libvirt/libvirt-domain.h"
+#include "qemu_command.h"
 #include "qemu_domain.h"
 #include "qemu_process.h"
 #include "qemu_qmp.h"
@@ -126,7 +127,8 @@ qemuQMPScenarioFakeDomain(qemuDriver *driver, const char *xml)
     g_auto(virProcessIdentity) ident = { 0 };
     size_t i;
 
-    if (!(obj->def = virDomainDefParseString(xml, VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+    if (!(obj->def = virDomainDefParseString(xml, VIR_DOMAIN_DEF_PARSE_INACTIVE)) ||
+        qemuAssignDeviceAliases(obj->def) < 0)   /* as a real start does */
         return -1;
     for (i = 0; i < obj->def->ndisks; i++) {
         obj->def->disks[i]->src->nodeformat = g_strdup_printf("libvirt-%zu-format", i + 1);

@@ -144,14 +144,70 @@ static const fleeceOptDef opts_backup_begin[] = {
       N_("use the target and scratch images that exist already") },
     { "quiesce", FLEECE_OT_BOOL, 0,
       N_("freeze the guest's file systems (guest agent) while the backup starts") },
+    { "bandwidth", FLEECE_OT_STRING, 0,
+      N_("bytes per second each disk's push copy may use (suffix k, M or G: KiB, MiB, GiB; 0: no limit)") },
     { "wait", FLEECE_OT_BOOL, 0, N_("wait for a push backup to finish") },
     { "verbose", FLEECE_OT_BOOL, 0, N_("with --wait, print progress") },
     { NULL },
 };
 
+/* A byte rate: digits with an optional binary suffix (k, M, G), an
+ * optional "/s" after it. */
+static bool
+fleeceParseBandwidth(const char *str, unsigned long long *value)
+{
+    unsigned long long scale = 1;
+    char *end = NULL;
+
+    if (!g_ascii_isdigit(*str))
+        return false;
+    *value = g_ascii_strtoull(str, &end, 10);
+    switch (*end) {
+    case 'k': case 'K': scale = 1ULL << 10; break;
+    case 'm': case 'M': scale = 1ULL << 20; break;
+    case 'g': case 'G': scale = 1ULL << 30; break;
+    default: break;
+    }
+    if (scale > 1) {
+        end++;
+        if (*end == 'i')                         /* KiB, MiB, GiB */
+            end++;
+    }
+    if (*end == 'B')
+        end++;
+    if (g_str_equal(end, "/s"))
+        end += 2;
+    if (*end || *value > G_MAXINT64 / scale)
+        return false;
+    *value *= scale;
+    return true;
+}
+
+/* The backup XML with Fleece's <fleece:bandwidth> added as the last child
+ * of the root; NULL when the root cannot be found. */
+static char *
+fleeceBackupXMLAddBandwidth(const char *xml, unsigned long long bytes)
+{
+    g_autofree char *elem = g_strdup_printf(
+        "<fleece:bandwidth xmlns:fleece='urn:fleece:domainbackup:1'>%llu"
+        "</fleece:bandwidth>", bytes);
+    const char *close = g_strrstr(xml, "</domainbackup>");
+    const char *open = strstr(xml, "<domainbackup");
+    const char *gt;
+
+    if (close)
+        return g_strdup_printf("%.*s%s%s", (int) (close - xml), xml, elem, close);
+    /* a root without children: <domainbackup .../> */
+    if (!open || !(gt = strchr(open, '>')) || gt == open || gt[-1] != '/')
+        return NULL;
+    return g_strdup_printf("%.*s>%s</domainbackup>%s", (int) (gt - 1 - xml), xml,
+                           elem, gt + 1);
+}
+
 static bool
 cmdBackupBegin(fleeceControl *ctl, const fleeceCmd *cmd)
 {
+    const char *bandwidth = fleeceOptString(cmd, "bandwidth");
     const char *backupfile = fleeceOptString(cmd, "backupxml");
     const char *cpfile = fleeceOptString(cmd, "checkpointxml");
     g_autofree char *backupxml = NULL;
@@ -174,6 +230,22 @@ cmdBackupBegin(fleeceControl *ctl, const fleeceCmd *cmd)
     }
     if (cpfile && !(cpxml = fleeceReadXMLFile(cpfile)))
         return false;
+    if (bandwidth) {
+        unsigned long long bytes = 0;
+        char *withLimit;
+
+        if (!fleeceParseBandwidth(bandwidth, &bytes)) {
+            fleeceError(_("invalid bandwidth '%s' (bytes per second, e.g. 52428800 or 50M)"),
+                        bandwidth);
+            return false;
+        }
+        if (!(withLimit = fleeceBackupXMLAddBandwidth(backupxml, bytes))) {
+            fleeceError("%s", _("no <domainbackup> element to add the bandwidth to"));
+            return false;
+        }
+        g_free(backupxml);
+        backupxml = withLimit;
+    }
     if (fleeceOptBool(cmd, "wait")) {
         g_autofree char *mode = fleeceXMLRootAttr(backupxml, "mode");
 

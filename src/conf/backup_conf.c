@@ -266,6 +266,53 @@ virDomainBackupDiskDefParseXML(xmlNodePtr node, xmlXPathContextPtr ctxt,
     return 0;
 }
 
+/* Read Fleece's extensions: children of the root in Fleece's namespace.
+ * <fleece:bandwidth>BYTES</fleece:bandwidth> limits each disk's push
+ * copy (0: no limit, whatever the default). */
+static int
+virDomainBackupDefParseFleece(xmlNodePtr root, virDomainBackupDef *def)
+{
+    xmlNodePtr cur;
+
+    for (cur = root->children; cur; cur = cur->next) {
+        g_autofree char *text = NULL;
+        char *end = NULL;
+
+        if (cur->type != XML_ELEMENT_NODE || !cur->ns || !cur->ns->href ||
+            !xmlStrEqual(cur->ns->href, BAD_CAST VIR_DOMAIN_BACKUP_FLEECE_NS))
+            continue;
+        if (!xmlStrEqual(cur->name, BAD_CAST "bandwidth")) {
+            virReportError(VIR_ERR_XML_ERROR,
+                           _("unknown Fleece element '%s' in a backup"),
+                           (const char *) cur->name);
+            return -1;
+        }
+        if (def->bandwidthSet) {
+            virReportError(VIR_ERR_XML_ERROR, "%s",
+                           _("element 'bandwidth' appears more than once in a backup"));
+            return -1;
+        }
+        text = virXMLNodeContentString(cur);
+        if (text)
+            g_strstrip(text);
+        if (!text || !g_ascii_isdigit(*text) ||
+            (def->bandwidth = g_ascii_strtoull(text, &end, 10), *end) ||
+            def->bandwidth > G_MAXINT64) {
+            virReportError(VIR_ERR_XML_ERROR,
+                           _("invalid backup bandwidth '%s' (bytes per second expected)"),
+                           text ? text : "");
+            return -1;
+        }
+        def->bandwidthSet = true;
+    }
+    if (def->bandwidthSet && def->type != VIR_DOMAIN_BACKUP_TYPE_PUSH) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                       _("a bandwidth limit applies to push backups only (a pull backup is read at the client's pace)"));
+        return -1;
+    }
+    return 0;
+}
+
 /* Read the whole <domainbackup> element at ctxt->node. */
 static virDomainBackupDef *
 virDomainBackupDefParseXML(xmlXPathContextPtr ctxt, bool internal)
@@ -289,6 +336,8 @@ virDomainBackupDefParseXML(xmlXPathContextPtr ctxt, bool internal)
     push = def->type == VIR_DOMAIN_BACKUP_TYPE_PUSH;
 
     def->incremental = virXPathString("string(./incremental)", ctxt);
+    if (virDomainBackupDefParseFleece(ctxt->node, def) < 0)
+        return NULL;
 
     if ((serverNode = virXPathNode("./server", ctxt))) {
         if (push) {
@@ -475,6 +524,13 @@ virDomainBackupDefFormat(virBuffer *buf, const virDomainBackupDef *def,
     for (i = 0; i < def->ndisks; i++)
         virDomainBackupDiskDefFormat(&disksBuf, &def->disks[i], push, internal);
     virXMLFormatElement(&childBuf, "disks", NULL, &disksBuf);
+    if (def->bandwidthSet) {
+        virBufferAsprintf(&attrBuf, " xmlns:%s='%s'",
+                          VIR_DOMAIN_BACKUP_FLEECE_PREFIX, VIR_DOMAIN_BACKUP_FLEECE_NS);
+        virBufferAsprintf(&childBuf, "<%s:bandwidth>%llu</%s:bandwidth>\n",
+                          VIR_DOMAIN_BACKUP_FLEECE_PREFIX, def->bandwidth,
+                          VIR_DOMAIN_BACKUP_FLEECE_PREFIX);
+    }
 
     if (internal && (def->tlsAlias || def->tlsSecretAlias)) {
         g_auto(virBuffer) privBuf = VIR_BUFFER_INIT_CHILD(&childBuf);

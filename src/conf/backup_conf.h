@@ -97,6 +97,10 @@ struct _virDomainBackupDiskDef {
     virStorageSource *store;
 };
 
+/* The XML namespace of Fleece's extensions to <domainbackup>. */
+#define VIR_DOMAIN_BACKUP_FLEECE_NS "urn:fleece:domainbackup:1"
+#define VIR_DOMAIN_BACKUP_FLEECE_PREFIX "fleece"
+
 typedef struct _virDomainBackupDef virDomainBackupDef;
 struct _virDomainBackupDef {
     int type;                          /* virDomainBackupType */
@@ -105,6 +109,13 @@ struct _virDomainBackupDef {
 
     virDomainBackupDiskDef *disks;
     size_t ndisks;
+
+    /* Fleece extension <fleece:bandwidth> (namespace
+     * VIR_DOMAIN_BACKUP_FLEECE_NS): bytes per second each disk's push
+     * copy may use, 0 = unlimited; only when bandwidthSet, else the
+     * driver's default applies. */
+    unsigned long long bandwidth;
+    bool bandwidthSet;
 
     /* Status XML only: QEMU object ids of the NBD server's TLS
      * credentials, so that they can be removed after a restart. */

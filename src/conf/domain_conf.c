@@ -32,6 +32,17 @@ VIR_ENUM_IMPL(virDomainDiskBus, VIR_DOMAIN_DISK_BUS_LAST,
               "none", "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml",
               "sata", "sd");
 
+/* Free a character device source; NULL is allowed. */
+static void
+virDomainChrSourceDefFree(virDomainChrSourceDef *chr)
+{
+    if (!chr)
+        return;
+    g_free(chr->path);
+    g_free(chr->logfile);
+    g_free(chr);
+}
+
 /* Empty a kept-element list, freeing its items. */
 void
 virDomainXMLKeptListClear(virDomainXMLKeptList *list)
@@ -48,6 +59,7 @@ virDomainXMLKeptListClear(virDomainXMLKeptList *list)
         g_free(k->model);
         g_free(k->xml);
         g_free(k->xml_inactive);
+        virDomainChrSourceDefFree(k->chr);
         g_free(k);
     }
     g_clear_pointer(&list->items, g_free);
@@ -102,6 +114,9 @@ virDomainDefFree(virDomainDef *def)
     g_free(def->os_arch);
     g_free(def->os_machine);
     g_free(def->os_attrs);
+    g_free(def->os_kernel);
+    g_free(def->os_initrd);
+    g_free(def->os_cmdline);
     g_free(def->cpu_mode);
     g_free(def->on_poweroff);
     g_free(def->on_reboot);
@@ -446,6 +461,19 @@ virDomainXMLKeptAdd(virDomainXMLKeptList *list, xmlNodePtr node, int rank,
     }
     virDomainXMLKeptInsert(list, item);
     return item;
+}
+
+/* The placeholder named name in list, or NULL. */
+static const virDomainXMLKept *
+virDomainXMLKeptFind(const virDomainXMLKeptList *list, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < list->nitems; i++) {
+        if (!list->items[i]->xml && g_str_equal(list->items[i]->name, name))
+            return list->items[i];
+    }
+    return NULL;
 }
 
 /* A placeholder in list for a modelled element written among kept ones. */
@@ -937,6 +965,70 @@ virDomainAgentChannelParse(virDomainDef *def, xmlNodePtr node, bool status)
     return 1;
 }
 
+/* An on/off attribute: true only for 'on'; anything but on/off is an
+ * error naming the element. */
+static int
+virDomainParseOnOff(xmlNodePtr node, const char *attr, bool *value)
+{
+    g_autofree char *str = virXMLPropString(node, attr);
+
+    *value = false;
+    if (!str)
+        return 0;
+    if (g_str_equal(str, "on")) {
+        *value = true;
+    } else if (!g_str_equal(str, "off")) {
+        virReportError(VIR_ERR_XML_ERROR,
+                       _("invalid value '%s' of attribute '%s' in element '%s'"),
+                       str, attr, (const char *) node->name);
+        return -1;
+    }
+    return 0;
+}
+
+/* The host side of a serial port or console: the file of type 'file'
+ * (<source path='' append=''>) and the copy of its output (<log file=''
+ * append=''>). */
+static virDomainChrSourceDef *
+virDomainChrSourceParse(xmlNodePtr node)
+{
+    g_autofree char *type = virXMLPropString(node, "type");
+    virDomainChrSourceDef *chr = g_new0(virDomainChrSourceDef, 1);
+    xmlNodePtr cur;
+
+    for (cur = node->children; cur; cur = cur->next) {
+        if (cur->type != XML_ELEMENT_NODE || cur->ns)
+            continue;
+        if (xmlStrEqual(cur->name, BAD_CAST "source") && !chr->path &&
+            g_strcmp0(type, "file") == 0) {
+            chr->path = virXMLPropString(cur, "path");
+            if (virDomainParseOnOff(cur, "append", &chr->append) < 0)
+                goto error;
+        } else if (xmlStrEqual(cur->name, BAD_CAST "log") && !chr->logfile) {
+            if (!(chr->logfile = virXMLPropString(cur, "file")) ||
+                *chr->logfile != '/') {
+                virReportError(VIR_ERR_XML_ERROR,
+                               _("element 'log' of '%s' needs an absolute path in attribute 'file'"),
+                               (const char *) node->name);
+                goto error;
+            }
+            if (virDomainParseOnOff(cur, "append", &chr->logappend) < 0)
+                goto error;
+        }
+    }
+    if (g_strcmp0(type, "file") == 0 && (!chr->path || *chr->path != '/')) {
+        virReportError(VIR_ERR_XML_ERROR,
+                       _("element '%s' of type 'file' needs an absolute path in attribute 'path' of 'source'"),
+                       (const char *) node->name);
+        goto error;
+    }
+    return chr;
+
+ error:
+    virDomainChrSourceDefFree(chr);
+    return NULL;
+}
+
 /* Parse the children of <devices>. */
 static int
 virDomainDevicesParse(virDomainDef *def, xmlNodePtr node,
@@ -991,7 +1083,13 @@ virDomainDevicesParse(virDomainDef *def, xmlNodePtr node,
             virDomainXMLKeptAddPlaceholder(&def->devices_extra, "channel",
                                            rank);
         } else {
-            virDomainXMLKeptAdd(&def->devices_extra, cur, rank, status);
+            virDomainXMLKept *item = virDomainXMLKeptAdd(&def->devices_extra,
+                                                         cur, rank, status);
+
+            if ((rank == VIR_DOMAIN_DEV_SERIAL ||
+                 rank == VIR_DOMAIN_DEV_CONSOLE) &&
+                !(item->chr = virDomainChrSourceParse(cur)))
+                return -1;
         }
     }
     return 0;
@@ -1001,7 +1099,33 @@ static const char *const virDomainOsAttrsModelled[] = { NULL };
 static const char *const virDomainCpuAttrsModelled[] = { "mode", NULL };
 static const char *const virDomainVcpuAttrsModelled[] = { "placement", NULL };
 
-/* Parse <os>: <type> is modelled, other children kept in order. */
+/* Parse one direct kernel boot element of <os> (<kernel>, <initrd> or
+ * <cmdline>) into *field; the files must be absolute paths.  A
+ * placeholder keeps the element's place among the kept children. */
+static int
+virDomainOsBootParse(virDomainDef *def, xmlNodePtr node, char **field,
+                     bool path)
+{
+    const char *name = (const char *) node->name;
+
+    if (*field || virDomainXMLKeptFind(&def->os_extra, name)) {
+        virReportError(VIR_ERR_XML_ERROR,
+                       _("element '%s' appears more than once in 'os'"), name);
+        return -1;
+    }
+    *field = virDomainXMLText(node);
+    if (path && (!*field || **field != '/')) {
+        virReportError(VIR_ERR_XML_ERROR,
+                       _("element '%s' in 'os' must be an absolute path, not '%s'"),
+                       name, NULLSTR(*field));
+        return -1;
+    }
+    virDomainXMLKeptAddPlaceholder(&def->os_extra, name, 0);
+    return 0;
+}
+
+/* Parse <os>: <type> and direct kernel boot (<kernel>, <initrd>,
+ * <cmdline>) are modelled, other children kept in order. */
 static int
 virDomainOsParse(virDomainDef *def, xmlNodePtr node, bool status)
 {
@@ -1011,7 +1135,16 @@ virDomainOsParse(virDomainDef *def, xmlNodePtr node, bool status)
     for (cur = node->children; cur; cur = cur->next) {
         if (cur->type != XML_ELEMENT_NODE)
             continue;
-        if (!cur->ns && xmlStrEqual(cur->name, BAD_CAST "type") &&
+        if (!cur->ns && xmlStrEqual(cur->name, BAD_CAST "kernel")) {
+            if (virDomainOsBootParse(def, cur, &def->os_kernel, true) < 0)
+                return -1;
+        } else if (!cur->ns && xmlStrEqual(cur->name, BAD_CAST "initrd")) {
+            if (virDomainOsBootParse(def, cur, &def->os_initrd, true) < 0)
+                return -1;
+        } else if (!cur->ns && xmlStrEqual(cur->name, BAD_CAST "cmdline")) {
+            if (virDomainOsBootParse(def, cur, &def->os_cmdline, false) < 0)
+                return -1;
+        } else if (!cur->ns && xmlStrEqual(cur->name, BAD_CAST "type") &&
             !def->os_type) {
             def->os_arch = virXMLPropString(cur, "arch");
             def->os_machine = virXMLPropString(cur, "machine");
@@ -1518,7 +1651,18 @@ virDomainOsFormat(virBuffer *buf, const virDomainDef *def, bool inactive)
     virBufferEscapeString(buf, " arch='%s'", def->os_arch);
     virBufferEscapeString(buf, " machine='%s'", def->os_machine);
     virBufferEscapeString(buf, ">%s</type>\n", def->os_type);
-    virDomainXMLKeptFormatUpTo(buf, &def->os_extra, &cursor, -1, inactive);
+    for (; cursor < def->os_extra.nitems; cursor++) {
+        const virDomainXMLKept *item = def->os_extra.items[cursor];
+
+        if (item->xml)
+            virDomainXMLKeptFormatOne(buf, item, inactive);
+        else if (g_str_equal(item->name, "kernel"))
+            virBufferEscapeString(buf, "<kernel>%s</kernel>\n", def->os_kernel);
+        else if (g_str_equal(item->name, "initrd"))
+            virBufferEscapeString(buf, "<initrd>%s</initrd>\n", def->os_initrd);
+        else if (g_str_equal(item->name, "cmdline"))
+            virBufferEscapeString(buf, "<cmdline>%s</cmdline>\n", def->os_cmdline);
+    }
     virBufferAdjustIndent(buf, -2);
     virBufferAddLit(buf, "</os>\n");
 }

@@ -55,6 +55,16 @@ typedef enum {
 } virDomainDiskBus;
 VIR_ENUM_DECL(virDomainDiskBus);
 
+/* The host side of a serial port or console (libvirt's character device
+ * source): read from the kept element for the command line. */
+typedef struct _virDomainChrSourceDef virDomainChrSourceDef;
+struct _virDomainChrSourceDef {
+    char *path;              /* <source path=''> of type 'file' */
+    bool append;             /* <source append='on'> */
+    char *logfile;           /* <log file=''>: a copy of all output */
+    bool logappend;          /* <log append='on'> */
+};
+
 /* An element Fleece does not interpret, kept to be written back.  The
  * text is formatted in libvirt's style at indentation 0; rank is the
  * element's place in libvirt's order among its siblings. */
@@ -66,6 +76,7 @@ struct _virDomainXMLKept {
     int rank;
     char *xml;       /* NULL = placeholder for a modelled element */
     char *xml_inactive; /* without runtime aliases; NULL = same as xml */
+    virDomainChrSourceDef *chr;  /* serial ports and consoles only */
 };
 
 typedef struct _virDomainXMLKeptList virDomainXMLKeptList;
@@ -114,6 +125,9 @@ struct _virDomainDef {
     char *os_arch;
     char *os_machine;
     char *os_attrs;                      /* <os> attributes, e.g. firmware */
+    char *os_kernel;                     /* direct kernel boot: <kernel> */
+    char *os_initrd;                     /* <initrd> */
+    char *os_cmdline;                    /* <cmdline> */
     char *cpu_mode;                      /* NULL = not given */
     bool has_cpu;                        /* a <cpu> element is present */
 

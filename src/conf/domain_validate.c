@@ -50,12 +50,13 @@ VIR_ENUM_IMPL(virDomainRunnableNet, VIR_DOMAIN_RUNNABLE_NET_LAST, "user");
 typedef enum {
     VIR_DOMAIN_RUNNABLE_CHR_PTY = 0,
     VIR_DOMAIN_RUNNABLE_CHR_NULL,
+    VIR_DOMAIN_RUNNABLE_CHR_FILE,
 
     VIR_DOMAIN_RUNNABLE_CHR_LAST
 } virDomainRunnableChr;
 VIR_ENUM_DECL(virDomainRunnableChr);
 VIR_ENUM_IMPL(virDomainRunnableChr, VIR_DOMAIN_RUNNABLE_CHR_LAST,
-              "pty", "null");
+              "pty", "null", "file");
 
 /* Check one disk against what Fleece runs. */
 static int
@@ -198,6 +199,12 @@ virDomainDefValidateRunnable(const virDomainDef *def)
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                        _("element 'type' in 'os' with value '%s' is not supported"),
                        NULLSTR(def->os_type));
+        return -1;
+    }
+    if (!def->os_kernel && (def->os_initrd || def->os_cmdline)) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("element '%s' in 'os' needs element 'kernel'"),
+                       def->os_initrd ? "initrd" : "cmdline");
         return -1;
     }
     if (def->memory_kib == 0) {

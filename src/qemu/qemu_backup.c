@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "qemu_backup.h"
+#include "qemu_backup_cbw.h"
 #include "qemu_agent.h"
 #include "qemu_img.h"
 #include "qemu_process.h"
@@ -109,6 +110,8 @@ qemuBackupStateFormat(virBuffer *buf, const qemuBackupState *state)
     if (state->phase == QEMU_BACKUP_PHASE_TERMINATING)
         virBufferAsprintf(buf, " outcome='%s'",
                           qemuDomainJobStatusTypeToString(state->outcome));
+    if (state->cbwTimeout)
+        virBufferAsprintf(buf, " cbwtimeout='%u'", state->cbwTimeout);
     virBufferAddLit(buf, ">\n");
     virBufferAdjustIndent(buf, 2);
     for (i = 0; i < state->ndisks; i++) {
@@ -121,6 +124,8 @@ qemuBackupStateFormat(virBuffer *buf, const qemuBackupState *state)
         virBufferEscapeString(buf, " cbw='%s'", d->cbwnode);
         virBufferEscapeString(buf, " snap='%s'", d->snapnode);
         virBufferEscapeString(buf, " export='%s'", d->exportid);
+        if (d->ownFilter)
+            virBufferAddLit(buf, " filter='fleece'");
         virBufferAsprintf(buf, " created='%s'%s current='%llu' total='%llu'/>\n",
                           d->created ? "yes" : "no", d->cleaned ? " cleaned='yes'" : "",
                           d->current, d->total);
@@ -169,6 +174,8 @@ qemuBackupStateParse(xmlDocPtr doc, xmlXPathContextPtr ctxt,
     server = virXMLPropString(stnode, "server");
     state->apiFlags = flags ? strtoul(flags, NULL, 0) : 0;
     state->serverStarted = server && g_str_equal(server, "yes");
+    if (virXMLPropUInt(stnode, "cbwtimeout", &state->cbwTimeout) < 0)
+        return -1;
     phase = virXMLPropString(stnode, "phase");
     outcome = virXMLPropString(stnode, "outcome");
     state->phase = QEMU_BACKUP_PHASE_RUNNING;
@@ -196,6 +203,7 @@ qemuBackupStateParse(xmlDocPtr doc, xmlXPathContextPtr ctxt,
         qemuBackupDisk *d = &state->disks[i];
         g_autofree char *created = virXMLPropString(nodes[i], "created");
         g_autofree char *cleaned = virXMLPropString(nodes[i], "cleaned");
+        g_autofree char *filter = virXMLPropString(nodes[i], "filter");
 
         d->name = virXMLPropString(nodes[i], "name");
         d->jobid = virXMLPropString(nodes[i], "job");
@@ -206,6 +214,7 @@ qemuBackupStateParse(xmlDocPtr doc, xmlXPathContextPtr ctxt,
         d->exportid = virXMLPropString(nodes[i], "export");
         d->created = created && g_str_equal(created, "yes");
         d->cleaned = cleaned && g_str_equal(cleaned, "yes");
+        d->ownFilter = filter && g_str_equal(filter, "fleece");
         if (virXMLPropULongLong(nodes[i], "current", &d->current) < 0 ||
             virXMLPropULongLong(nodes[i], "total", &d->total) < 0)
             return -1;
@@ -231,6 +240,22 @@ qemuBackupDiskDef(qemuBackupState *state, const char *name)
             return &state->def->disks[i];
     }
     return NULL;
+}
+
+const char *
+qemuBackupDiskStoreNode(qemuBackupState *state, const qemuBackupDisk *d)
+{
+    virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
+
+    return dd && dd->store ? dd->store->nodeformat : NULL;
+}
+
+const char *
+qemuBackupDiskExportName(qemuBackupState *state, const qemuBackupDisk *d)
+{
+    virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
+
+    return dd ? dd->exportname : NULL;
 }
 
 static bool
@@ -605,13 +630,16 @@ qemuBackupStartServer(qemuMonitor *mon, const qemuBackupState *state)
     return 0;
 }
 
-/* Bandwidth limit of each disk's copy, bytes per second (0 = none), from
- * FLEECE_BACKUP_BANDWIDTH: lets a backup stay out of the guest's way. */
+/* Bandwidth limit of each disk's copy, bytes per second (0 = none): the
+ * backup's own <fleece:bandwidth>, else FLEECE_BACKUP_BANDWIDTH.  Lets a
+ * backup stay out of the guest's way. */
 static unsigned long long
-qemuBackupBandwidth(void)
+qemuBackupBandwidth(const virDomainBackupDef *def)
 {
     const char *env = g_getenv("FLEECE_BACKUP_BANDWIDTH");
 
+    if (def->bandwidthSet)
+        return def->bandwidth;
     return env ? g_ascii_strtoull(env, NULL, 10) : 0;
 }
 
@@ -694,6 +722,9 @@ qemuBackupPlanDisks(qemuDomainObj *obj, GPtrArray *nodes, qemuBackupState *state
             d->cbwnode = g_strdup_printf("fleece-cbw-%s", d->name);
             d->snapnode = g_strdup_printf("fleece-snap-%s", d->name);
             d->exportid = g_strdup_printf("libvirt-nbd-%s", store->nodeformat);
+            /* a bound on copy-before-write: Fleece's own filter, no job */
+            if ((d->ownFilter = state->cbwTimeout > 0))
+                continue;
             if (qemuQMPActionsAppend(actions, QEMU_QMP_ACTION_BLOCKDEV_BACKUP,
                                      "s:job-id", d->jobid, "s:device", d->topnode,
                                      "s:target", store->nodeformat, "s:sync", "none",
@@ -706,7 +737,7 @@ qemuBackupPlanDisks(qemuDomainObj *obj, GPtrArray *nodes, qemuBackupState *state
                                      "s:job-id", d->jobid, "s:device", d->topnode,
                                      "s:target", store->nodeformat,
                                      "s:sync", "incremental", "s:bitmap", d->tmpbitmap,
-                                     "U:speed", qemuBackupBandwidth(),
+                                     "U:speed", qemuBackupBandwidth(state->def),
                                      "b:auto-finalize", true, "b:auto-dismiss", false,
                                      NULL) < 0)
                 return -1;
@@ -714,7 +745,7 @@ qemuBackupPlanDisks(qemuDomainObj *obj, GPtrArray *nodes, qemuBackupState *state
             if (qemuQMPActionsAppend(actions, QEMU_QMP_ACTION_BLOCKDEV_BACKUP,
                                      "s:job-id", d->jobid, "s:device", d->topnode,
                                      "s:target", store->nodeformat, "s:sync", "full",
-                                     "U:speed", qemuBackupBandwidth(),
+                                     "U:speed", qemuBackupBandwidth(state->def),
                                      "b:auto-finalize", true, "b:auto-dismiss", false,
                                      NULL) < 0)
                 return -1;
@@ -801,6 +832,31 @@ qemuBackupExport(qemuMonitor *mon, qemuBackupState *state, GPtrArray *nodes,
     return 0;
 }
 
+/* A pull with Fleece's own filter stops the guest for a moment while the
+ * filter goes in; a process killed then leaves it stopped.  The status
+ * still says running: a guest QEMU has paused is resumed. */
+static void
+qemuBackupResumeStopped(qemuDomainObj *obj, qemuMonitor *mon)
+{
+    g_autoptr(virJSONValue) reply = NULL;
+    g_autoptr(qemuQMPStatus) st = NULL;
+
+    if (obj->state != VIR_DOMAIN_RUNNING)
+        return;
+    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
+                       QEMU_QMP_QUERY_STATUS, NULL) < 0 ||
+        !(st = qemuQMPParseStatus(reply))) {
+        virResetLastError();
+        return;
+    }
+    if (!g_str_equal(st->status, "paused"))
+        return;
+    VIR_WARN("resuming domain '%s', stopped by a backup's start that was interrupted",
+             obj->name);
+    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_CONT, NULL) < 0)
+        virResetLastError();
+}
+
 /* Undo a start: remove whatever of the journalled plan exists (nodes,
  * NBD server, TLS object, files) and free the job slot.  Used when a
  * step of begin failed, and by a later process when the transaction
@@ -821,9 +877,25 @@ qemuBackupUndoStart(qemuDomainObj *obj, qemuMonitor *mon)
                         QEMU_QMP_QUERY_NAMED_BLOCK_NODES, "b:flat", true, NULL) < 0 ||
          !(nodes = qemuQMPParseNamedBlockNodes(reply))))
         virResetLastError();
+    if (mon && state->cbwTimeout)
+        qemuBackupResumeStopped(obj, mon);
     for (i = 0; i < state->ndisks; i++) {
-        virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, state->disks[i].name);
+        qemuBackupDisk *d = &state->disks[i];
+        virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
 
+        /* Fleece's own filter: the device goes back to its node first */
+        if (mon && d->ownFilter && (!nodes || qemuQMPBlockNodeFind(nodes, d->cbwnode)))
+            qemuBackupCBWRemove(obj, mon, d);
+        /* the transaction may have run (a process killed after it) */
+        if (mon && d->tmpbitmap && nodes) {
+            qemuQMPBlockNode *top = qemuQMPBlockNodeFind(nodes, d->topnode);
+
+            if (top && qemuQMPBlockNodeFindBitmap(top, d->tmpbitmap))
+                QEMU_BACKUP_QUIET(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
+                                                 QEMU_QMP_BLOCK_DIRTY_BITMAP_REMOVE,
+                                                 "s:node", d->topnode, "s:name", d->tmpbitmap,
+                                                 NULL));
+        }
         if (mon && (!nodes || qemuQMPBlockNodeFind(nodes, dd->store->nodeformat)))
             QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, dd->store->nodeformat));
         if (mon && (!nodes || qemuQMPBlockNodeFind(nodes, dd->store->nodestorage)))
@@ -921,6 +993,8 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
             state->disks[state->ndisks++].name = g_strdup(def->disks[i].name);
     }
     state->def = g_steal_pointer(&def);
+    if (qemuBackupIsPull(state) && qemuBackupCBWTimeout(&state->cbwTimeout) < 0)
+        goto error;
 
     if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
                        QEMU_QMP_QUERY_NAMED_BLOCK_NODES, "b:flat", true, NULL) < 0 ||
@@ -992,7 +1066,10 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
     }
     if ((flags & VIR_DOMAIN_BACKUP_BEGIN_QUIESCE) && !(agent = qemuDomainFreeze(obj)))
         goto undo;
-    rc = qemuQMPTransaction(mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT);
+    if (obj->backup->cbwTimeout)
+        rc = qemuBackupCBWTransaction(obj, mon, obj->backup, &actions);
+    else
+        rc = qemuQMPTransaction(mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT);
     if (agent)
         qemuDomainThaw(obj, g_steal_pointer(&agent));
     if (rc < 0)
@@ -1086,7 +1163,9 @@ qemuBackupRecoverStart(qemuDomainObj *obj, qemuMonitor *mon)
         return -1;
     for (i = 0; i < state->ndisks; i++)
         ran |= !!qemuBackupFindJob(jobs, state->disks[i].jobid);
-    if (!ran) {
+    /* with Fleece's own filter there is no QEMU job telling whether the
+     * point in time was taken: the start is undone */
+    if (!ran || state->cbwTimeout) {
         VIR_WARN("rolling back the interrupted start of the backup of domain '%s'",
                  obj->name);
         return qemuBackupUndoStart(obj, mon);
@@ -1160,8 +1239,8 @@ qemuBackupWaitExportsGone(qemuMonitor *mon, qemuBackupState *state, qemuBackupDi
  * store's nodes, the temporary bitmap.  Idempotent: a step whose object
  * is already gone is skipped. */
 static void
-qemuBackupDiskCleanup(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *d,
-                      GPtrArray *jobs)
+qemuBackupDiskCleanup(qemuDomainObj *obj, qemuMonitor *mon, qemuBackupState *state,
+                      qemuBackupDisk *d, GPtrArray *jobs)
 {
     virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
     g_autoptr(virJSONValue) reply = NULL;
@@ -1188,6 +1267,9 @@ qemuBackupDiskCleanup(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *
     }
     if (d->snapnode && qemuQMPBlockNodeFind(nodes, d->snapnode))
         QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, d->snapnode));
+    /* Fleece's own filter: the device goes back to its node first */
+    if (d->ownFilter && qemuQMPBlockNodeFind(nodes, d->cbwnode))
+        qemuBackupCBWRemove(obj, mon, d);
     if (qemuQMPBlockNodeFind(nodes, dd->store->nodeformat))
         QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, dd->store->nodeformat));
     if (qemuQMPBlockNodeFind(nodes, dd->store->nodestorage))
@@ -1220,6 +1302,9 @@ qemuBackupCancelDisk(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *d
                            "s:id", d->exportid, "s:mode", "hard", NULL) < 0)
             virResetLastError();
     }
+    /* Fleece's own filter has no job: it goes with the disk's cleanup */
+    if (d->ownFilter)
+        return;
     /* a job that concluded meanwhile refuses: the next look sees it */
     if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_BLOCK_JOB_CANCEL,
                        "s:device", d->jobid, "b:force", true, NULL) < 0)
@@ -1267,6 +1352,39 @@ qemuBackupRemoveFiles(qemuBackupState *state, int status)
     }
 }
 
+/* A guest write whose copy-before-write failed in a backup job's filter
+ * (the target filled up, say) fails with that error, and QEMU's default
+ * error policy pauses the guest (status io-error).  Once the backup's
+ * jobs and filters are gone the write can be retried: resume a guest
+ * that the user did not pause.  Should the pause have had another cause,
+ * QEMU simply pauses again. */
+static void
+qemuBackupResumeAfterIOError(qemuDomainObj *obj, qemuMonitor *mon)
+{
+    g_autoptr(virJSONValue) reply = NULL;
+    g_autoptr(qemuQMPStatus) st = NULL;
+
+    if (!mon || (obj->state == VIR_DOMAIN_PAUSED &&
+                 obj->reason != VIR_DOMAIN_PAUSED_IOERROR))
+        return;
+    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
+                       QEMU_QMP_QUERY_STATUS, NULL) < 0 ||
+        !(st = qemuQMPParseStatus(reply))) {
+        virResetLastError();
+        return;
+    }
+    if (!g_str_equal(st->status, "io-error"))
+        return;
+    VIR_WARN("resuming domain '%s', paused by an I/O error during its failed backup",
+             obj->name);
+    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_CONT, NULL) < 0) {
+        virResetLastError();
+        return;
+    }
+    obj->state = VIR_DOMAIN_RUNNING;
+    obj->reason = VIR_DOMAIN_RUNNING_UNPAUSED;
+}
+
 /* Every disk is done: record the outcome, then remove what the backup
  * as a whole used and free the slot. */
 static int
@@ -1282,6 +1400,8 @@ qemuBackupTerminate(qemuDomainObj *obj, qemuMonitor *mon, int status,
             return -1;
     }
     status = state->outcome;
+    if (status == QEMU_DOMAIN_JOB_STATUS_FAILED)
+        qemuBackupResumeAfterIOError(obj, mon);
     if (mon && state->serverStarted) {
         if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
                            QEMU_QMP_NBD_SERVER_STOP, NULL) < 0)
@@ -1359,6 +1479,24 @@ qemuBackupDiskOutcome(qemuDomainObj *obj, qemuBackupDisk *d,
         return VIR_DOMAIN_BACKUP_DISK_STATE_FAILED;
     }
     return VIR_DOMAIN_BACKUP_DISK_STATE_COMPLETE;
+}
+
+/* A disk with Fleece's own filter has no QEMU job: it runs until End
+ * cancels it, or fails when its snapshot was dropped because a guest
+ * write outwaited the bound.  Its new state (running: nothing new). */
+static int
+qemuBackupOwnFilterOutcome(qemuDomainObj *obj, qemuBackupState *state,
+                           qemuBackupDisk *d, virDomainBackupDiskDef *dd)
+{
+    if (dd->state == VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING)
+        return VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLED;
+    if (!qemuBackupCBWBroken(state, d))
+        return VIR_DOMAIN_BACKUP_DISK_STATE_RUNNING;
+    if (obj->job.current && !obj->job.current->errmsg)
+        obj->job.current->errmsg =
+            g_strdup_printf(_("disk '%s': a guest write waited longer than %u s for copy-before-write, so the snapshot was dropped and the guest went on"),
+                            d->name, state->cbwTimeout);
+    return VIR_DOMAIN_BACKUP_DISK_STATE_FAILED;
 }
 
 /* A locked caller finds a job slot taken by a backup the status file
@@ -1441,6 +1579,16 @@ qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *monArg,
 
         if (!qemuBackupDiskActive(dd->state))
             continue;
+        if (d->ownFilter) {
+            int st = qemuBackupOwnFilterOutcome(obj, state, d, dd);
+
+            if (st == VIR_DOMAIN_BACKUP_DISK_STATE_RUNNING)
+                continue;
+            dd->state = st;
+            d->cleaned = false;
+            decided = true;
+            continue;
+        }
         if (j && j->status != QEMU_QMP_JOB_STATUS_CONCLUDED &&
             j->status != QEMU_QMP_JOB_STATUS_NULL)
             continue;
@@ -1457,7 +1605,7 @@ qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *monArg,
 
         if (qemuBackupDiskActive(qemuBackupDiskDef(state, d->name)->state) || d->cleaned)
             continue;
-        qemuBackupDiskCleanup(mon, state, d, jobs);
+        qemuBackupDiskCleanup(obj, mon, state, d, jobs);
         d->cleaned = true;
     }
 

@@ -49,6 +49,8 @@ struct _qemuBackupDisk {
     char *cbwnode;         /* pull: copy-before-write filter of the job */
     char *snapnode;        /* pull: snapshot-access node that is exported */
     char *exportid;        /* pull: block export id */
+    bool ownFilter;        /* pull: cbwnode is Fleece's filter, not a
+                            * job's (qemu_backup_cbw.h); no QEMU job */
     bool created;          /* Fleece creates (created) the store file */
     bool cleaned;          /* outcome known, QEMU's side removed */
     unsigned long long current;   /* progress when the disk's job ended */
@@ -62,6 +64,8 @@ struct _qemuBackupState {
     int outcome;                 /* qemuDomainJobStatus, when terminating */
     bool serverStarted;          /* pull: the NBD server runs (or, starting,
                                   * is about to) */
+    unsigned int cbwTimeout;     /* pull: seconds a guest write may wait on
+                                  * copy-before-write, 0 = no bound */
     bool failedStart;            /* begin failed after the transaction (not
                                   * persisted: ended in the same call) */
     qemuBackupDisk *disks;       /* one per def disk with backup='yes' */
@@ -88,6 +92,11 @@ struct _qemuBackupCheckpointOps {
     void (*discard)(void *opaque);
 };
 void qemuBackupSetCheckpointOps(const qemuBackupCheckpointOps *ops);
+
+/* The node name of disk d's store (target or scratch) and its export
+ * name (pull), for qemu_backup_cbw.c. */
+const char *qemuBackupDiskStoreNode(qemuBackupState *state, const qemuBackupDisk *d);
+const char *qemuBackupDiskExportName(qemuBackupState *state, const qemuBackupDisk *d);
 
 /* Start a backup (obj locked and running).  The caller owns nothing new. */
 int qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,

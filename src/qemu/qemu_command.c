@@ -418,8 +418,41 @@ qemuArgAdd(GPtrArray *argv, const char *opt, char *val)
         g_ptr_array_add(argv, val);
 }
 
-/* Devices kept from the definition that Fleece runs: pty/null serial
- * ports and consoles, user-mode network interfaces. */
+/* -chardev of serial port number n: a pty, nothing, or a file; with
+ * <log file=''> QEMU also copies the output into that file.  Paths are
+ * values of QEMU's option syntax, so their commas are doubled. */
+static char *
+qemuBuildSerialChardev(const virDomainXMLKept *dev, const char *type,
+                       unsigned int n)
+{
+    g_autoptr(GString) chr = g_string_new(NULL);
+    const virDomainChrSourceDef *src = dev->chr;
+
+    if (g_str_equal(type, "null"))
+        g_string_append(chr, "null");
+    else if (g_str_equal(type, "file"))
+        g_string_append(chr, "file");
+    else
+        g_string_append(chr, "pty");
+    g_string_append_printf(chr, ",id=charserial%u", n);
+    if (src && src->path && g_str_equal(type, "file")) {
+        g_autofree char *path = virQEMUEscapeComma(src->path);
+
+        g_string_append_printf(chr, ",path=%s", path);
+        if (src->append)
+            g_string_append(chr, ",append=on");
+    }
+    if (src && src->logfile) {
+        g_autofree char *log = virQEMUEscapeComma(src->logfile);
+
+        g_string_append_printf(chr, ",logfile=%s,logappend=%s", log,
+                               src->logappend ? "on" : "off");
+    }
+    return g_string_free(g_steal_pointer(&chr), FALSE);
+}
+
+/* Devices kept from the definition that Fleece runs: pty/null/file
+ * serial ports and consoles, user-mode network interfaces. */
 static void
 qemuBuildKeptDevices(GPtrArray *argv, const virDomainDef *def)
 {
@@ -438,9 +471,7 @@ qemuBuildKeptDevices(GPtrArray *argv, const virDomainDef *def)
              * with one it is that port again */
             console |= g_str_equal(dev->name, "console");
             qemuArgAdd(argv, "-chardev",
-                       g_strdup_printf("%s,id=charserial%u",
-                                       g_str_equal(type, "null") ? "null" : "pty",
-                                       nserial));
+                       qemuBuildSerialChardev(dev, type, nserial));
             qemuArgAdd(argv, "-device",
                        g_strdup_printf("isa-serial,chardev=charserial%u,id=serial%u",
                                        nserial, nserial));
@@ -500,6 +531,14 @@ qemuBuildCommandLine(const virDomainDef *def, const qemuCommandParams *params)
      * the driver sees why it stopped and quits it cleanly */
     qemuArgAdd(argv, "-no-shutdown", NULL);
     qemuArgAdd(argv, "-boot", g_strdup("strict=on"));
+    /* direct kernel boot: each value is a whole argument QEMU does not
+     * parse as options, so it goes as it is */
+    if (def->os_kernel)
+        qemuArgAdd(argv, "-kernel", g_strdup(def->os_kernel));
+    if (def->os_initrd)
+        qemuArgAdd(argv, "-initrd", g_strdup(def->os_initrd));
+    if (def->os_cmdline)
+        qemuArgAdd(argv, "-append", g_strdup(def->os_cmdline));
 
     for (i = 0; i < def->ndisks; i++) {
         hasScsi |= def->disks[i]->bus == VIR_DOMAIN_DISK_BUS_SCSI;

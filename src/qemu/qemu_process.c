@@ -47,6 +47,14 @@ qemuProcessValidateDef(const virDomainDef *def)
         virReportSystemError(errno, _("cannot run emulator '%s'"), def->emulator);
         return -1;
     }
+    if (def->os_kernel && access(def->os_kernel, R_OK) < 0) {
+        virReportSystemError(errno, _("cannot read kernel '%s'"), def->os_kernel);
+        return -1;
+    }
+    if (def->os_initrd && access(def->os_initrd, R_OK) < 0) {
+        virReportSystemError(errno, _("cannot read initrd '%s'"), def->os_initrd);
+        return -1;
+    }
     for (i = 0; i < def->ndisks; i++) {
         const virStorageSource *src;
 
