@@ -322,6 +322,59 @@ testPushAbort(void)
     return 0;
 }
 
+/* A pull whose job QEMU cancels on its own (through QMP, behind
+ * Fleece's back) while a client could still read: the backup ends as
+ * failed, and its end removes export, snapshot node, filter, scratch
+ * nodes and file in an order QEMU accepts; the next pull of that disk
+ * works and reads the disk. */
+static int
+testPullJobCancelledBehindOurBack(void)
+{
+    g_autofree char *sock = g_build_filename(root, "nbd-c.sock", NULL);
+    g_autofree char *scratch = path("scratch-c-vda.qcow2");
+    g_autofree char *out = path("pulled-c-vda.raw");
+    g_autofree char *ref = path("ref-vda.qcow2");
+    g_autofree char *url = g_strdup_printf("nbd+unix:///vda?socket=%s", sock);
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup mode='pull'><server transport='unix' socket='%s'/><disks>"
+        "<disk name='vda' type='file'><scratch file='%s'/></disk>"
+        "<disk name='vdb' backup='no'/></disks></domainbackup>", sock, scratch);
+    const char *copy[] = { "nbdcopy", url, out, NULL };
+    char *reply = NULL;
+    const char *errmsg = NULL;
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, type = -1;
+    bool success = true;
+
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "pull begin");
+    CHECK(virDomainQemuMonitorCommand(dom, "{\"execute\":\"block-job-cancel\","
+                                      "\"arguments\":{\"device\":"
+                                      "\"backup-vda-libvirt-1-format\",\"force\":true}}",
+                                      &reply, 0) == 0, "cancel through QMP: %s", reply);
+    free(reply);
+    /* the next look finds the job over, the backup failed, all removed */
+    CHECK(waitJobDone() == 0, "the backup did not end");
+    CHECK(jobType(dom, VIR_DOMAIN_JOB_STATS_COMPLETED | VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED,
+                  &success) == VIR_DOMAIN_JOB_FAILED && !success, "the backup did not fail");
+    CHECK(virDomainGetJobStats(dom, &type, &params, &nparams,
+                               VIR_DOMAIN_JOB_STATS_COMPLETED) == 0, "job stats");
+    virTypedParamsGetString(params, nparams, "errmsg", &errmsg);
+    CHECK(errmsg && strstr(errmsg, "vda"), "error message '%s'", errmsg ? errmsg : "");
+    virTypedParamsFree(params, nparams);
+    CHECK(checkNothingLeft() == 0, "leftovers after the cancelled pull");
+    CHECK(!g_file_test(scratch, G_FILE_TEST_EXISTS), "scratch left");
+    CHECK(!g_file_test(sock, G_FILE_TEST_EXISTS), "socket left");
+
+    /* the next pull of the same disk works */
+    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "second pull begin");
+    CHECK(testApiRunCmd(copy, NULL), "nbdcopy");
+    CHECK(sameImage(out, ref), "the second pull does not read the disk");
+    CHECK(virDomainBackupEnd(dom, 0) == 0, "end");
+    CHECK(checkNothingLeft() == 0, "leftovers after the second pull");
+    unlink(out);
+    return 0;
+}
+
 static int
 testCurrentDataAfterBackups(void)
 {
@@ -811,6 +864,8 @@ main(int argc, char **argv)
         testApiRun("pull backup: effective XML, one job per domain, end", testBackupXMLAndConflicts);
         testApiRun("pull backup is a point in time", testPullPointInTime);
         testApiRun("push backup aborted", testPushAbort);
+        testApiRun("a pull whose job QEMU cancelled: torn down, the next pull works",
+                   testPullJobCancelledBehindOurBack);
         testApiRun("full backup after a pull sees the current data", testCurrentDataAfterBackups);
         testApiRun("bad backup requests change nothing", testBadInput);
         testApiRun("pull over TCP on a port Fleece chose", testTCPPortChosen);

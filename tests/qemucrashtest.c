@@ -535,6 +535,8 @@ typedef struct {
     const char *name;
     int (*setup)(void);          /* the state the operation starts from */
     const char *const args[8];   /* the fleece command */
+    const char *envName;         /* and its environment, if any */
+    const char *envValue;
 } testScenario;
 
 static int
@@ -589,6 +591,8 @@ static const testScenario scenarios[] = {
     { "pull backup begin with a checkpoint --quiesce", testSetupC1,
       { "backup-begin", "testvm", "@pull-inc.xml", "--checkpointxml", "@c2.xml",
         "--quiesce" } },
+    { "pull backup begin with a copy-before-write bound", testSetupNone,
+      { "backup-begin", "testvm", "@pull.xml" }, "FLEECE_BACKUP_CBW_TIMEOUT", "5" },
     { "pull backup end", testSetupPull,
       { "backup-end", "testvm" } },
     { "push backup abort", testSetupPushThrottled,
@@ -626,6 +630,8 @@ testRunUnderMock(const testScenario *sc, int stopAt, const char *log, bool *kill
     }
     g_ptr_array_add(argv, NULL);
     env = g_environ_setenv(env, "LD_PRELOAD", mockLib, TRUE);
+    if (sc->envName)
+        env = g_environ_setenv(env, sc->envName, sc->envValue, TRUE);
     env = g_environ_setenv(env, "FLEECE_CRASHMOCK_LOG", log, TRUE);
     if (stopAt > 0) {
         g_autofree char *n = g_strdup_printf("%d", stopAt);

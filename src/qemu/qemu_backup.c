@@ -832,6 +832,41 @@ qemuBackupExport(qemuMonitor *mon, qemuBackupState *state, GPtrArray *nodes,
     return 0;
 }
 
+/* Wait until the exports of @state that QEMU is shutting down are gone. */
+static void
+qemuBackupWaitExportsGone(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *only)
+{
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+    while (g_get_monotonic_time() < deadline) {
+        g_autoptr(virJSONValue) reply = NULL;
+        g_autoptr(GPtrArray) exports = NULL;
+        bool left = false;
+        guint i;
+        size_t j;
+
+        if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
+                           QEMU_QMP_QUERY_BLOCK_EXPORTS, NULL) < 0 ||
+            !(exports = qemuQMPParseBlockExports(reply))) {
+            virResetLastError();
+            return;
+        }
+        for (i = 0; i < exports->len; i++) {
+            qemuQMPBlockExport *e = g_ptr_array_index(exports, i);
+
+            for (j = 0; j < state->ndisks; j++) {
+                qemuBackupDisk *d = &state->disks[j];
+
+                if ((!only || only == d) && d->exportid && g_str_equal(d->exportid, e->id))
+                    left = true;
+            }
+        }
+        if (!left)
+            return;
+        g_usleep(20000);
+    }
+}
+
 /* A pull with Fleece's own filter stops the guest for a moment while the
  * filter goes in; a process killed then leaves it stopped.  The status
  * still says running: a guest QEMU has paused is resumed. */
@@ -883,6 +918,16 @@ qemuBackupUndoStart(qemuDomainObj *obj, qemuMonitor *mon)
         qemuBackupDisk *d = &state->disks[i];
         virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
 
+        /* an export and its snapshot node (Fleece's own filter: a start
+         * is undone even after they were made) */
+        if (mon && d->snapnode && nodes && qemuQMPBlockNodeFind(nodes, d->snapnode)) {
+            if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
+                               QEMU_QMP_BLOCK_EXPORT_DEL, "s:id", d->exportid,
+                               "s:mode", "hard", NULL) < 0)
+                virResetLastError();
+            qemuBackupWaitExportsGone(mon, state, d);
+            QEMU_BACKUP_QUIET(qemuBackupBlockdevDel(mon, d->snapnode));
+        }
         /* Fleece's own filter: the device goes back to its node first */
         if (mon && d->ownFilter && (!nodes || qemuQMPBlockNodeFind(nodes, d->cbwnode)))
             qemuBackupCBWRemove(obj, mon, d);
@@ -1199,41 +1244,6 @@ qemuBackupRecoverStart(qemuDomainObj *obj, qemuMonitor *mon)
 
 /* ---- ending ------------------------------------------------------------ */
 
-/* Wait until the exports of @state that QEMU is shutting down are gone. */
-static void
-qemuBackupWaitExportsGone(qemuMonitor *mon, qemuBackupState *state, qemuBackupDisk *only)
-{
-    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-
-    while (g_get_monotonic_time() < deadline) {
-        g_autoptr(virJSONValue) reply = NULL;
-        g_autoptr(GPtrArray) exports = NULL;
-        bool left = false;
-        guint i;
-        size_t j;
-
-        if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
-                           QEMU_QMP_QUERY_BLOCK_EXPORTS, NULL) < 0 ||
-            !(exports = qemuQMPParseBlockExports(reply))) {
-            virResetLastError();
-            return;
-        }
-        for (i = 0; i < exports->len; i++) {
-            qemuQMPBlockExport *e = g_ptr_array_index(exports, i);
-
-            for (j = 0; j < state->ndisks; j++) {
-                qemuBackupDisk *d = &state->disks[j];
-
-                if ((!only || only == d) && d->exportid && g_str_equal(d->exportid, e->id))
-                    left = true;
-            }
-        }
-        if (!left)
-            return;
-        g_usleep(20000);
-    }
-}
-
 /* Remove what one disk's job used in QEMU, in an order QEMU accepts
  * whatever state the job is in: export, snapshot node, the job, the
  * store's nodes, the temporary bitmap.  Idempotent: a step whose object
@@ -1468,8 +1478,12 @@ qemuBackupDiskOutcome(qemuDomainObj *obj, qemuBackupDisk *d,
     }
     if (!j) {
         VIR_WARN("QEMU job '%s' of the backup of '%s' vanished", d->jobid, obj->name);
-        return dd->state == VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING ?
-               VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLED : VIR_DOMAIN_BACKUP_DISK_STATE_FAILED;
+        if (dd->state == VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING)
+            return VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLED;
+        if (obj->job.current && !obj->job.current->errmsg)
+            obj->job.current->errmsg = g_strdup_printf(_("disk '%s': QEMU's job '%s' is gone"),
+                                                       d->name, d->jobid);
+        return VIR_DOMAIN_BACKUP_DISK_STATE_FAILED;
     }
     if (dd->state == VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLING)
         return VIR_DOMAIN_BACKUP_DISK_STATE_CANCELLED;

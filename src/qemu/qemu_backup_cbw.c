@@ -158,6 +158,24 @@ qemuBackupCBWTransaction(qemuDomainObj *obj, qemuMonitor *mon,
     return ret;
 }
 
+/* Whether the disk's device reads through @node now (QEMU aborts when a
+ * device is switched to the node it is on already). */
+static bool
+qemuBackupCBWDeviceOn(qemuDomainObj *obj, qemuMonitor *mon, const qemuBackupDisk *d,
+                      const char *node)
+{
+    g_autofree char *qom = qemuBackupCBWDevicePath(obj, d);
+    g_autoptr(virJSONValue) reply = NULL;
+
+    if (!qom ||
+        qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply, QEMU_QMP_QOM_GET,
+                       "s:path", qom, "s:property", "drive", NULL) < 0) {
+        virResetLastError();
+        return false;
+    }
+    return g_strcmp0(json_object_get_string(reply), node) == 0;
+}
+
 void
 qemuBackupCBWRemove(qemuDomainObj *obj, qemuMonitor *mon, qemuBackupDisk *d)
 {
@@ -166,7 +184,9 @@ qemuBackupCBWRemove(qemuDomainObj *obj, qemuMonitor *mon, qemuBackupDisk *d)
     if (!d->ownFilter || !mon)
         return;
     virErrorPreserveLast(&orig);
-    qemuBackupCBWQuiet(qemuBackupCBWSwitch(obj, mon, d, d->topnode));
+    /* a start interrupted before the switch left the device where it was */
+    if (qemuBackupCBWDeviceOn(obj, mon, d, d->cbwnode))
+        qemuBackupCBWQuiet(qemuBackupCBWSwitch(obj, mon, d, d->topnode));
     qemuBackupCBWQuiet(qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
                                       QEMU_QMP_BLOCKDEV_DEL, "s:node-name",
                                       d->cbwnode, NULL));

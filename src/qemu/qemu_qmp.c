@@ -53,6 +53,7 @@ VIR_ENUM_IMPL(qemuQMPCommand, QEMU_QMP_LAST,
               "object-add",
               "object-del",
               "qom-set",
+              "qom-get",
               "cont",
               "stop",
               "system_powerdown",
@@ -353,6 +354,11 @@ static const qemuQMPArgDecl qemuQMPArgsQomSet[] = {
     REQ("value", ANY),
     END
 };
+static const qemuQMPArgDecl qemuQMPArgsQomGet[] = {
+    REQ("path", STRING),
+    REQ("property", STRING),
+    END
+};
 static const qemuQMPArgDecl qemuQMPArgsHMP[] = {
     REQ("command-line", STRING),
     OPT("cpu-index", INT),
@@ -392,6 +398,7 @@ static const qemuQMPDecl qemuQMPCommands[QEMU_QMP_LAST] = {
     [QEMU_QMP_OBJECT_ADD] = { qemuQMPArgsObjectAdd, QEMU_QMP_REPLY_EMPTY, 0 },
     [QEMU_QMP_OBJECT_DEL] = { qemuQMPArgsId, QEMU_QMP_REPLY_EMPTY, 0 },
     [QEMU_QMP_QOM_SET] = { qemuQMPArgsQomSet, QEMU_QMP_REPLY_EMPTY, 0 },
+    [QEMU_QMP_QOM_GET] = { qemuQMPArgsQomGet, QEMU_QMP_REPLY_STRING, 0 },
     [QEMU_QMP_CONT] = { qemuQMPArgsNone, QEMU_QMP_REPLY_EMPTY, 0 },
     [QEMU_QMP_STOP] = { qemuQMPArgsNone, QEMU_QMP_REPLY_EMPTY, 0 },
     [QEMU_QMP_SYSTEM_POWERDOWN] = { qemuQMPArgsNone, QEMU_QMP_REPLY_EMPTY, 0 },
