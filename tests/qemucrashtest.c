@@ -878,10 +878,18 @@ main(int argc, char **argv)
     mockLib = argv[2];
     if (argc > 3 && atoi(argv[3]) > 1)
         stepEvery = atoi(argv[3]);
-    if (!g_find_program_in_path("qemu-system-x86_64") || !g_find_program_in_path("qemu-img") ||
-        !g_find_program_in_path("qemu-io")) {
-        printf("1..0 # SKIP qemu-system-x86_64, qemu-img or qemu-io not found\n");
-        return 0;
+    {
+        const char *tools[] = { "qemu-system-x86_64", "qemu-img", "qemu-io" };
+        size_t i;
+
+        for (i = 0; i < G_N_ELEMENTS(tools); i++) {
+            g_autofree char *p = g_find_program_in_path(tools[i]);
+
+            if (!p) {
+                printf("1..0 # SKIP %s not found\n", tools[i]);
+                return 0;
+            }
+        }
     }
     return virTestMain(argc, argv, mymain);
 }
