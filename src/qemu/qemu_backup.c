@@ -1561,14 +1561,15 @@ qemuBackupReconcile(qemuDomainObj *obj, qemuMonitor *monArg,
 
     if (done)
         *done = NULL;
+    /* only a process holding the lock for changes may finish what
+     * another left */
+    if (!obj->lock || obj->driver->readonly)
+        return 0;
     if (!state) {
-        if (obj->lock && obj->job.asyncJob == QEMU_ASYNC_JOB_BACKUP)
+        if (obj->job.asyncJob == QEMU_ASYNC_JOB_BACKUP)
             return qemuBackupClearStaleJob(obj);
         return 0;
     }
-    /* only a process holding the lock may finish what another left */
-    if (!obj->lock)
-        return 0;
     if (!mon && !(mon = ownmon = qemuProcessConnectMonitor(obj)))
         return -1;
     if (state->phase == QEMU_BACKUP_PHASE_STARTING) {

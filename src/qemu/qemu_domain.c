@@ -481,14 +481,19 @@ qemuDomainObjLoad(qemuDriver *driver, const char *name, unsigned int flags)
         return NULL;
     }
     if (!obj->lock && !driver->readonly && qemuDomainObjNeedsRecovery(obj)) {
+        /* only when nobody holds the lock: a holder is alive and at work
+         * (a FILE.new may be its write under way) */
         g_autoptr(qemuDomainObj) locked = NULL;
 
-        if (!(locked = qemuDomainObjLoad(driver, name, flags | QEMU_DOMAIN_LOAD_LOCK)))
-            return NULL;
-        virFileLockRelease(g_steal_pointer(&locked->lock));
-        return g_steal_pointer(&locked);
+        locked = qemuDomainObjLoad(driver, name, flags | QEMU_DOMAIN_LOAD_LOCK |
+                                                 QEMU_DOMAIN_LOAD_NOWAIT);
+        if (locked) {
+            qemuDomainObjUnlock(locked);
+            return g_steal_pointer(&locked);
+        }
+        virResetLastError();
     }
-    if (obj->lock)
+    if (obj->lock && (flags & QEMU_DOMAIN_LOAD_LOCK) && !driver->readonly)
         qemuDomainObjRecover(obj);
     return g_steal_pointer(&obj);
 }
