@@ -251,7 +251,7 @@ qemuSnapshotListLoad(qemuDomainObj *obj)
     }
     g_ptr_array_sort(list->defs, qemuSnapshotDefCompare);
     if (virFileExists(curpath) &&
-        virFileReadAll(curpath, VIR_NAME_MAX_LEN + 2, &list->current) == 0)
+        virFileReadAll(curpath, VIR_NAME_MAX_LEN + 2, &list->current) >= 0)
         g_strstrip(list->current);
     virResetLastError();
     return g_steal_pointer(&list);
