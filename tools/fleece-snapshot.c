@@ -123,12 +123,12 @@ cmdSnapshotCreateAs(fleeceControl *ctl, const fleeceCmd *cmd)
 
     if (!(dom = fleeceCommandOptDomain(ctl, cmd, NULL)))
         return false;
-    snap = virDomainSnapshotCreateXML(dom, xml->str, flags);
-    virDomainFree(dom);
-    if (!snap) {
+    if (!(snap = virDomainSnapshotCreateXML(dom, xml->str, flags))) {
         fleeceReportError();
+        virDomainFree(dom);
         return false;
     }
+    virDomainFree(dom);
     fleecePrintExtra(ctl, _("Domain snapshot %s created\n"), virDomainSnapshotGetName(snap));
     virDomainSnapshotFree(snap);
     return true;
@@ -325,10 +325,9 @@ fleeceSnapshotLookup(fleeceControl *ctl, const fleeceCmd *cmd)
 
     if (!(dom = fleeceCommandOptDomain(ctl, cmd, NULL)))
         return NULL;
-    snap = virDomainSnapshotLookupByName(dom, fleeceOptString(cmd, "snapshotname"), 0);
-    virDomainFree(dom);
-    if (!snap)
+    if (!(snap = virDomainSnapshotLookupByName(dom, fleeceOptString(cmd, "snapshotname"), 0)))
         fleeceReportError();
+    virDomainFree(dom);
     return snap;
 }
 
@@ -342,11 +341,12 @@ cmdSnapshotDumpXML(fleeceControl *ctl, const fleeceCmd *cmd)
         return false;
     xml = virDomainSnapshotGetXMLDesc(snap, fleeceOptBool(cmd, "security-info") ?
                                             VIR_DOMAIN_SNAPSHOT_XML_SECURE : 0);
-    virDomainSnapshotFree(snap);
     if (!xml) {
         fleeceReportError();
+        virDomainSnapshotFree(snap);
         return false;
     }
+    virDomainSnapshotFree(snap);
     fleecePrint(ctl, "%s", xml);
     return true;
 }
@@ -380,12 +380,13 @@ cmdSnapshotDelete(fleeceControl *ctl, const fleeceCmd *cmd)
         return false;
     name = g_strdup(virDomainSnapshotGetName(snap));
     rc = virDomainSnapshotDelete(snap, flags);
-    virDomainSnapshotFree(snap);
     if (rc < 0) {
         fleeceError(_("Failed to delete snapshot %s"), name);
         fleeceReportError();
+        virDomainSnapshotFree(snap);
         return false;
     }
+    virDomainSnapshotFree(snap);
     if (flags & VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY)
         fleecePrintExtra(ctl, _("Domain snapshot %s children deleted\n"), name);
     else
@@ -421,12 +422,13 @@ cmdSnapshotRevert(fleeceControl *ctl, const fleeceCmd *cmd)
         return false;
     name = g_strdup(virDomainSnapshotGetName(snap));
     rc = virDomainRevertToSnapshot(snap, flags);
-    virDomainSnapshotFree(snap);
     if (rc < 0) {
         fleeceError(_("Failed to revert snapshot %s"), name);
         fleeceReportError();
+        virDomainSnapshotFree(snap);
         return false;
     }
+    virDomainSnapshotFree(snap);
     return true;
 }
 
