@@ -180,3 +180,52 @@ virDomainCheckpointIsValidHandle(virDomainCheckpoint *checkpoint)
            g_atomic_int_get(&checkpoint->refs) > 0 &&
            virDomainIsValidHandle(checkpoint->domain);
 }
+
+virDomainSnapshot *
+virGetDomainSnapshot(virDomain *domain, const char *name)
+{
+    virDomainSnapshot *snapshot;
+
+    if (!virDomainIsValidHandle(domain)) {
+        virReportError(VIR_ERR_INVALID_DOMAIN, "%s", __func__);
+        return NULL;
+    }
+    virCheckNonNullArgReturn(name, NULL);
+
+    snapshot = g_new0(virDomainSnapshot, 1);
+    snapshot->magic = VIR_DOMAIN_SNAPSHOT_MAGIC;
+    snapshot->refs = 1;
+    snapshot->domain = virDomainHandleRef(domain);
+    snapshot->name = g_strdup(name);
+    return snapshot;
+}
+
+virDomainSnapshot *
+virDomainSnapshotHandleRef(virDomainSnapshot *snapshot)
+{
+    g_atomic_int_inc(&snapshot->refs);
+    return snapshot;
+}
+
+int
+virDomainSnapshotHandleUnref(virDomainSnapshot *snapshot)
+{
+    int left = g_atomic_int_add(&snapshot->refs, -1) - 1;
+
+    if (left > 0)
+        return left;
+
+    snapshot->magic = 0;
+    virDomainHandleUnref(snapshot->domain);
+    g_free(snapshot->name);
+    g_free(snapshot);
+    return 0;
+}
+
+bool
+virDomainSnapshotIsValidHandle(virDomainSnapshot *snapshot)
+{
+    return snapshot && snapshot->magic == VIR_DOMAIN_SNAPSHOT_MAGIC &&
+           g_atomic_int_get(&snapshot->refs) > 0 &&
+           virDomainIsValidHandle(snapshot->domain);
+}

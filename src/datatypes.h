@@ -43,9 +43,17 @@ struct _virDomainCheckpoint {
     char *name;
 };
 
+struct _virDomainSnapshot {
+    unsigned int magic;
+    gint refs;
+    virDomain *domain;               /* holds a reference */
+    char *name;
+};
+
 #define VIR_CONNECT_MAGIC 0x4C564331u
 #define VIR_DOMAIN_MAGIC 0x4C564432u
 #define VIR_DOMAIN_CHECKPOINT_MAGIC 0x4C564333u
+#define VIR_DOMAIN_SNAPSHOT_MAGIC 0x4C564334u
 
 /* A new connection with one reference and no driver yet. */
 virConnect *virConnectNew(const char *uri, unsigned int flags);
@@ -76,6 +84,12 @@ bool virConnectIsValidHandle(virConnect *conn);
 bool virDomainIsValidHandle(virDomain *domain);
 bool virDomainCheckpointIsValidHandle(virDomainCheckpoint *checkpoint);
 
+/* A handle on snapshot @name of @domain, with a reference on it. */
+virDomainSnapshot *virGetDomainSnapshot(virDomain *domain, const char *name);
+virDomainSnapshot *virDomainSnapshotHandleRef(virDomainSnapshot *snapshot);
+int virDomainSnapshotHandleUnref(virDomainSnapshot *snapshot);
+bool virDomainSnapshotIsValidHandle(virDomainSnapshot *snapshot);
+
 static inline void
 virConnectHandleUnrefVoid(virConnect *conn)
 {
@@ -93,6 +107,12 @@ virDomainCheckpointHandleUnrefVoid(virDomainCheckpoint *checkpoint)
 {
     if (checkpoint)
         virDomainCheckpointHandleUnref(checkpoint);
+}
+static inline void
+virDomainSnapshotHandleUnrefVoid(virDomainSnapshot *snapshot)
+{
+    if (snapshot)
+        virDomainSnapshotHandleUnref(snapshot);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectHandleUnrefVoid);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainHandleUnrefVoid);
@@ -117,6 +137,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomainCheckpoint,
             virReportErrorFull(VIR_FROM_THIS, VIR_ERR_INVALID_DOMAIN, \
                                __FILE__, __func__, __LINE__, \
                                "%s", __func__); \
+            return retval; \
+        } \
+    } while (0)
+
+#define virCheckDomainSnapshotReturn(snapshot, retval) \
+    do { \
+        if (!virDomainSnapshotIsValidHandle(snapshot)) { \
+            virReportErrorFull(VIR_FROM_THIS, \
+                               VIR_ERR_INVALID_DOMAIN_SNAPSHOT, \
+                               __FILE__, __func__, __LINE__, \
+                               _("invalid snapshot pointer in %s"), \
+                               __func__); \
             return retval; \
         } \
     } while (0)

@@ -110,6 +110,37 @@ struct _virConnectDriver {
     int (*domainCheckpointDelete)(virDomainCheckpoint *checkpoint,
                                   unsigned int flags);
 
+    /* snapshots */
+    virDomainSnapshot *(*domainSnapshotCreateXML)(virDomain *domain,
+                                                  const char *xmlDesc,
+                                                  unsigned int flags);
+    char *(*domainSnapshotGetXMLDesc)(virDomainSnapshot *snapshot,
+                                      unsigned int flags);
+    int (*domainListAllSnapshots)(virDomain *domain,
+                                  virDomainSnapshot ***snaps,
+                                  unsigned int flags);
+    virDomainSnapshot *(*domainSnapshotLookupByName)(virDomain *domain,
+                                                     const char *name,
+                                                     unsigned int flags);
+    virDomainSnapshot *(*domainSnapshotGetParent)(virDomainSnapshot *snapshot,
+                                                  unsigned int flags);
+    int (*domainSnapshotIsCurrent)(virDomainSnapshot *snapshot,
+                                   unsigned int flags);
+    int (*domainRevertToSnapshot)(virDomainSnapshot *snapshot,
+                                  unsigned int flags);
+    int (*domainSnapshotDelete)(virDomainSnapshot *snapshot,
+                                unsigned int flags);
+
+    /* block jobs */
+    int (*domainBlockCommit)(virDomain *domain, const char *disk,
+                             const char *base, const char *top,
+                             unsigned long bandwidth, unsigned int flags);
+    int (*domainGetBlockJobInfo)(virDomain *domain, const char *disk,
+                                 virDomainBlockJobInfo *info,
+                                 unsigned int flags);
+    int (*domainBlockJobAbort)(virDomain *domain, const char *disk,
+                               unsigned int flags);
+
     /* QEMU specific */
     int (*domainQemuMonitorCommand)(virDomain *domain, const char *cmd,
                                     char **result, unsigned int flags);

@@ -486,6 +486,51 @@ virDomainAbortJob(virDomainPtr dom)
     return dom->conn->driver->domainAbortJobFlags(dom, 0);
 }
 
+/* ---- Block jobs ---------------------------------------------------- */
+
+int
+virDomainBlockCommit(virDomainPtr dom, const char *disk, const char *base,
+                     const char *top, unsigned long bandwidth,
+                     unsigned int flags)
+{
+    virResetLastError();
+    virCheckDomainReturn(dom, -1);
+    virCheckConnectWritableReturn(dom->conn, -1);
+    virCheckNonNullArgReturn(disk, -1);
+
+    if (!virDriverHas(dom->conn, domainBlockCommit))
+        return -1;
+    return dom->conn->driver->domainBlockCommit(dom, disk, base, top,
+                                                bandwidth, flags);
+}
+
+int
+virDomainGetBlockJobInfo(virDomainPtr dom, const char *disk,
+                         virDomainBlockJobInfoPtr info, unsigned int flags)
+{
+    virResetLastError();
+    virCheckDomainReturn(dom, -1);
+    virCheckNonNullArgReturn(disk, -1);
+    virCheckNonNullArgReturn(info, -1);
+
+    if (!virDriverHas(dom->conn, domainGetBlockJobInfo))
+        return -1;
+    return dom->conn->driver->domainGetBlockJobInfo(dom, disk, info, flags);
+}
+
+int
+virDomainBlockJobAbort(virDomainPtr dom, const char *disk, unsigned int flags)
+{
+    virResetLastError();
+    virCheckDomainReturn(dom, -1);
+    virCheckConnectWritableReturn(dom->conn, -1);
+    virCheckNonNullArgReturn(disk, -1);
+
+    if (!virDriverHas(dom->conn, domainBlockJobAbort))
+        return -1;
+    return dom->conn->driver->domainBlockJobAbort(dom, disk, flags);
+}
+
 /* ---- Events -------------------------------------------------------- */
 
 /* Number of virDomainEventID values. */

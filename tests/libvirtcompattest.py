@@ -31,6 +31,7 @@ STRUCTS = {
                          "dataProcessed", "dataRemaining", "memTotal",
                          "memProcessed", "memRemaining", "fileTotal",
                          "fileProcessed", "fileRemaining"],
+    "virDomainBlockJobInfo": ["type", "bandwidth", "cur", "end"],
     "virError": ["code", "domain", "message", "level", "conn", "dom",
                  "str1", "str2", "str3", "int1", "int2", "net"],
 }

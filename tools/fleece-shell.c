@@ -23,6 +23,7 @@ static const fleeceCmdGroup fleeceGroups[] = {
     { N_("Domain Jobs and Events"), "job", fleeceJobCmds },
     { N_("Checkpoint"), "checkpoint", fleeceCheckpointCmds },
     { N_("Backup"), "backup", fleeceBackupCmds },
+    { N_("Snapshot and Block Commit"), "snapshot", fleeceSnapshotCmds },
     { N_("Fleece itself"), "fleece", fleeceShellCmds },
 };
 

@@ -90,6 +90,7 @@ extern const fleeceCmdDef fleeceMonitorCmds[];
 extern const fleeceCmdDef fleeceJobCmds[];
 extern const fleeceCmdDef fleeceCheckpointCmds[];
 extern const fleeceCmdDef fleeceBackupCmds[];
+extern const fleeceCmdDef fleeceSnapshotCmds[];
 extern const fleeceCmdDef fleeceShellCmds[];
 
 /* Engine. */

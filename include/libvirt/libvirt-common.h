@@ -40,6 +40,8 @@ typedef struct _virNetwork virNetwork;
 typedef virNetwork *virNetworkPtr;
 typedef struct _virDomainCheckpoint virDomainCheckpoint;
 typedef virDomainCheckpoint *virDomainCheckpointPtr;
+typedef struct _virDomainSnapshot virDomainSnapshot;
+typedef virDomainSnapshot *virDomainSnapshotPtr;
 # endif
 
 typedef void (*virFreeCallback)(void *opaque);

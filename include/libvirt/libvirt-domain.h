@@ -741,6 +741,108 @@ typedef enum {
 # endif
 } virConnectDomainEventBlockJobStatus;
 
+/* Flags of virDomainBlockJobAbort. */
+typedef enum {
+    VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC = 1 << 0, /* return at once */
+    VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT = 1 << 1, /* finish an active commit:
+                                                  the disk runs on the base */
+} virDomainBlockJobAbortFlags;
+
+/*
+ * virDomainBlockJobAbort:
+ * @dom: the domain (read-write connection)
+ * @disk: the disk's target ("vda") or source path
+ * @flags: bitwise-OR of virDomainBlockJobAbortFlags
+ *
+ * Ends the block job of @disk.  Without PIVOT the job is cancelled (an
+ * active commit leaves the disk on its top image, a commit that has not
+ * finished leaves the chain as it was).  With PIVOT an active commit in
+ * its synchronised phase completes: the guest goes on writing to the base
+ * image, the committed images leave the chain, and every checkpoint's
+ * bitmap is carried into the base.  Waits for the job to go unless ASYNC.
+ * Returns 0 or -1 (VIR_ERR_OPERATION_INVALID when no job runs on @disk,
+ * or PIVOT before the job is ready).
+ *
+ * Since: 0.1.0
+ */
+int virDomainBlockJobAbort(virDomainPtr dom, const char *disk,
+                           unsigned int flags);
+
+/* Flags of virDomainGetBlockJobInfo. */
+typedef enum {
+    VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES = 1 << 0, /* bandwidth in
+                                                           bytes/s */
+} virDomainBlockJobInfoFlags;
+
+/* A position in a block job: bytes, between 0 and the end. */
+typedef unsigned long long virDomainBlockJobCursor;
+
+/* What virDomainGetBlockJobInfo reports. */
+typedef struct _virDomainBlockJobInfo virDomainBlockJobInfo;
+struct _virDomainBlockJobInfo {
+    int type;                      /* virDomainBlockJobType */
+    unsigned long bandwidth;       /* MiB/s, or bytes/s with the flag */
+    virDomainBlockJobCursor cur;   /* progress so far */
+    virDomainBlockJobCursor end;   /* progress at completion */
+};
+typedef virDomainBlockJobInfo *virDomainBlockJobInfoPtr;
+
+/*
+ * virDomainGetBlockJobInfo:
+ * @dom: the domain
+ * @disk: the disk's target ("vda") or source path
+ * @info: filled with the job's type and progress
+ * @flags: bitwise-OR of virDomainBlockJobInfoFlags
+ *
+ * Returns 1 when a block job runs on @disk (an active commit that
+ * reached its synchronised phase has cur == end), 0 when none does (a
+ * commit that finished meanwhile is completed by this call), -1 on
+ * error.
+ *
+ * Since: 0.1.0
+ */
+int virDomainGetBlockJobInfo(virDomainPtr dom, const char *disk,
+                             virDomainBlockJobInfoPtr info,
+                             unsigned int flags);
+
+/* Flags of virDomainBlockCommit. */
+typedef enum {
+    VIR_DOMAIN_BLOCK_COMMIT_SHALLOW = 1 << 0,  /* NULL base: the image
+                                                  right below top */
+    VIR_DOMAIN_BLOCK_COMMIT_DELETE = 1 << 1,   /* delete committed files */
+    VIR_DOMAIN_BLOCK_COMMIT_ACTIVE = 1 << 2,   /* top is the active image:
+                                                  two phases, then pivot */
+    VIR_DOMAIN_BLOCK_COMMIT_RELATIVE = 1 << 3, /* keep relative backing
+                                                  names */
+    VIR_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES = 1 << 4, /* bandwidth in
+                                                         bytes/s */
+} virDomainBlockCommitFlags;
+
+/*
+ * virDomainBlockCommit:
+ * @dom: the domain (running; read-write connection)
+ * @disk: the disk's target ("vda") or source path
+ * @base: the image the data goes into: a path of the chain or
+ *        "vda[N]"; NULL = the bottom of the chain (with SHALLOW, the
+ *        image below @top)
+ * @top: the highest image committed; NULL = the active image
+ * @bandwidth: limit in MiB/s (bytes/s with BANDWIDTH_BYTES), 0 = none
+ * @flags: bitwise-OR of virDomainBlockCommitFlags
+ *
+ * Starts copying the data of @top and every image between it and @base
+ * into @base.  A commit of images below the active one completes on its
+ * own (see virDomainGetBlockJobInfo); committing the active image needs
+ * ACTIVE and ends with virDomainBlockJobAbort (PIVOT to switch the disk
+ * to @base).  Checkpoint bitmaps of the committed images are merged into
+ * @base, so incremental backups since any checkpoint stay correct.
+ * Returns 0 or -1.
+ *
+ * Since: 0.1.0
+ */
+int virDomainBlockCommit(virDomainPtr dom, const char *disk, const char *base,
+                         const char *top, unsigned long bandwidth,
+                         unsigned int flags);
+
 /* ---- Events --------------------------------------------------------- */
 
 /* Lifecycle event kinds, and the detail enum of each. */

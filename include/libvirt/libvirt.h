@@ -2,7 +2,7 @@
  * libvirt.h: the whole public API of the Fleece library
  *
  * Programs written for libvirt include this one header; it pulls in the
- * connection, domain, checkpoint, event-loop and error declarations.
+ * connection, domain, checkpoint, snapshot, event-loop and error declarations.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -16,6 +16,7 @@
 # include <libvirt/libvirt-host.h>
 # include <libvirt/libvirt-domain.h>
 # include <libvirt/libvirt-domain-checkpoint.h>
+# include <libvirt/libvirt-domain-snapshot.h>
 # include <libvirt/libvirt-event.h>
 # include <libvirt/virterror.h>
 # include <libvirt/libvirt-qemu.h>

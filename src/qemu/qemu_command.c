@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "qemu_command.h"
+#include "qemu_qmp.h"
 #include "qemu_agent.h"
 #include "virerror.h"
 #include "virjson.h"
@@ -568,4 +569,55 @@ qemuBuildCommandLine(const virDomainDef *def, const qemuCommandParams *params)
 
     g_ptr_array_add(argv, NULL);
     return (char **) g_ptr_array_free(g_steal_pointer(&argv), FALSE);
+}
+
+virJSONValue *
+qemuBlockCacheStruct(const virDomainDiskDef *disk)
+{
+    bool direct, noflush;
+
+    qemuBlockCacheProps(disk->cache, &direct, &noflush);
+    return qemuQMPStructBuild(QEMU_QMP_STRUCT_BLOCKDEV_CACHE,
+                              "b:direct", direct, "b:no-flush", noflush, NULL);
+}
+
+const char *
+qemuBlockDiscard(const virDomainDiskDef *disk)
+{
+    if (disk->discard && !g_str_equal(disk->discard, "default"))
+        return disk->discard;
+    return NULL;
+}
+
+virJSONValue *
+qemuBlockFormatNodeStruct(const virDomainDiskDef *disk, const virStorageSource *src,
+                          bool readonly)
+{
+    g_autoptr(virJSONValue) cache = qemuBlockCacheStruct(disk);
+    const virStorageSource *backing = src->backingStore;
+    bool top = src == disk->src;
+
+    if (!cache)
+        return NULL;
+    if (src->format == VIR_STORAGE_FILE_QCOW2 && backing && backing->nodeformat)
+        return qemuQMPStructBuild(QEMU_QMP_STRUCT_BLOCKDEV_OPTIONS,
+                                  "s:driver", virStorageFileFormatTypeToString(src->format),
+                                  "s:node-name", src->nodeformat,
+                                  "s:file", src->nodestorage,
+                                  "s:backing", backing->nodeformat,
+                                  "b:read-only", readonly, "v:cache", &cache,
+                                  "S:discard", top ? qemuBlockDiscard(disk) : NULL, NULL);
+    if (src->format == VIR_STORAGE_FILE_QCOW2)
+        return qemuQMPStructBuild(QEMU_QMP_STRUCT_BLOCKDEV_OPTIONS,
+                                  "s:driver", virStorageFileFormatTypeToString(src->format),
+                                  "s:node-name", src->nodeformat,
+                                  "s:file", src->nodestorage, "n:backing",
+                                  "b:read-only", readonly, "v:cache", &cache,
+                                  "S:discard", top ? qemuBlockDiscard(disk) : NULL, NULL);
+    return qemuQMPStructBuild(QEMU_QMP_STRUCT_BLOCKDEV_OPTIONS,
+                              "s:driver", virStorageFileFormatTypeToString(src->format),
+                              "s:node-name", src->nodeformat,
+                              "s:file", src->nodestorage,
+                              "b:read-only", readonly, "v:cache", &cache,
+                              "S:discard", top ? qemuBlockDiscard(disk) : NULL, NULL);
 }

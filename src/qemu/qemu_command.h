@@ -39,3 +39,15 @@ char **qemuBuildCommandLine(const virDomainDef *def,
 
 /* Whether /dev/kvm can be used by this process. */
 bool qemuKVMUsable(void);
+
+/* The cache options of @disk's nodes, as a BlockdevCacheOptions
+ * structure for QMP; the discard mode of its top nodes (NULL = QEMU's
+ * default). */
+#include "virjson.h"
+virJSONValue *qemuBlockCacheStruct(const virDomainDiskDef *disk);
+const char *qemuBlockDiscard(const virDomainDiskDef *disk);
+/* BlockdevOptions of the format node of @src (image of @disk), as at
+ * start but with @readonly: what blockdev-reopen takes. */
+virJSONValue *qemuBlockFormatNodeStruct(const virDomainDiskDef *disk,
+                                        const virStorageSource *src,
+                                        bool readonly);

@@ -11,6 +11,8 @@
 #include "qemu_domain.h"
 #include "qemu_agent.h"
 #include "qemu_backup.h"
+#include "qemu_blockjob.h"
+#include "qemu_snapshot.h"
 #include "libvirt/libvirt-domain.h"
 #include "virerror.h"
 #include "virfile.h"
@@ -55,6 +57,8 @@ qemuDomainObjFree(qemuDomainObj *obj)
     virDomainDefFree(obj->newDef);
     qemuDomainJobObjClear(&obj->job);
     qemuBackupStateFree(obj->backup);
+    if (obj->blockjobs)
+        g_ptr_array_unref(obj->blockjobs);
     qemuDomainObjUnlock(obj);
     g_free(obj);
 }
@@ -135,7 +139,8 @@ qemuDomainReadStatus(qemuDomainObj *obj)
         obj->id = v;
     if (virXMLPropULongLong(ctxt->node, "nextIndex", &v) > 0)
         obj->nextIndex = v;
-    if (qemuBackupStateParse(doc, ctxt, &obj->backup) < 0)
+    if (qemuBackupStateParse(doc, ctxt, &obj->backup) < 0 ||
+        qemuBlockJobsParse(ctxt, &obj->blockjobs) < 0)
         return -1;
     if (!(dom = virXPathNode("./domain", ctxt))) {
         virReportError(VIR_ERR_INTERNAL_ERROR,
@@ -197,6 +202,7 @@ qemuDomainObjSaveStatus(qemuDomainObj *obj)
         virBufferAdjustIndent(&buf, 2);
         qemuDomainJobFormat(&buf, &obj->job);
         qemuBackupStateFormat(&buf, obj->backup);
+        qemuBlockJobsFormat(&buf, obj->blockjobs);
         if (virDomainDefFormatInternal(obj->def, &buf,
                                        VIR_DOMAIN_DEF_FORMAT_STATUS |
                                        VIR_DOMAIN_DEF_FORMAT_SECURE) < 0)
@@ -338,6 +344,7 @@ qemuDomainObjReconcileDead(qemuDomainObj *obj)
 {
     if (obj->backup)
         qemuBackupTerminateOnStop(obj, true, NULL);
+    g_clear_pointer(&obj->blockjobs, g_ptr_array_unref);
     VIR_WARN("QEMU of domain '%s' (pid %lld) is gone; marking it crashed",
              obj->name, (long long) obj->pid);
     obj->active = false;
@@ -365,6 +372,8 @@ qemuDomainObjRecover(qemuDomainObj *obj)
     virFileRewriteCleanup(status);
     virFileRewriteCleanup(config);
     qemuDomainRecoverFreeze(obj);
+    if (!obj->driver->readonly && qemuSnapshotHasJournal(obj))
+        qemuSnapshotRecover(obj);
 }
 
 /* Whether an unlocked load must take the lock to recover the above. */
@@ -376,7 +385,7 @@ qemuDomainObjNeedsRecovery(qemuDomainObj *obj)
     g_autofree char *frozen = qemuDomainFrozenPath(obj);
 
     return virFileRewriteLeftover(status) || virFileRewriteLeftover(config) ||
-           virFileExists(frozen);
+           virFileExists(frozen) || qemuSnapshotHasJournal(obj);
 }
 
 static bool

@@ -25,6 +25,7 @@
 #include "virprocess.h"
 
 typedef struct _qemuBackupState qemuBackupState;   /* qemu_backup.h */
+typedef struct _qemuBlockJob qemuBlockJob;         /* qemu_blockjob.h */
 
 typedef struct _qemuDomainObj qemuDomainObj;
 struct _qemuDomainObj {
@@ -42,6 +43,7 @@ struct _qemuDomainObj {
     unsigned int nextIndex;        /* next block node index */
     qemuDomainJobObj job;
     qemuBackupState *backup;       /* the running backup, NULL if none */
+    GPtrArray *blockjobs;          /* qemuBlockJob: block commits */
     virFileLock *lock;             /* held while changing */
 };
 

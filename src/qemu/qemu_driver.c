@@ -33,6 +33,8 @@
 #include "qemu_checkpoint.h"
 #include "qemu_checkpoint_index.h"
 /* END checkpoint-include */
+#include "qemu_blockjob.h"
+#include "qemu_snapshot.h"
 /* BEGIN backup-include */
 /* END backup-include */
 
@@ -209,6 +211,7 @@ qemuConnectListAllDomains(virConnect *conn, virDomain ***domains,
     for (i = 0; names[i]; i++) {
         g_autoptr(qemuDomainObj) obj = NULL;
         bool hasCheckpoints;
+        bool hasSnapshots;
 
         if (!(obj = qemuDomainObjLoad(driver, names[i], QEMU_DOMAIN_LOAD_QUIET))) {
             virResetLastError();
@@ -228,8 +231,9 @@ qemuConnectListAllDomains(virConnect *conn, virDomain ***domains,
                false, true);
         FILTER(VIR_CONNECT_LIST_DOMAINS_AUTOSTART, VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART,
                false, true);
+        hasSnapshots = qemuSnapshotCount(driver, obj->name) > 0;
         FILTER(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT, VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
-               false, true);
+               hasSnapshots, !hasSnapshots);
 #undef FILTER
         if (flags & (VIR_CONNECT_LIST_DOMAINS_RUNNING | VIR_CONNECT_LIST_DOMAINS_PAUSED |
                      VIR_CONNECT_LIST_DOMAINS_SHUTOFF | VIR_CONNECT_LIST_DOMAINS_OTHER)) {
@@ -411,6 +415,7 @@ qemuDomainUndefineFlags(virDomain *dom, unsigned int flags)
     g_autoptr(qemuDomainObj) obj = NULL;
     g_autofree char *cfg = NULL;
     int ncheckpoints;
+    int nsnapshots;
 
     virCheckFlags(VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
                   VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
@@ -433,6 +438,17 @@ qemuDomainUndefineFlags(virDomain *dom, unsigned int flags)
             return -1;
         }
         if (qemuDomainRemoveCheckpointMetadata(driver, obj->name) < 0)
+            return -1;
+    }
+    nsnapshots = qemuSnapshotCount(driver, obj->name);
+    if (nsnapshots > 0 && !obj->active) {
+        if (!(flags & VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) {
+            virReportError(VIR_ERR_OPERATION_INVALID,
+                           _("cannot delete inactive domain with %d snapshots"),
+                           nsnapshots);
+            return -1;
+        }
+        if (qemuSnapshotRemoveAll(driver, obj->name) < 0)
             return -1;
     }
     cfg = qemuDriverConfigPath(driver, obj->name);
@@ -1092,8 +1108,15 @@ qemuDomainBackupBegin(virDomain *dom, const char *backupXML,
         return -1;
     }
     /* a backup that ended while nobody looked frees the slot now */
-    if (qemuDomainReconcileBackup(dom->conn, obj) < 0)
+    if (qemuDomainReconcileBackup(dom->conn, obj) < 0 ||
+        qemuBlockJobReconcile(obj, NULL) < 0)
         return -1;
+    if (qemuBlockJobAny(obj)) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("cannot start a backup of domain '%s': a block job is running"),
+                       obj->name);
+        return -1;
+    }
     if (obj->backup) {
         virReportError(VIR_ERR_OPERATION_INVALID,
                        _("cannot start a backup of domain '%s': job 'backup' is already running"),
@@ -1214,6 +1237,17 @@ static const virConnectDriver qemuConnectDriver = {
     .domainBackupGetXMLDesc = qemuDomainBackupGetXMLDesc,
     .domainBackupEnd = qemuDomainBackupEnd,
     /* END backup */
+    .domainSnapshotCreateXML = qemuDomainSnapshotCreateXML,
+    .domainSnapshotGetXMLDesc = qemuDomainSnapshotGetXMLDesc,
+    .domainListAllSnapshots = qemuDomainListAllSnapshots,
+    .domainSnapshotLookupByName = qemuDomainSnapshotLookupByName,
+    .domainSnapshotGetParent = qemuDomainSnapshotGetParent,
+    .domainSnapshotIsCurrent = qemuDomainSnapshotIsCurrent,
+    .domainRevertToSnapshot = qemuDomainRevertToSnapshot,
+    .domainSnapshotDelete = qemuDomainSnapshotDelete,
+    .domainBlockCommit = qemuDomainBlockCommit,
+    .domainGetBlockJobInfo = qemuDomainGetBlockJobInfo,
+    .domainBlockJobAbort = qemuDomainBlockJobAbort,
 };
 
 int

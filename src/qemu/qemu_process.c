@@ -314,6 +314,7 @@ qemuProcessStop(qemuDomainObj *obj, int reason)
     obj->id = -1;
     obj->state = VIR_DOMAIN_SHUTOFF;
     obj->reason = reason;
+    g_clear_pointer(&obj->blockjobs, g_ptr_array_unref);
     if (obj->persistent) {
         virDomainDefFree(obj->def);
         obj->def = g_steal_pointer(&obj->newDef);

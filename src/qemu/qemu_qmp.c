@@ -41,6 +41,10 @@ VIR_ENUM_IMPL(qemuQMPCommand, QEMU_QMP_LAST,
               "blockdev-del",
               "blockdev-create",
               "blockdev-backup",
+              "blockdev-snapshot",
+              "blockdev-reopen",
+              "block-commit",
+              "block-job-complete",
               "block-job-cancel",
               "block-job-resume",
               "job-cancel",
@@ -67,7 +71,8 @@ VIR_ENUM_IMPL(qemuQMPAction, QEMU_QMP_ACTION_LAST,
               "block-dirty-bitmap-clear",
               "block-dirty-bitmap-enable",
               "block-dirty-bitmap-disable",
-              "blockdev-backup");
+              "blockdev-backup",
+              "blockdev-snapshot");
 
 /* QEMU's names of the types. */
 VIR_ENUM_IMPL(qemuQMPStruct, QEMU_QMP_STRUCT_LAST,
@@ -296,6 +301,28 @@ static const qemuQMPArgDecl qemuQMPArgsBlockdevBackup[] = {
     OPT("x-perf", OBJECT),
     END
 };
+static const qemuQMPArgDecl qemuQMPArgsBlockdevSnapshot[] = {
+    REQ("node", STRING),
+    REQ("overlay", STRING),
+    END
+};
+static const qemuQMPArgDecl qemuQMPArgsBlockdevReopen[] = {
+    REQ("options", ARRAY),
+    END
+};
+static const qemuQMPArgDecl qemuQMPArgsBlockCommit[] = {
+    OPT("job-id", STRING),
+    REQ("device", STRING),
+    OPT("base-node", STRING),
+    OPT("top-node", STRING),
+    OPT("backing-file", STRING),
+    OPT("speed", INT),
+    OPT_ENUM("on-error", qemuQMPOnErrorValues),
+    OPT("filter-node-name", STRING),
+    OPT("auto-finalize", BOOL),
+    OPT("auto-dismiss", BOOL),
+    END
+};
 static const qemuQMPArgDecl qemuQMPArgsBlockJobCancel[] = {
     REQ("device", STRING),
     OPT("force", BOOL),
@@ -386,6 +413,10 @@ static const qemuQMPDecl qemuQMPCommands[QEMU_QMP_LAST] = {
     [QEMU_QMP_BLOCKDEV_DEL] = { qemuQMPArgsBlockdevDel, QEMU_QMP_REPLY_EMPTY, 0 },
     [QEMU_QMP_BLOCKDEV_CREATE] = { qemuQMPArgsBlockdevCreate, QEMU_QMP_REPLY_EMPTY, 0 },
     [QEMU_QMP_BLOCKDEV_BACKUP] = { qemuQMPArgsBlockdevBackup, QEMU_QMP_REPLY_EMPTY, 0 },
+    [QEMU_QMP_BLOCKDEV_SNAPSHOT] = { qemuQMPArgsBlockdevSnapshot, QEMU_QMP_REPLY_EMPTY, 0 },
+    [QEMU_QMP_BLOCKDEV_REOPEN] = { qemuQMPArgsBlockdevReopen, QEMU_QMP_REPLY_EMPTY, 0 },
+    [QEMU_QMP_BLOCK_COMMIT] = { qemuQMPArgsBlockCommit, QEMU_QMP_REPLY_EMPTY, 0 },
+    [QEMU_QMP_BLOCK_JOB_COMPLETE] = { qemuQMPArgsDevice, QEMU_QMP_REPLY_EMPTY, 0 },
     [QEMU_QMP_BLOCK_JOB_CANCEL] = { qemuQMPArgsBlockJobCancel, QEMU_QMP_REPLY_EMPTY, 0 },
     [QEMU_QMP_BLOCK_JOB_RESUME] = { qemuQMPArgsDevice, QEMU_QMP_REPLY_EMPTY, 0 },
     [QEMU_QMP_JOB_CANCEL] = { qemuQMPArgsId, QEMU_QMP_REPLY_EMPTY, 0 },
@@ -416,6 +447,7 @@ static const qemuQMPArgDecl *const qemuQMPActions[QEMU_QMP_ACTION_LAST] = {
     [QEMU_QMP_ACTION_BLOCK_DIRTY_BITMAP_ENABLE] = qemuQMPArgsBitmap,
     [QEMU_QMP_ACTION_BLOCK_DIRTY_BITMAP_DISABLE] = qemuQMPArgsBitmap,
     [QEMU_QMP_ACTION_BLOCKDEV_BACKUP] = qemuQMPArgsBlockdevBackup,
+    [QEMU_QMP_ACTION_BLOCKDEV_SNAPSHOT] = qemuQMPArgsBlockdevSnapshot,
 };
 
 static const qemuQMPArgDecl qemuQMPArgsSocketAddress[] = {
