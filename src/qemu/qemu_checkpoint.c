@@ -221,7 +221,7 @@ qemuCheckpointLoadFiles(qemuDomainObj *obj)
         virDomainCheckpointObj *cur = NULL;
 
         if (virFileExists(path) &&
-            virFileReadAll(path, VIR_NAME_MAX_LEN + 2, &current) == 0) {
+            virFileReadAll(path, VIR_NAME_MAX_LEN + 2, &current) >= 0) {
             g_strstrip(current);
             cur = virDomainCheckpointObjListFindByName(list, current);
         }
