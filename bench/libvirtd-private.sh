@@ -89,7 +89,7 @@ LIBVIRT_DRIVER_DIR=$dir/drivers unshare --mount --propagation private -- /bin/sh
   mount --bind '$dir/lib' /var/lib/libvirt &&
   mount --bind '$dir/log' /var/log/libvirt &&
   mount --bind '$dir/cache' /var/cache/libvirt &&
-  exec '$LIBVIRTD' -f /etc/libvirt/libvirtd.conf" >"$dir/libvirtd.out" 2>&1 &
+  exec '$LIBVIRTD' -f /etc/libvirt/libvirtd.conf -p /run/libvirt/libvirtd.pid" >"$dir/libvirtd.out" 2>&1 &
 pid=$!
 echo "$pid" >"$dir/libvirtd.pid"
 i=0
