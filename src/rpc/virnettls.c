@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <string.h>
 #include <unistd.h>
@@ -151,6 +152,20 @@ virNetTLSPull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
     return recv(sess->fd, buf, len, 0);
 }
 
+/* Wait up to @ms for data (the handshake timeout relies on it). */
+static int
+virNetTLSPullTimeout(gnutls_transport_ptr_t ptr, unsigned int ms)
+{
+    virNetTLSSession *sess = ptr;
+    struct pollfd pfd = { .fd = sess->fd, .events = POLLIN };
+    int rc;
+
+    do {
+        rc = poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int) ms);
+    } while (rc < 0 && errno == EINTR);
+    return rc;
+}
+
 virNetTLSSession *
 virNetTLSSessionNew(virNetTLSContext *ctx, int fd, const char *hostname)
 {
@@ -183,6 +198,7 @@ virNetTLSSessionNew(virNetTLSContext *ctx, int fd, const char *hostname)
     gnutls_transport_set_ptr(sess->session, sess);
     gnutls_transport_set_push_function(sess->session, virNetTLSPush);
     gnutls_transport_set_pull_function(sess->session, virNetTLSPull);
+    gnutls_transport_set_pull_timeout_function(sess->session, virNetTLSPullTimeout);
     return g_steal_pointer(&sess);
 }
 
