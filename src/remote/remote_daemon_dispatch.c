@@ -8,6 +8,8 @@
 #include "remote_daemon_dispatch.h"
 #include "remote_protocol.h"
 #include "datatypes.h"
+#include "viruuid.h"
+#include "virtypedparam.h"
 #include "domain_conf.h"
 #include "viralloc.h"
 #include "virerror.h"
@@ -24,7 +26,23 @@ struct _remoteDaemon {
     GMutex lock;
     GCond cond;
     size_t nclients;               /* client data not yet released */
+    GHashTable *jobStatsFlights;   /* remoteJobStatsKey -> flight in progress */
 };
+
+/* Job statistics asked for by many clients at once (backup tools poll
+ * them) are read once for all who ask while a read is in progress: the
+ * driver reads them under the domain's lock from QEMU, and twenty polling
+ * clients would otherwise queue on that lock. */
+typedef struct {
+    gint refs;
+    bool done;
+    int rc;
+    int type;
+    virTypedParameter *params;
+    int nparams;
+    virError *err;
+    GCond cond;
+} remoteJobStatsFlight;
 
 /* One event registration of a client.  Owned by the client's private
  * data until the client is gone, so that a delivery running on the
@@ -680,6 +698,81 @@ remoteDispatchDomainGetJobInfo(remoteClientPriv *priv, virConnect *conn,
     return 0;
 }
 
+static void
+remoteJobStatsFlightUnref(remoteJobStatsFlight *f)
+{
+    if (!g_atomic_int_dec_and_test(&f->refs))
+        return;
+    virTypedParamsFree(f->params, f->nparams);
+    if (f->err)
+        virFreeError(f->err);
+    g_cond_clear(&f->cond);
+    g_free(f);
+}
+
+/* virDomainGetJobStats, shared with the identical calls in progress (same
+ * domain, flags and access); a call that discards the completed
+ * statistics is never shared. */
+static int
+remoteJobStatsShared(remoteDaemon *daemon, virDomain *dom, int *type,
+                     virTypedParameter **params, int *nparams, unsigned int flags)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *key = NULL;
+    remoteJobStatsFlight *f;
+    bool leader = false;
+    int rc;
+
+    if ((flags & VIR_DOMAIN_JOB_STATS_COMPLETED) &&
+        !(flags & VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED))
+        return virDomainGetJobStats(dom, type, params, nparams, flags);
+
+    key = g_strdup_printf("%s/%u/%d", virUUIDFormat(dom->uuid, uuid), flags,
+                          !!(dom->conn->flags & VIR_CONNECT_RO));
+    g_mutex_lock(&daemon->lock);
+    if ((f = g_hash_table_lookup(daemon->jobStatsFlights, key))) {
+        g_atomic_int_inc(&f->refs);
+        while (!f->done)
+            g_cond_wait(&f->cond, &daemon->lock);
+    } else {
+        f = g_new0(remoteJobStatsFlight, 1);
+        f->refs = 2;               /* the table's and ours */
+        g_cond_init(&f->cond);
+        g_hash_table_insert(daemon->jobStatsFlights, g_strdup(key), f);
+        leader = true;
+    }
+    g_mutex_unlock(&daemon->lock);
+
+    if (leader) {
+        virTypedParameter *p = NULL;
+        int n = 0;
+        int t = 0;
+
+        rc = virDomainGetJobStats(dom, &t, &p, &n, flags);
+        g_mutex_lock(&daemon->lock);
+        f->rc = rc;
+        f->type = t;
+        f->params = p;
+        f->nparams = n;
+        if (rc < 0)
+            f->err = virSaveLastError();
+        f->done = true;
+        g_hash_table_remove(daemon->jobStatsFlights, key);
+        g_cond_broadcast(&f->cond);
+        g_mutex_unlock(&daemon->lock);
+    }
+
+    if ((rc = f->rc) < 0) {
+        virErrorSetFromPeer(f->err);
+    } else {
+        *type = f->type;
+        virTypedParamsCopy(params, f->params, f->nparams);
+        *nparams = f->nparams;
+    }
+    remoteJobStatsFlightUnref(f);
+    return rc;
+}
+
 static int
 remoteDispatchDomainGetJobStats(remoteClientPriv *priv, virConnect *conn,
                                 void *argsp, void *retp)
@@ -690,7 +783,8 @@ remoteDispatchDomainGetJobStats(remoteClientPriv *priv, virConnect *conn,
     int nparams = 0;
     DOMAIN_ARG(argsp);
 
-    if (virDomainGetJobStats(dom, &ret->type, &params, &nparams, args->flags) < 0)
+    if (remoteJobStatsShared(priv->daemon, dom, &ret->type, &params, &nparams,
+                             args->flags) < 0)
         return -1;
     if (nparams > REMOTE_DOMAIN_JOB_STATS_MAX) {
         virTypedParamsFree(params, nparams);
@@ -1230,6 +1324,8 @@ remoteDaemonNew(const char *root)
     daemon->driverURI = g_strdup_printf("qemu:///embed?root=%s", escaped);
     g_mutex_init(&daemon->lock);
     g_cond_init(&daemon->cond);
+    daemon->jobStatsFlights = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                    (GDestroyNotify) remoteJobStatsFlightUnref);
     return daemon;
 }
 
@@ -1257,6 +1353,7 @@ remoteDaemonFree(remoteDaemon *daemon)
         return;
     g_free(daemon->root);
     g_free(daemon->driverURI);
+    g_hash_table_destroy(daemon->jobStatsFlights);
     g_mutex_clear(&daemon->lock);
     g_cond_clear(&daemon->cond);
     g_free(daemon);
