@@ -395,7 +395,8 @@ main(int argc, char **argv)
         goto cleanup;
     loop = g_thread_new("fleeced-events", fleecedEventLoop, NULL);
 
-    daemon = remoteDaemonNew(opts.root);
+    if (!(daemon = remoteDaemonNew(opts.root)))
+        goto cleanup;
     remoteDaemonSetupServer(daemon, &config);
     if (!(fleecedServer = virNetServerNew(&config)))
         goto cleanup;

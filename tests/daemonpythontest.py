@@ -10,7 +10,11 @@
 # the steps, and once in the middle of the pull backup: QEMU keeps the
 # export, and the new daemon ends the job.
 #
-# Usage: daemonpythontest.py FLEECED [--restart]     Output: TAP.
+# Lifecycle events must also come for changes made through another
+# connection and by another process on the same root (the fleece tool on
+# the embedded driver), and for a QEMU that dies.
+#
+# Usage: daemonpythontest.py FLEECED FLEECE [--restart]     Output: TAP.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 import os
@@ -34,7 +38,8 @@ except ImportError:
     sys.exit(0)
 
 FLEECED = sys.argv[1]
-RESTART = "--restart" in sys.argv[2:]
+FLEECE = sys.argv[2]
+RESTART = "--restart" in sys.argv[3:]
 
 for prog in ("qemu-system-x86_64", "qemu-img", "qemu-io", "nbdcopy"):
     if not shutil.which(prog):
@@ -359,12 +364,46 @@ def main():
     except libvirt.libvirtError as e:
         ok(e.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN, "a missing domain: VIR_ERR_NO_DOMAIN")
 
+    # ---- lifecycle events of changes made elsewhere ---------------------------------
+    def lifecycle_after(before, event, detail):
+        return wait_for(lambda: ("pydom", event, detail) in lifecycle[before:], 20)
+
+    conn2 = libvirt.open(URI)
+    before = len(lifecycle)
+    conn2.lookupByName("pydom").suspend()
+    ok(lifecycle_after(before, libvirt.VIR_DOMAIN_EVENT_SUSPENDED,
+                       libvirt.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED),
+       "lifecycle event of a suspend through another connection", lifecycle[before:])
+    conn2.close()
+    embedded = "qemu:///embed?root=" + ROOT
+    before = len(lifecycle)
+    r = run(FLEECE, "-c", embedded, "resume", "pydom")
+    ok(r.returncode == 0 and lifecycle_after(before, libvirt.VIR_DOMAIN_EVENT_RESUMED,
+                                             libvirt.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED),
+       "lifecycle event of a resume by another process (fleece, embedded driver)",
+       r.stdout + str(lifecycle[before:]))
+
     # ---- the end --------------------------------------------------------------------
     dom.destroy()
     ok(wait_for(lambda: ("pydom", libvirt.VIR_DOMAIN_EVENT_STOPPED,
                          libvirt.VIR_DOMAIN_EVENT_STOPPED_DESTROYED) in lifecycle, 20),
        "lifecycle event: stopped (destroyed)", lifecycle)
+    # a QEMU that dies: the daemon notices and says so
+    before = len(lifecycle)
+    dom.create()
+    with open(os.path.join(ROOT, "run", "pydom.pid")) as f:
+        os.kill(int(f.read()), signal.SIGKILL)
+    ok(lifecycle_after(before, libvirt.VIR_DOMAIN_EVENT_STOPPED,
+                       libvirt.VIR_DOMAIN_EVENT_STOPPED_CRASHED),
+       "lifecycle event of a QEMU killed behind the daemon's back: stopped (crashed)",
+       lifecycle[before:])
+    ok(dom.state() == [libvirt.VIR_DOMAIN_SHUTOFF, libvirt.VIR_DOMAIN_SHUTOFF_CRASHED],
+       "the domain is shut off (crashed)", dom.state())
+    before = len(lifecycle)
     dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA)
+    ok(lifecycle_after(before, libvirt.VIR_DOMAIN_EVENT_UNDEFINED,
+                       libvirt.VIR_DOMAIN_EVENT_UNDEFINED_REMOVED),
+       "lifecycle event: undefined", lifecycle[before:])
     ok(conn.listAllDomains() == [], "undefined")
     conn.close()
 

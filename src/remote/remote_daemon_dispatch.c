@@ -7,6 +7,7 @@
 
 #include "remote_daemon_dispatch.h"
 #include "remote_protocol.h"
+#include "remote_daemon_watch.h"
 #include "datatypes.h"
 #include "viruuid.h"
 #include "virtypedparam.h"
@@ -27,6 +28,8 @@ struct _remoteDaemon {
     GCond cond;
     size_t nclients;               /* client data not yet released */
     GHashTable *jobStatsFlights;   /* remoteJobStatsKey -> flight in progress */
+    GPtrArray *lifecycle;          /* remoteEventCallback * of every client */
+    remoteWatcher *watcher;
 };
 
 /* Job statistics asked for by many clients at once (backup tools poll
@@ -52,6 +55,8 @@ typedef struct {
     int driverID;                  /* the driver's, -1 when not forwarded */
     int eventID;
     bool active;
+    bool anyDomain;
+    unsigned char uuid[VIR_UUID_BUFLEN];
     struct _remoteClientPriv *priv;
 } remoteEventCallback;
 
@@ -979,19 +984,31 @@ remoteEventSend(remoteEventCallback *cb, int proc, const void *body)
     ignore_value(virNetServerClientSendMessage(priv->client, msg));
 }
 
+/* A lifecycle event the watcher saw: to every client registered for it.
+ * Runs in the watcher's thread. */
 static void
-remoteEventLifecycle(virConnectPtr conn G_GNUC_UNUSED, virDomainPtr dom,
-                     int event, int detail, void *opaque)
+remoteDaemonLifecycle(const char *name, const unsigned char *uuid, int id, int event,
+                      int detail, void *opaque)
 {
-    remoteEventCallback *cb = opaque;
+    remoteDaemon *daemon = opaque;
     remoteDomainEventCallbackLifecycleMsg msg = { 0 };
+    guint i;
 
-    msg.callbackID = cb->serverID;
-    remoteMakeDomain(&msg.dom, dom);
+    msg.dom.name = (char *) name;
+    memcpy(msg.dom.uuid, uuid, VIR_UUID_BUFLEN);
+    msg.dom.id = id;
     msg.event = event;
     msg.detail = detail;
-    remoteEventSend(cb, REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE, &msg);
-    g_free(msg.dom.name);
+    g_mutex_lock(&daemon->lock);
+    for (i = 0; i < daemon->lifecycle->len; i++) {
+        remoteEventCallback *cb = g_ptr_array_index(daemon->lifecycle, i);
+
+        if (!cb->anyDomain && memcmp(cb->uuid, uuid, VIR_UUID_BUFLEN) != 0)
+            continue;
+        msg.callbackID = cb->serverID;
+        remoteEventSend(cb, REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE, &msg);
+    }
+    g_mutex_unlock(&daemon->lock);
 }
 
 static void
@@ -1034,12 +1051,15 @@ remoteDispatchConnectDomainEventCallbackRegisterAny(remoteClientPriv *priv,
     cb->priv = priv;
     cb->active = true;
 
-    if (args->eventID == VIR_DOMAIN_EVENT_ID_LIFECYCLE)
-        fn = VIR_DOMAIN_EVENT_CALLBACK(remoteEventLifecycle);
-    else if (args->eventID == VIR_DOMAIN_EVENT_ID_JOB_COMPLETED)
+    cb->anyDomain = !dom;
+    if (dom)
+        memcpy(cb->uuid, dom->uuid, VIR_UUID_BUFLEN);
+    /* lifecycle events come from the daemon's watcher, which sees what
+     * every process does; job completions from the driver; other events
+     * never happen in Fleece: their registration is kept so that clients
+     * asking for every event (virsh event --all) work */
+    if (args->eventID == VIR_DOMAIN_EVENT_ID_JOB_COMPLETED)
         fn = VIR_DOMAIN_EVENT_CALLBACK(remoteEventJobCompleted);
-    /* other events never happen in Fleece: the registration is kept so
-     * that clients asking for every event (virsh event --all) work */
     if (fn && (cb->driverID = virConnectDomainEventRegisterAny(conn, dom, args->eventID,
                                                                fn, cb, NULL)) < 0) {
         g_free(cb);
@@ -1050,6 +1070,11 @@ remoteDispatchConnectDomainEventCallbackRegisterAny(remoteClientPriv *priv,
     cb->serverID = ret->callbackID = priv->nextCallbackID++;
     g_ptr_array_add(priv->callbacks, cb);
     g_mutex_unlock(&priv->lock);
+    if (args->eventID == VIR_DOMAIN_EVENT_ID_LIFECYCLE) {
+        g_mutex_lock(&priv->daemon->lock);
+        g_ptr_array_add(priv->daemon->lifecycle, cb);
+        g_mutex_unlock(&priv->daemon->lock);
+    }
     return 0;
 }
 
@@ -1079,6 +1104,9 @@ remoteDispatchConnectDomainEventCallbackDeregisterAny(remoteClientPriv *priv,
         return -1;
     }
     /* the entry itself stays until the client is gone */
+    g_mutex_lock(&priv->daemon->lock);
+    g_ptr_array_remove_fast(priv->daemon->lifecycle, found);
+    g_mutex_unlock(&priv->daemon->lock);
     if (found->driverID >= 0 &&
         virConnectDomainEventDeregisterAny(conn, found->driverID) < 0)
         return -1;
@@ -1278,6 +1306,11 @@ remoteClientRelease(int timer, void *opaque)
     guint i;
 
     virEventRemoveTimeout(timer);
+    g_mutex_lock(&priv->daemon->lock);
+    for (i = 0; i < priv->callbacks->len; i++)
+        g_ptr_array_remove_fast(priv->daemon->lifecycle,
+                                g_ptr_array_index(priv->callbacks, i));
+    g_mutex_unlock(&priv->daemon->lock);
     for (i = 0; i < priv->callbacks->len; i++) {
         remoteEventCallback *cb = g_ptr_array_index(priv->callbacks, i);
 
@@ -1326,6 +1359,12 @@ remoteDaemonNew(const char *root)
     g_cond_init(&daemon->cond);
     daemon->jobStatsFlights = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                                     (GDestroyNotify) remoteJobStatsFlightUnref);
+    daemon->lifecycle = g_ptr_array_new();
+    if (!(daemon->watcher = remoteWatcherNew(root, daemon->driverURI,
+                                             remoteDaemonLifecycle, daemon))) {
+        remoteDaemonFree(daemon);
+        return NULL;
+    }
     return daemon;
 }
 
@@ -1353,6 +1392,8 @@ remoteDaemonFree(remoteDaemon *daemon)
         return;
     g_free(daemon->root);
     g_free(daemon->driverURI);
+    remoteWatcherFree(daemon->watcher);
+    g_ptr_array_free(daemon->lifecycle, TRUE);
     g_hash_table_destroy(daemon->jobStatsFlights);
     g_mutex_clear(&daemon->lock);
     g_cond_clear(&daemon->cond);
