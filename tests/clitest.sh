@@ -71,7 +71,6 @@ n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 diag() { sed 's/^/# /'; }
 
 # run ARGS...: runs fleece on the test root; sets OUT, ERR, RC
@@ -184,9 +183,8 @@ if [ "$MODE" != virsh ]; then
     fi
     run "list --all --name; frobnicate"
     expect_error "a failing last command fails the call" "unknown command"
-else
-    skip "fleece's own version, help and usage checks" "virsh has its own"
 fi
+# (virsh's own version, help texts and usage checks are virsh's business)
 
 # ---- domain commands ----------------------------------------------------------
 
@@ -359,9 +357,8 @@ if [ "$MODE" != virsh ]; then
     expect "commands from standard input" "running
 
 testvm"
-else
-    skip "commands from standard input" "virsh's interactive shell prints its own prompt"
 fi
+# (virsh's interactive shell prints its own banner and prompts)
 
 # ---- checkpoints ---------------------------------------------------------------
 
@@ -632,8 +629,9 @@ fi
 
 # the README's main job, as users copy it from examples/ (nbdinfo and
 # nbdcopy come with scripts/install-deps: their absence is a failure)
+# the example runs on the embedded driver: once, without a daemon
 if [ "$MODE" != fleece ]; then
-    skip "examples/backup-cycle.sh" "it runs on the embedded driver (clitest without a daemon)"
+    :
 elif FLEECE=$FLEECE WORKDIR=$TMP/cycle "$SRCDIR/../examples/backup-cycle.sh" >"$TMP/cycle.log" 2>&1 &&
    grep -q "^backup cycle PASSED" "$TMP/cycle.log"; then
     ok "examples/backup-cycle.sh"
