@@ -482,6 +482,39 @@ testOtherDriver(const void *data G_GNUC_UNUSED)
     return ret;
 }
 
+/* One daemon per root: a second one refuses to start and says why. */
+static int
+testSecondDaemon(const void *data G_GNUC_UNUSED)
+{
+    g_autofree char *cmd = g_strdup_printf("'%s' --root '%s' 2>&1", fleeced, root);
+    g_autofree char *out = NULL;
+    FILE *fp;
+    char buf[512];
+    int status;
+
+    if (!(fp = popen(cmd, "r")))
+        return -1;
+    out = g_strdup("");
+    while (fgets(buf, sizeof(buf), fp)) {
+        char *joined = g_strconcat(out, buf, NULL);
+
+        g_free(out);
+        out = joined;
+    }
+    status = pclose(fp);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) == 0 ||
+        !strstr(out, "another fleeced serves this root")) {
+        virTestDiag("status %d: %s", status, out);
+        return -1;
+    }
+    /* and the first one still serves */
+    {
+        g_autoptr(testClient) c = testOpen();
+
+        return c ? testLibVersion(c) : -1;
+    }
+}
+
 static int
 testSigterm(const void *data G_GNUC_UNUSED)
 {
@@ -557,6 +590,7 @@ mymain(void)
     ret |= virTestRun("keepalive PING gets PONG", testKeepalive, NULL);
     ret |= virTestRun("the read-only socket refuses a change", testReadonlySocket, NULL);
     ret |= virTestRun("other drivers are not served", testOtherDriver, NULL);
+    ret |= virTestRun("a second daemon on the root refuses to start", testSecondDaemon, NULL);
     ret |= virTestRun("SIGTERM stops the daemon and removes its files", testSigterm, NULL);
 
     if (daemonPid > 0)
