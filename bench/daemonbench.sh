@@ -32,7 +32,12 @@ cleanup() {
         [ -n "$u" ] && virsh -c "$u" destroy benchdom >/dev/null 2>&1
     done
     [ -n "$FPID" ] && kill "$FPID" 2>/dev/null
-    [ -n "$LVD" ] && "$HERE/libvirtd-private.sh" stop "$TMP/lvd" >/dev/null 2>&1
+    if [ -n "$LVD" ]; then
+        "$HERE/libvirtd-private.sh" stop "$TMP/lvd" >/dev/null 2>&1
+        for p in "$TMP"/lvd/run/qemu/*.pid; do
+            [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
+        done
+    fi
     sleep 0.3
     rm -rf "$TMP"
 }

@@ -27,7 +27,13 @@ cleanup() {
         [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
     done
     [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-    [ -n "$lvd_started" ] && "$srcdir/../bench/libvirtd-private.sh" stop "$dir/lvd" >/dev/null 2>&1
+    if [ -n "$lvd_started" ]; then
+        "$srcdir/../bench/libvirtd-private.sh" stop "$dir/lvd" >/dev/null 2>&1
+        # a QEMU libvirtd started, if the program stopped half way
+        for p in "$dir"/lvd/run/qemu/*.pid; do
+            [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
+        done
+    fi
     sleep 0.2
     rm -rf "$dir"
 }
