@@ -62,6 +62,7 @@ typedef struct {
 
 static virNetServer *fleecedServer;
 static volatile sig_atomic_t fleecedEventQuit;
+static volatile sig_atomic_t fleecedQuitEarly;   /* a signal before the server ran */
 
 static void
 fleecedUsage(FILE *out)
@@ -151,6 +152,8 @@ fleecedSignal(int sig G_GNUC_UNUSED)
 {
     if (fleecedServer)
         virNetServerQuit(fleecedServer);
+    else
+        fleecedQuitEarly = 1;
 }
 
 static gpointer
@@ -412,6 +415,8 @@ main(int argc, char **argv)
         readyfd = -1;
         fleecedDetachStdio();
     }
+    if (fleecedQuitEarly)
+        virNetServerQuit(fleecedServer);
     if (virNetServerRun(fleecedServer) < 0)
         goto cleanup;
     VIR_INFO("stopping");
