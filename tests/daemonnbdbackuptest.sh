@@ -1,8 +1,8 @@
 #!/bin/bash
 # daemonnbdbackuptest.sh: virtnbdbackup 1.9.15 (Debian's, unmodified)
 # backs up a running domain through fleeced — a full backup, guest
-# writes, an incremental backup — and virtnbdrestore rebuilds the disks
-# from them.  The restored images must equal both the disks replayed
+# writes, an incremental backup, more writes, a 'diff' backup — and
+# virtnbdrestore rebuilds the disks from them.  The restored images must equal both the disks replayed
 # offline with qemu-io and the live disks with the guest paused.
 #
 # With --restart the daemon is killed (SIGKILL) and started again
@@ -54,7 +54,7 @@ cleanup() {
         [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
     done
     stop_daemon TERM
-    rm -rf "$TMP"
+    [ -n "${KEEP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
 
@@ -143,6 +143,17 @@ check "the incremental holds only what changed (checkpoint virtnbdbackup.1)" \
      [ "$(v checkpoint-list nbddom --name | tr "\n" " ")" = "virtnbdbackup.0 virtnbdbackup.1 " ]'
 check "the incremental run copied the dirty extents only" \
     'grep -q "1114112 bytes of data extents to backup" "$TMP/inc.log"'
+
+# virtnbdbackup's 'diff': what changed since its last checkpoint, without
+# making a new one
+check "guest writes after the incremental backup" \
+    'guest_write virtio-disk0 ref-vda.qcow2 0x71 8M 128k &&
+     guest_write virtio-disk1 ref-vdb.qcow2 0x72 1M 64k'
+if backup diff; then ok "virtnbdbackup -l diff"; else notok "virtnbdbackup -l diff"; tail -20 "$TMP/diff.log" | diag; fi
+check "the diff run copied the writes since virtnbdbackup.1, no new checkpoint" \
+    'grep -q "\[vda\]: 131072 bytes of data extents to backup" "$TMP/diff.log" &&
+     grep -q "\[vdb\]: 65536 bytes of data extents to backup" "$TMP/diff.log" &&
+     [ "$(v checkpoint-list nbddom --name | tr "\n" " ")" = "virtnbdbackup.0 virtnbdbackup.1 " ]'
 restart "before the restore"
 
 check "suspend the guest" 'v suspend nbddom >/dev/null'
