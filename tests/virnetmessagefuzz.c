@@ -6,8 +6,8 @@
  * does (framing, then the arguments of the procedure it names, or an
  * error body), and everything decoded is freed again.
  *
- * Built with -Dfuzzing=true (clang), this is a libFuzzer target
- * (scripts/fuzz runs it).  In the normal suite the same function is fed
+ * Built with -Dfuzz=true (clang), this is a libFuzzer target
+ * (scripts/fuzz-rpc runs it).  In the normal suite the same function is fed
  * a deterministic corpus instead: a message for every procedure, filled
  * from its type description, every truncation of it, and a few thousand
  * seeded mutations — under ASan/UBSan too.  With --write-corpus DIR that
