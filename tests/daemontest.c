@@ -423,7 +423,29 @@ testClientLimit(const void *data G_GNUC_UNUSED)
         virResetLastError();
         g_usleep(50 * 1000);
     }
-    return later ? testLibVersion(later) : -1;
+    if (!later || testLibVersion(later) < 0)
+        return -1;
+    /* let the daemon see every one of them go before the next case */
+    g_ptr_array_set_size(clients, 0);
+    g_clear_pointer(&later, testClientFree);
+    for (i = 0; i < 100; i++) {
+        g_autoptr(GPtrArray) probe =
+            g_ptr_array_new_with_free_func((GDestroyNotify) testClientFree);
+        size_t j;
+
+        for (j = 0; j < 8; j++) {
+            testClient *c = testOpen();
+
+            if (!c)
+                break;
+            g_ptr_array_add(probe, c);
+        }
+        virResetLastError();
+        if (j == 8)
+            return 0;
+        g_usleep(50 * 1000);
+    }
+    return -1;
 }
 
 static int
