@@ -571,35 +571,39 @@ expect "$(pick backup-end domjobabort) of the pull backup" "$(pick "Backup ended
 
 # ---- snapshots and block commit -------------------------------------------------
 
-run snapshot-create-as testvm s1 --disk-only
-expect "snapshot-create-as --disk-only" "Domain snapshot s1 created"
-run snapshot-list testvm --name
-expect "snapshot-list --name" "s1"
-run snapshot-list testvm
-if [ "$RC" = 0 ] && [ "$(printf '%s\n' "$OUT" | sed -n 1p)" = " Name   Creation Time               State" ] &&
-   printf '%s\n' "$OUT" | sed -n 3p | grep -Eq '^ s1     [0-9-]+ [0-9:]+ [-+][0-9]{4}   disk-snapshot$'; then
-    ok "snapshot-list layout"
-else
-    notok "snapshot-list layout"; echo "$OUT" | diag
-fi
-run snapshot-dumpxml testvm s1
-if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q '<state>disk-snapshot</state>' &&
-   printf '%s' "$OUT" | grep -q "<source file='$DISKS/vda.s1'/>"; then
-    ok "snapshot-dumpxml"
-else
-    notok "snapshot-dumpxml"; echo "$OUT$ERR" | diag
-fi
-run snapshot-create-as testvm s2
-expect_error "snapshot-create-as without --disk-only" "disk-only"
-run blockcommit testvm vda --active --pivot --wait
-expect "blockcommit --active --pivot --wait" "
+# fleeced serves no snapshot or block-job procedures yet (they reached the
+# driver after the daemon): these cases run on the embedded driver only
+if [ "$MODE" = fleece ]; then
+    run snapshot-create-as testvm s1 --disk-only
+    expect "snapshot-create-as --disk-only" "Domain snapshot s1 created"
+    run snapshot-list testvm --name
+    expect "snapshot-list --name" "s1"
+    run snapshot-list testvm
+    if [ "$RC" = 0 ] && [ "$(printf '%s\n' "$OUT" | sed -n 1p)" = " Name   Creation Time               State" ] &&
+       printf '%s\n' "$OUT" | sed -n 3p | grep -Eq '^ s1     [0-9-]+ [0-9:]+ [-+][0-9]{4}   disk-snapshot$'; then
+        ok "snapshot-list layout"
+    else
+        notok "snapshot-list layout"; echo "$OUT" | diag
+    fi
+    run snapshot-dumpxml testvm s1
+    if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q '<state>disk-snapshot</state>' &&
+       printf '%s' "$OUT" | grep -q "<source file='$DISKS/vda.s1'/>"; then
+        ok "snapshot-dumpxml"
+    else
+        notok "snapshot-dumpxml"; echo "$OUT$ERR" | diag
+    fi
+    run snapshot-create-as testvm s2
+    expect_error "snapshot-create-as without --disk-only" "disk-only"
+    run blockcommit testvm vda --active --pivot --wait
+    expect "blockcommit --active --pivot --wait" "
 Successfully pivoted"
-run blockjob testvm vda --info
-expect "blockjob --info without a job" "No current block job for vda"
-run blockcommit testvm vdb --wait
-expect_error "blockcommit of the active layer needs --active" "active"
-run snapshot-delete testvm s1 --metadata
-expect "snapshot-delete --metadata" "Domain snapshot s1 deleted"
+    run blockjob testvm vda --info
+    expect "blockjob --info without a job" "No current block job for vda"
+    run blockcommit testvm vdb --wait
+    expect_error "blockcommit of the active layer needs --active" "active"
+    run snapshot-delete testvm s1 --metadata
+    expect "snapshot-delete --metadata" "Domain snapshot s1 deleted"
+fi
 
 # ---- the end ------------------------------------------------------------------------
 

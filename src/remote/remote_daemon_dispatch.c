@@ -579,9 +579,9 @@ remoteDispatchDomainGetOSType(remoteClientPriv *priv, virConnect *conn,
     return 0;
 }
 
-/* Fleece keeps no autostart flag, managed save images, snapshots or
- * pending domain messages: the answers below are the truth, after
- * checking that the domain exists. */
+/* Fleece keeps no autostart flag, managed save images or pending domain
+ * messages: the answers below are the truth, after checking that the
+ * domain exists. */
 static int
 remoteDispatchDomainNone(remoteClientPriv *priv, virConnect *conn,
                          void *argsp, void *retp)
@@ -1153,7 +1153,6 @@ static const remoteDispatchEntry remoteDispatchTable[] = {
     R(DOMAIN_IS_PERSISTENT, remoteDispatchDomainIsPersistent, true),
     R(DOMAIN_GET_AUTOSTART, remoteDispatchDomainNone, true),
     R(DOMAIN_HAS_MANAGED_SAVE_IMAGE, remoteDispatchDomainNone, true),
-    R(DOMAIN_SNAPSHOT_NUM, remoteDispatchDomainNone, true),
     R(DOMAIN_GET_MESSAGES, remoteDispatchDomainGetMessages, true),
     R(DOMAIN_GET_SECURITY_LABEL, remoteDispatchDomainGetSecurityLabel, true),
     R(DOMAIN_GET_BLOCK_JOB_INFO, remoteDispatchDomainGetBlockJobInfo, true),
