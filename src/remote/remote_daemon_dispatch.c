@@ -625,19 +625,28 @@ remoteDispatchDomainGetSecurityLabel(remoteClientPriv *priv, virConnect *conn,
     return 0;
 }
 
-/* Fleece runs no block jobs besides backups, which libvirt does not
- * report here either. */
+/* A block job (block commit) of a disk; backups are not block jobs here,
+ * as in libvirt. */
 static int
 remoteDispatchDomainGetBlockJobInfo(remoteClientPriv *priv, virConnect *conn,
                                     void *argsp, void *retp)
 {
+    remoteDomainGetBlockJobInfoArgs *args = argsp;
     remoteDomainGetBlockJobInfoRet *ret = retp;
-    int state;
+    virDomainBlockJobInfo info = { 0 };
+    int rc;
     DOMAIN_ARG(argsp);
 
-    if (virDomainGetState(dom, &state, NULL, 0) < 0)
+    if ((rc = virDomainGetBlockJobInfo(dom, args->path, &info, args->flags)) < 0)
         return -1;
     memset(ret, 0, sizeof(*ret));
+    ret->found = rc;
+    if (rc > 0) {
+        ret->type = info.type;
+        ret->bandwidth = info.bandwidth;
+        ret->cur = info.cur;
+        ret->end = info.end;
+    }
     return 0;
 }
 
