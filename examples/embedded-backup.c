@@ -9,8 +9,10 @@
  * (cc prog.c -lvirt) and against Fleece (cc prog.c $(pkg-config --cflags
  * --libs fleece)).
  *
- * Usage: embedded-backup ROOT DISK1 DISK2 BACKUPDIR
- * (DISK1/DISK2: existing qcow2 images; BACKUPDIR: where backups go)
+ * Usage: embedded-backup ROOT|URI DISK1 DISK2 BACKUPDIR
+ * (DISK1/DISK2: existing qcow2 images; BACKUPDIR: where backups go).  A
+ * URI instead of ROOT (e.g. qemu+unix:///system?socket=PATH) runs the
+ * same steps through a daemon: fleeced, or libvirt's libvirtd.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -77,14 +79,17 @@ main(int argc, char **argv)
     int done;
 
     if (argc != 5) {
-        fprintf(stderr, "usage: %s ROOT DISK1 DISK2 BACKUPDIR\n", argv[0]);
+        fprintf(stderr, "usage: %s ROOT|URI DISK1 DISK2 BACKUPDIR\n", argv[0]);
         return 2;
     }
     if (virEventRegisterDefaultImpl() < 0)
         return fail("event loop");
     pthread_create(&loop, NULL, eventLoop, NULL);
 
-    snprintf(uri, sizeof(uri), "qemu:///embed?root=%s", argv[1]);
+    if (strstr(argv[1], "://"))
+        snprintf(uri, sizeof(uri), "%s", argv[1]);
+    else
+        snprintf(uri, sizeof(uri), "qemu:///embed?root=%s", argv[1]);
     if (!(conn = virConnectOpen(uri)))
         return fail("open");
     snprintf(xml, sizeof(xml),

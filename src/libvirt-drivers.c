@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "qemu_driver.h"
+#include "remote_driver.h"
 
 static void fleeceRegisterDrivers(void) __attribute__((constructor));
 
@@ -15,4 +16,5 @@ static void
 fleeceRegisterDrivers(void)
 {
     qemuRegister();
+    remoteRegister();
 }

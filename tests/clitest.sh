@@ -5,33 +5,67 @@
 # 1 and exactly one 'error:' line), read-only refusal.  A command the
 # library reports as not supported fails its case like any other error.
 #
-# Usage: clitest.sh FLEECE_BINARY SRCDIR      Output: TAP.
+# The same cases run against fleeced on the temporary root
+# (-c qemu+unix:///system?socket=ROOT/run/libvirt-sock) through libvirt's
+# own virsh (mode virsh) and through fleece's remote driver (mode remote):
+# the outputs must be the same as fleece's.  The few cases where virsh
+# itself prints something else, or lacks a Fleece option, say so and what
+# virsh prints.
+#
+# Usage: clitest.sh FLEECE_BINARY SRCDIR [virsh|remote FLEECED_BINARY]
+# Output: TAP.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
 
 FLEECE=$1
 SRCDIR=$2
+MODE=${3:-fleece}
+FLEECED=${4:-}
 
 if ! command -v qemu-img >/dev/null || ! command -v qemu-system-x86_64 >/dev/null; then
     echo "1..0 # SKIP qemu-img or qemu-system-x86_64 missing"
+    exit 0
+fi
+if [ "$MODE" = virsh ] && ! command -v virsh >/dev/null; then
+    echo "1..0 # SKIP virsh (libvirt-clients) is not installed"
     exit 0
 fi
 
 TMP=$(mktemp -d /tmp/fleececlitest.XXXXXX)
 ROOT=$TMP/root
 DISKS=$TMP/disks
-URI="qemu:///embed?root=$ROOT"
 mkdir -p "$ROOT" "$DISKS"
+DAEMON_PID=
 
 cleanup() {
     # kill every QEMU this test started, by the pid in its status files
     for p in "$ROOT"/run/*.pid; do
         [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
     done
+    if [ -n "$DAEMON_PID" ]; then
+        kill "$DAEMON_PID" 2>/dev/null
+        for _ in $(seq 1 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$DAEMON_PID" 2>/dev/null
+    fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT
+
+if [ "$MODE" != fleece ]; then
+    # libvirt's virsh, or fleece's remote driver, against fleeced
+    CLIENT=$FLEECE
+    [ "$MODE" = virsh ] && CLIENT=virsh
+    URI="qemu+unix:///system?socket=$ROOT/run/libvirt-sock"
+    if ! "$FLEECED" --root "$ROOT" --daemon --pidfile "$TMP/fleeced.pid"; then
+        echo "Bail out! fleeced did not start"
+        exit 1
+    fi
+    DAEMON_PID=$(cat "$TMP/fleeced.pid")
+else
+    CLIENT=$FLEECE
+    URI="qemu:///embed?root=$ROOT"
+fi
 
 n=0
 failed=0
@@ -41,7 +75,7 @@ diag() { sed 's/^/# /'; }
 
 # run ARGS...: runs fleece on the test root; sets OUT, ERR, RC
 run() {
-    OUT=$("$FLEECE" -c "$URI" "$@" 2>"$TMP/err")
+    OUT=$("$CLIENT" -c "$URI" "$@" 2>"$TMP/err")
     RC=$?
     ERR=$(cat "$TMP/err")
 }
@@ -58,12 +92,18 @@ expect() {
 }
 
 # expect_error TITLE FRAGMENT: the last run failed with exit 1 and exactly
-# one 'error:' line on stderr containing FRAGMENT
+# one 'error:' line on stderr containing FRAGMENT.  virsh puts a line of
+# its own ("error: Failed to start domain 'testvm'") before the error the
+# connection reported: through virsh the last line has to hold FRAGMENT.
 expect_error() {
-    local lines
+    local lines want=1
     lines=$(printf '%s\n' "$ERR" | grep -c '^error: ')
-    if [ "$RC" = 1 ] && [ "$lines" = 1 ] && [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] &&
-       printf '%s' "$ERR" | grep -qF -- "$2"; then
+    if [ "$MODE" = virsh ] && [ "$lines" = 2 ] &&
+       printf '%s\n' "$ERR" | head -1 | grep -qE '^error: (Failed|Unable) to'; then
+        want=2
+    fi
+    if [ "$RC" = 1 ] && [ "$lines" = "$want" ] && [ "$(printf '%s\n' "$ERR" | wc -l)" = "$want" ] &&
+       printf '%s' "$ERR" | tail -1 | grep -qF -- "$2"; then
         ok "$1"
     else
         notok "$1"
@@ -78,7 +118,7 @@ expect_error() {
 layout() {
     local title=$1 want_out=$2 want_err=$3
     shift 3
-    "$FLEECE" -c "$URI" "$@" >"$TMP/lay.out" 2>"$TMP/lay.err"
+    "$CLIENT" -c "$URI" "$@" >"$TMP/lay.out" 2>"$TMP/lay.err"
     printf '%s' "$want_out" >"$TMP/lay.wout"
     printf '%s' "$want_err" >"$TMP/lay.werr"
     if cmp -s "$TMP/lay.out" "$TMP/lay.wout" && cmp -s "$TMP/lay.err" "$TMP/lay.werr"; then
@@ -90,52 +130,61 @@ layout() {
     fi
 }
 
+# pick FLEECE_VALUE VIRSH_VALUE: what the client of this run prints where
+# virsh's own wording differs from fleece's (nothing the connection said)
+pick() {
+    if [ "$MODE" = virsh ]; then printf '%s' "$2"; else printf '%s' "$1"; fi
+}
+
 # ---- the tool itself ---------------------------------------------------------
 
-run --version
-expect "--version" "0.1.0"
+if [ "$MODE" != virsh ]; then
+    run --version
+    expect "--version" "0.1.0"
 
-run help
-if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q "Checkpoint (help keyword 'checkpoint')"; then
-    ok "help lists the groups"
-else
-    notok "help lists the groups"
-fi
-COMMANDS=$(printf '%s\n' "$OUT" | awk '/^    [a-z]/ { print $1 }')
-
-for c in $COMMANDS; do
-    run "$c" --help
-    if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q "^    $c - " &&
-       printf '%s' "$OUT" | grep -q "SYNOPSIS"; then
-        ok "$c --help"
+    run help
+    if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q "Checkpoint (help keyword 'checkpoint')"; then
+        ok "help lists the groups"
     else
-        notok "$c --help"
-        echo "$OUT$ERR" | diag
+        notok "help lists the groups"
     fi
-done
+    COMMANDS=$(printf '%s\n' "$OUT" | awk '/^    [a-z]/ { print $1 }')
 
-run frobnicate
-expect_error "unknown command" "unknown command: 'frobnicate'"
-run list --bogus
-expect_error "unknown option names the option" "doesn't support option --bogus"
-run dominfo
-expect_error "missing required option" "requires the --domain option"
-run event --event lifecycle --timeout soon
-expect_error "malformed number" "'--timeout'"
-run domstate a b c
-expect_error "too many arguments" "unexpected data 'b'"
-run checkpoint-create testvm --redefine
-expect_error "--redefine needs --xmlfile" "option --redefine requires option --xmlfile"
-run backup-begin testvm --verbose
-expect_error "--verbose needs --wait" "option --verbose requires option --wait"
-run "list --all --name; frobnicate; list --all --name"
-if [ "$RC" = 0 ] && [ "$(printf '%s\n' "$ERR" | grep -c '^error:')" = 1 ]; then
-    ok "';' runs every command, the status is the last one's"
-else
-    notok "';' runs every command, the status is the last one's"
+    for c in $COMMANDS; do
+        run "$c" --help
+        if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q "^    $c - " &&
+           printf '%s' "$OUT" | grep -q "SYNOPSIS"; then
+            ok "$c --help"
+        else
+            notok "$c --help"
+            echo "$OUT$ERR" | diag
+        fi
+    done
+
+    run frobnicate
+    expect_error "unknown command" "unknown command: 'frobnicate'"
+    run list --bogus
+    expect_error "unknown option names the option" "doesn't support option --bogus"
+    run dominfo
+    expect_error "missing required option" "requires the --domain option"
+    run event --event lifecycle --timeout soon
+    expect_error "malformed number" "'--timeout'"
+    run domstate a b c
+    expect_error "too many arguments" "unexpected data 'b'"
+    run checkpoint-create testvm --redefine
+    expect_error "--redefine needs --xmlfile" "option --redefine requires option --xmlfile"
+    run backup-begin testvm --verbose
+    expect_error "--verbose needs --wait" "option --verbose requires option --wait"
+    run "list --all --name; frobnicate; list --all --name"
+    if [ "$RC" = 0 ] && [ "$(printf '%s\n' "$ERR" | grep -c '^error:')" = 1 ]; then
+        ok "';' runs every command, the status is the last one's"
+    else
+        notok "';' runs every command, the status is the last one's"
+    fi
+    run "list --all --name; frobnicate"
+    expect_error "a failing last command fails the call" "unknown command"
 fi
-run "list --all --name; frobnicate"
-expect_error "a failing last command fails the call" "unknown command"
+# (virsh's own version, help texts and usage checks are virsh's business)
 
 # ---- domain commands ----------------------------------------------------------
 
@@ -148,12 +197,20 @@ sed -e "s#DISKDIR#$DISKS#" -e "s/type='kvm'/type='$domtype'/" \
 run define "$TMP/dom.xml"
 expect "define" "Domain 'testvm' defined from $TMP/dom.xml"
 
-OUT=$("$FLEECE" -r -c "$URI" undefine testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+OUT=$("$CLIENT" -r -c "$URI" undefine testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
 expect_error "read-only connection refuses undefine" "read only access"
-OUT=$("$FLEECE" -r -c "$URI" start testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+OUT=$("$CLIENT" -r -c "$URI" start testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
 expect_error "read-only connection refuses start" "read only access"
-OUT=$("$FLEECE" -r -c "$URI" list --all --name 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+OUT=$("$CLIENT" -r -c "$URI" list --all --name 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
 expect "read-only connection lists" "testvm"
+if [ "$MODE" != fleece ]; then
+    # the daemon's read-only socket makes every connection read-only
+    ROURI="qemu+unix:///system?socket=$ROOT/run/libvirt-sock-ro"
+    OUT=$("$CLIENT" -c "$ROURI" undefine testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+    expect_error "the read-only socket refuses undefine" "read only access"
+    OUT=$("$CLIENT" -c "$ROURI" list --all --name 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+    expect "the read-only socket lists" "testvm"
+fi
 
 run list --all
 expect "list --all (virsh layout)" " Id   Name     State
@@ -221,17 +278,17 @@ expect "domstate of a paused domain" "paused (user)"
 run resume testvm
 expect "resume" "Domain 'testvm' resumed"
 run start testvm
-expect_error "start of a running domain" "already running"
+expect_error "start of a running domain" "$(pick "already running" "Domain is already active")"
 run list
 expect "list shows the running domain" " Id   Name     State
 ------------------------
  1    testvm   running"
 run -q list
-OUT=$("$FLEECE" -q -c "$URI" "list; domstate testvm" 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+OUT=$("$CLIENT" -q -c "$URI" "list; domstate testvm" 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
 expect "-q: no header, no blank lines" " 1   testvm   running
 running"
 run suspend 1
-expect "suspend by id" "Domain 'testvm' suspended"
+expect "suspend by id" "$(pick "Domain 'testvm' suspended" "Domain '1' suspended")"
 run domstate testvm --reason
 expect "domstate --reason after suspend" "paused (user)"
 run resume testvm
@@ -264,7 +321,7 @@ else
     notok "qemu-monitor-command with bad JSON"
 fi
 run domfsfreeze testvm
-if [ "$RC" = 1 ] && [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ]; then
+if [ "$RC" = 1 ] && [ "$(printf '%s\n' "$ERR" | grep -vc '^error: Unable to')" = 1 ]; then
     ok "domfsfreeze without a guest agent fails with one error"
 else
     notok "domfsfreeze without a guest agent fails with one error"
@@ -274,21 +331,34 @@ run event --event lifecycle --timeout 1
 if [ "$RC" = 1 ] && [ "$OUT" = "event loop timed out
 events received: 0" ]; then ok "event --timeout"; else notok "event --timeout"; fi
 run event --event nosuch
-expect_error "event with an unknown name" "unknown event type 'nosuch'"
+expect_error "event with an unknown name" "$(pick "unknown event type 'nosuch'" "unknown event type nosuch")"
 run event --list
-expect "event --list" "lifecycle
+if [ "$MODE" = virsh ]; then
+    # virsh lists every event libvirt knows
+    if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -qx lifecycle &&
+       printf '%s\n' "$OUT" | grep -qx job-completed; then
+        ok "event --list"
+    else
+        notok "event --list"
+    fi
+else
+    expect "event --list" "lifecycle
 job-completed"
+fi
 
 run domjobabort testvm
 expect_error "domjobabort without a job" "no job is active"
 run domjobinfo testvm
 expect "domjobinfo without a job" "Job type:         None        "
 
-OUT=$(printf 'domstate testvm\nlist --all --name\nquit\nlist\n' | "$FLEECE" -c "$URI" 2>"$TMP/err"); RC=$?
-ERR=$(cat "$TMP/err")
-expect "commands from standard input" "running
+if [ "$MODE" != virsh ]; then
+    OUT=$(printf 'domstate testvm\nlist --all --name\nquit\nlist\n' | "$CLIENT" -c "$URI" 2>"$TMP/err"); RC=$?
+    ERR=$(cat "$TMP/err")
+    expect "commands from standard input" "running
 
 testvm"
+fi
+# (virsh's interactive shell prints its own banner and prompts)
 
 # ---- checkpoints ---------------------------------------------------------------
 
@@ -302,7 +372,7 @@ expect "checkpoint-create-as --print-xml" "<domaincheckpoint>
   </disks>
 </domaincheckpoint>"
 run checkpoint-create-as testvm --print-xml --diskspec vda,colour=red
-expect_error "checkpoint-create-as with a bad diskspec" "unknown key 'colour'"
+expect_error "checkpoint-create-as with a bad diskspec" "$(pick "unknown key 'colour'" "unable to parse diskspec")"
 
 run checkpoint-create-as testvm c1
 expect "checkpoint-create-as" "Domain checkpoint c1 created"
@@ -359,9 +429,9 @@ if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q "<description>second</descripti
 else
     notok "checkpoint-dumpxml --no-domain"; echo "$OUT$ERR" | diag
 fi
-OUT=$(EDITOR=true "$FLEECE" -c "$URI" checkpoint-edit testvm c2 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+OUT=$(EDITOR=true "$CLIENT" -c "$URI" checkpoint-edit testvm c2 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
 expect "checkpoint-edit without a change" "Checkpoint c2 XML configuration not changed."
-OUT=$("$FLEECE" -r -c "$URI" checkpoint-delete testvm c3 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+OUT=$("$CLIENT" -r -c "$URI" checkpoint-delete testvm c3 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
 expect_error "read-only connection refuses checkpoint-delete" "read only access"
 layout "checkpoint-info of an unknown checkpoint" $'\n' \
     $'error: Domain checkpoint not found: no domain checkpoint with matching name \'nosuch\'\n' \
@@ -396,12 +466,25 @@ cat >"$TMP/backup.xml" <<EOF
   </disks>
 </domainbackup>
 EOF
-run backup-begin testvm "$TMP/backup.xml" --wait --verbose
-if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q "^Backup started" &&
-   printf '%s' "$OUT" | grep -q "^Backup completed"; then
-    ok "backup-begin --wait on a push backup"
+if [ "$MODE" = virsh ]; then
+    # virsh has no --wait: poll the job until it completed
+    run backup-begin testvm "$TMP/backup.xml"
+    BEGIN_RC=$RC; BEGIN_OUT=$OUT
+    for _ in $(seq 1 300); do
+        JOB=$(virsh -c "$URI" domjobinfo testvm --completed --keep-completed 2>/dev/null)
+        printf '%s\n' "$JOB" | grep -q '^Job type: *Completed' && break
+        sleep 0.1
+    done
+    RC=$BEGIN_RC; OUT=$BEGIN_OUT
 else
-    notok "backup-begin --wait on a push backup"; echo "$OUT$ERR" | diag
+    run backup-begin testvm "$TMP/backup.xml" --wait --verbose
+fi
+if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q "^Backup started" &&
+   { [ "$MODE" = virsh ] || printf '%s' "$OUT" | grep -q "^Backup completed"; }; then
+    ok "$(pick "backup-begin --wait on a push backup" "backup-begin of a push backup")"
+else
+    notok "$(pick "backup-begin --wait on a push backup" "backup-begin of a push backup")"
+    echo "$OUT$ERR" | diag
 fi
 if qemu-img compare -q "$TMP/full-vda.qcow2" "$TMP/ref-vda.qcow2" 2>/dev/null; then
     ok "the backup holds the guest write (qemu-img compare)"
@@ -419,17 +502,21 @@ else
 fi
 run backup-dumpxml testvm
 expect_error "backup-dumpxml without a backup" "backup"
-run backup-end testvm
-if [ "$RC" = 1 ] && [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ]; then
-    ok "backup-end without a backup"
+# virsh has no backup-end (a Fleece extension): domjobabort ends a backup
+# there
+run "$(pick backup-end domjobabort)" testvm
+if [ "$RC" = 1 ] && [ "$(printf '%s\n' "$ERR" | grep -vc '^error: Failed to')" = 1 ]; then
+    ok "$(pick backup-end domjobabort) without a backup"
 else
-    notok "backup-end without a backup"
+    notok "$(pick backup-end domjobabort) without a backup"
 fi
-OUT=$("$FLEECE" -r -c "$URI" backup-begin testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+OUT=$("$CLIENT" -r -c "$URI" backup-begin testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
 expect_error "read-only connection refuses backup-begin" "read only access"
-echo "<domainbackup mode='pull'/>" >"$TMP/pull.xml"
-run backup-begin testvm "$TMP/pull.xml" --wait
-expect_error "backup-begin --wait refuses a pull backup" "push backups only"
+if [ "$MODE" != virsh ]; then
+    echo "<domainbackup mode='pull'/>" >"$TMP/pull.xml"
+    run backup-begin testvm "$TMP/pull.xml" --wait
+    expect_error "backup-begin --wait refuses a pull backup" "push backups only"
+fi
 cat >"$TMP/pull2.xml" <<EOF
 <domainbackup mode='pull'>
   <server transport='unix' socket='$TMP/nbd.sock'/>
@@ -455,7 +542,7 @@ cat >"$TMP/pull-ro.xml" <<EOF
 EOF
 run backup-begin testvm "$TMP/pull-ro.xml"
 expect "backup-begin of a pull backup" "Backup started"
-OUT=$("$FLEECE" -r -c "$URI" domjobinfo testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+OUT=$("$CLIENT" -r -c "$URI" domjobinfo testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
 if [ "$RC" = 0 ] && [ -z "$ERR" ] &&
    printf '%s\n' "$OUT" | grep -q '^Job type:         Unbounded   $' &&
    printf '%s\n' "$OUT" | grep -q '^Operation:        Backup      $'; then
@@ -463,55 +550,60 @@ if [ "$RC" = 0 ] && [ -z "$ERR" ] &&
 else
     notok "fleece -r domjobinfo during a pull backup"; echo "rc=$RC $OUT$ERR" | diag
 fi
-OUT=$("$FLEECE" -r -c "$URI" backup-dumpxml testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+OUT=$("$CLIENT" -r -c "$URI" backup-dumpxml testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
 if [ "$RC" = 0 ] && [ -z "$ERR" ] && printf '%s' "$OUT" | grep -q "mode='pull'" &&
    printf '%s' "$OUT" | grep -q "pull-ro.sock"; then
     ok "fleece -r backup-dumpxml during a pull backup"
 else
     notok "fleece -r backup-dumpxml during a pull backup"; echo "rc=$RC $OUT$ERR" | diag
 fi
-OUT=$("$FLEECE" -r -c "$URI" dumpxml testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+OUT=$("$CLIENT" -r -c "$URI" dumpxml testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
 if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q "<name>testvm</name>"; then
     ok "fleece -r dumpxml during a pull backup"
 else
     notok "fleece -r dumpxml during a pull backup"; echo "rc=$RC $OUT$ERR" | diag
 fi
-OUT=$("$FLEECE" -r -c "$URI" backup-end testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
-expect_error "fleece -r backup-end is refused" "read only access"
-run backup-end testvm
-expect "backup-end of the pull backup" "Backup ended"
+OUT=$("$CLIENT" -r -c "$URI" "$(pick backup-end domjobabort)" testvm 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+expect_error "-r $(pick backup-end domjobabort) is refused" "read only access"
+# virsh has no backup-end: domjobabort ends a pull backup there, silently
+run "$(pick backup-end domjobabort)" testvm
+expect "$(pick backup-end domjobabort) of the pull backup" "$(pick "Backup ended" "")"
 
 # ---- snapshots and block commit -------------------------------------------------
 
-run snapshot-create-as testvm s1 --disk-only
-expect "snapshot-create-as --disk-only" "Domain snapshot s1 created"
-run snapshot-list testvm --name
-expect "snapshot-list --name" "s1"
-run snapshot-list testvm
-if [ "$RC" = 0 ] && [ "$(printf '%s\n' "$OUT" | sed -n 1p)" = " Name   Creation Time               State" ] &&
-   printf '%s\n' "$OUT" | sed -n 3p | grep -Eq '^ s1     [0-9-]+ [0-9:]+ [-+][0-9]{4}   disk-snapshot$'; then
-    ok "snapshot-list layout"
-else
-    notok "snapshot-list layout"; echo "$OUT" | diag
-fi
-run snapshot-dumpxml testvm s1
-if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q '<state>disk-snapshot</state>' &&
-   printf '%s' "$OUT" | grep -q "<source file='$DISKS/vda.s1'/>"; then
-    ok "snapshot-dumpxml"
-else
-    notok "snapshot-dumpxml"; echo "$OUT$ERR" | diag
-fi
-run snapshot-create-as testvm s2
-expect_error "snapshot-create-as without --disk-only" "disk-only"
-run blockcommit testvm vda --active --pivot --wait
-expect "blockcommit --active --pivot --wait" "
+# fleeced serves no snapshot or block-job procedures yet (they reached the
+# driver after the daemon): these cases run on the embedded driver only
+if [ "$MODE" = fleece ]; then
+    run snapshot-create-as testvm s1 --disk-only
+    expect "snapshot-create-as --disk-only" "Domain snapshot s1 created"
+    run snapshot-list testvm --name
+    expect "snapshot-list --name" "s1"
+    run snapshot-list testvm
+    if [ "$RC" = 0 ] && [ "$(printf '%s\n' "$OUT" | sed -n 1p)" = " Name   Creation Time               State" ] &&
+       printf '%s\n' "$OUT" | sed -n 3p | grep -Eq '^ s1     [0-9-]+ [0-9:]+ [-+][0-9]{4}   disk-snapshot$'; then
+        ok "snapshot-list layout"
+    else
+        notok "snapshot-list layout"; echo "$OUT" | diag
+    fi
+    run snapshot-dumpxml testvm s1
+    if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q '<state>disk-snapshot</state>' &&
+       printf '%s' "$OUT" | grep -q "<source file='$DISKS/vda.s1'/>"; then
+        ok "snapshot-dumpxml"
+    else
+        notok "snapshot-dumpxml"; echo "$OUT$ERR" | diag
+    fi
+    run snapshot-create-as testvm s2
+    expect_error "snapshot-create-as without --disk-only" "disk-only"
+    run blockcommit testvm vda --active --pivot --wait
+    expect "blockcommit --active --pivot --wait" "
 Successfully pivoted"
-run blockjob testvm vda --info
-expect "blockjob --info without a job" "No current block job for vda"
-run blockcommit testvm vdb --wait
-expect_error "blockcommit of the active layer needs --active" "active"
-run snapshot-delete testvm s1 --metadata
-expect "snapshot-delete --metadata" "Domain snapshot s1 deleted"
+    run blockjob testvm vda --info
+    expect "blockjob --info without a job" "No current block job for vda"
+    run blockcommit testvm vdb --wait
+    expect_error "blockcommit of the active layer needs --active" "active"
+    run snapshot-delete testvm s1 --metadata
+    expect "snapshot-delete --metadata" "Domain snapshot s1 deleted"
+fi
 
 # ---- the end ------------------------------------------------------------------------
 
@@ -542,7 +634,10 @@ fi
 
 # the README's main job, as users copy it from examples/ (nbdinfo and
 # nbdcopy come with scripts/install-deps: their absence is a failure)
-if FLEECE=$FLEECE WORKDIR=$TMP/cycle "$SRCDIR/../examples/backup-cycle.sh" >"$TMP/cycle.log" 2>&1 &&
+# the example runs on the embedded driver: once, without a daemon
+if [ "$MODE" != fleece ]; then
+    :
+elif FLEECE=$FLEECE WORKDIR=$TMP/cycle "$SRCDIR/../examples/backup-cycle.sh" >"$TMP/cycle.log" 2>&1 &&
    grep -q "^backup cycle PASSED" "$TMP/cycle.log"; then
     ok "examples/backup-cycle.sh"
 else

@@ -313,6 +313,29 @@ virReportSystemErrorFull(int domain, int errnum, const char *filename,
 }
 
 void
+virErrorSetFromPeer(const virError *from)
+{
+    virErrorPtr err = virLastErrorObject();
+    virErrorFunc handler;
+    void *userData;
+
+    virCopyError((virErrorPtr) from, err);
+    if (err->code == VIR_ERR_OK)
+        err->code = VIR_ERR_INTERNAL_ERROR;
+    if (!err->message)
+        err->message = g_strdup(_("unknown error"));
+    VIR_DEBUG("error from the peer: code=%d domain=%d: %s",
+              err->code, err->domain, err->message);
+
+    g_mutex_lock(&virErrorFuncLock);
+    handler = virErrorHandler;
+    userData = virUserData;
+    g_mutex_unlock(&virErrorFuncLock);
+    if (handler)
+        handler(userData, err);
+}
+
+void
 virErrorPreserveLast(virErrorPtr *saveerr)
 {
     virErrorPtr err = g_private_get(&virLastErr);

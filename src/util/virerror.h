@@ -67,6 +67,11 @@ void virReportSystemErrorFull(int domain, int errnum, const char *filename,
         } \
     } while (0)
 
+/* Record @err (code, domain, message, ...) as the thread's last error as
+ * it is, without adding a prefix: an error that a peer reported and sent
+ * over a connection. */
+void virErrorSetFromPeer(const virError *err);
+
 /* Rollback that may itself fail keeps the first error: save it before,
  * restore it after. */
 void virErrorPreserveLast(virErrorPtr *saveerr);

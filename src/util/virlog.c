@@ -12,6 +12,7 @@
 static GMutex virLogLock;
 static int virLogLevel = -1;     /* -1: not read yet; 0: off */
 static FILE *virLogStream;
+static bool virLogFixed;         /* set by virLogSetOutputFile */
 
 static void
 virLogLoadSettings(void)
@@ -33,11 +34,29 @@ virLogLoadSettings(void)
         virLogStream = stderr;
 }
 
+int
+virLogSetOutputFile(virLogPriority prio, const char *path)
+{
+    FILE *fp = fopen(path, "ae");
+
+    if (!fp)
+        return -1;
+    g_mutex_lock(&virLogLock);
+    if (virLogStream && virLogStream != stderr)
+        fclose(virLogStream);
+    virLogStream = fp;
+    virLogLevel = prio;
+    virLogFixed = true;
+    g_mutex_unlock(&virLogLock);
+    return 0;
+}
+
 void
 virLogReset(void)
 {
     g_mutex_lock(&virLogLock);
-    virLogLoadSettings();
+    if (!virLogFixed)
+        virLogLoadSettings();
     g_mutex_unlock(&virLogLock);
 }
 

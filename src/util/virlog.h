@@ -26,6 +26,11 @@ bool virLogEnabled(virLogPriority prio);
 void virLogMessage(virLogPriority prio, const char *category,
                    const char *filename, size_t linenr, const char *funcname,
                    const char *fmt, ...) G_GNUC_PRINTF(6, 7);
+/* Log messages of priority @prio and up to @path (appended), whatever the
+ * environment says; a daemon's log.  Returns 0, or -1 with errno set when
+ * the file cannot be opened. */
+int virLogSetOutputFile(virLogPriority prio, const char *path);
+
 /* Forget the cached settings (tests change the environment). */
 void virLogReset(void);
 
