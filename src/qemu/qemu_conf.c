@@ -30,8 +30,10 @@ qemuDriverDefaultRoot(void)
 {
     const char *env = g_getenv("FLEECE_ROOT");
 
+    /* a relative root would name other files from another directory,
+     * and reaches QEMU in socket and pid file paths */
     if (env && *env)
-        return g_strdup(env);
+        return g_canonicalize_filename(env, NULL);
     if (geteuid() == 0)
         return g_strdup("/var/lib/fleece");
     return g_build_filename(g_get_user_data_dir(), "fleece", NULL);

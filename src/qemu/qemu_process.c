@@ -89,7 +89,17 @@ qemuProcessDetectBackingChains(virDomainDef *def)
             if (!(info = qemuImgGetInfo(top->path, "qcow2", true)))
                 return -1;
             for (cur = info->backing; cur; cur = cur->backing) {
-                virStorageSource *b = virStorageSourceNew();
+                virStorageSource *b;
+
+                /* a backing name such as 'json:{...}' or 'nbd://...'
+                 * is not a local image Fleece can open with -blockdev */
+                if (!g_path_is_absolute(cur->filename)) {
+                    virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                                   _("disk '%s': backing image '%s' of '%s' is not a local file"),
+                                   def->disks[i]->dst, cur->filename, top->path);
+                    return -1;
+                }
+                b = virStorageSourceNew();
 
                 b->type = g_str_has_prefix(cur->filename, "/dev/") ?
                           VIR_STORAGE_TYPE_BLOCK : VIR_STORAGE_TYPE_FILE;
