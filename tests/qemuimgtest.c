@@ -215,6 +215,59 @@ testErrors(const void *data G_GNUC_UNUSED)
     return 0;
 }
 
+/* Names that qemu-img would read as options or protocols are refused
+ * before it runs; awkward but absolute names and bitmap names starting
+ * with '-' work. */
+static int
+testOddNames(const void *data G_GNUC_UNUSED)
+{
+    const char *bad[] = { "rel.qcow2", "-obacking_file=/etc/passwd",
+                          "json:{\"driver\":\"null-co\"}", "nbd:localhost:10809",
+                          "" };
+    g_autofree char *odd = testPath("-o,size=1,x.qcow2");
+    g_autofree char *info = NULL;
+    size_t i;
+    int rc = -1;
+
+    for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+        if (qemuImgCreate(bad[i], QEMU_IMG_FORMAT_QCOW2, 1024 * 1024, NULL,
+                          QEMU_IMG_FORMAT_LAST) == 0 ||
+            virTestCheckError(VIR_ERR_INVALID_ARG, "is not absolute") < 0)
+            return -1;
+        if (qemuImgGetInfo(bad[i], NULL, false) ||
+            virTestCheckError(VIR_ERR_INVALID_ARG, bad[i]) < 0)
+            return -1;
+        if (qemuImgBitmapAdd(bad[i], "b", 0, false) == 0 ||
+            virTestCheckError(VIR_ERR_INVALID_ARG, "is not absolute") < 0)
+            return -1;
+        if (qemuImgCompare(odd, NULL, bad[i], NULL) != -1 ||
+            virTestCheckError(VIR_ERR_INVALID_ARG, "is not absolute") < 0)
+            return -1;
+        if (g_file_test(bad[i], G_FILE_TEST_EXISTS)) {
+            virTestDiag("'%s' was created", bad[i]);
+            return -1;
+        }
+    }
+    if (qemuImgCreate(odd, QEMU_IMG_FORMAT_QCOW2, 1024 * 1024, NULL,
+                      QEMU_IMG_FORMAT_LAST) < 0)
+        return -1;
+    if (qemuImgBitmapAdd(odd, "-g", 0, false) < 0 ||
+        qemuImgBitmapAdd(odd, "--merge", 0, false) < 0 ||
+        qemuImgBitmapMerge(odd, "-g", "--merge") < 0 ||
+        qemuImgBitmapDisable(odd, "-g") < 0)
+        goto cleanup;
+    if (!(info = testBitmapsOf(odd)) ||
+        virTestCompareStrings("-g:65536: --merge:65536:auto", info) < 0)
+        goto cleanup;
+    if (qemuImgCompare(odd, "qcow2", odd, NULL) != 0 ||
+        qemuImgBitmapRemove(odd, "-g") < 0)
+        goto cleanup;
+    rc = 0;
+ cleanup:
+    unlink(odd);
+    return rc;
+}
+
 static int
 testCompare(const void *data G_GNUC_UNUSED)
 {
@@ -302,6 +355,7 @@ mymain(void)
     ret |= virTestRun("bitmaps", testBitmaps, NULL);
     ret |= virTestRun("errors", testErrors, NULL);
     ret |= virTestRun("compare", testCompare, NULL);
+    ret |= virTestRun("odd names", testOddNames, NULL);
 
     unlink(base);
     unlink(bitmaps);

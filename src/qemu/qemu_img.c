@@ -10,6 +10,7 @@
 #include "virerror.h"
 #include "virjson.h"
 #include "virlog.h"
+#include "virstring.h"
 
 #define VIR_FROM_THIS VIR_FROM_QEMU
 
@@ -73,6 +74,20 @@ qemuImgBinary(void)
     return env && *env ? env : "qemu-img";
 }
 
+/* Image names reach qemu-img as arguments: a relative one could read as
+ * an option ('-o...') or a protocol ('json:{...}', 'nbd:...'), so only
+ * absolute paths are accepted, and they come after '--'. */
+static int
+qemuImgCheckPath(const char *path)
+{
+    if (!path || !g_path_is_absolute(path)) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("image path '%s' is not absolute"), NULLSTR(path));
+        return -1;
+    }
+    return 0;
+}
+
 /* A qemu-img command with a stable (untranslated) environment. */
 static virCommand *
 qemuImgCommandNew(const char *subcommand)
@@ -119,6 +134,8 @@ qemuImgCreate(const char *path, qemuImgFormat format, unsigned long long size,
                        _("unsupported image format for '%s'"), path);
         return -1;
     }
+    if (qemuImgCheckPath(path) < 0 || (backing && qemuImgCheckPath(backing) < 0))
+        return -1;
     if (!backing && size == 0) {
         virReportError(VIR_ERR_INVALID_ARG,
                        _("image '%s' needs a size or a backing image"), path);
@@ -129,7 +146,7 @@ qemuImgCreate(const char *path, qemuImgFormat format, unsigned long long size,
         virCommandAddArgPair(cmd, "-b", backing);
         virCommandAddArgPair(cmd, "-F", bfmt);
     }
-    virCommandAddArg(cmd, path);
+    virCommandAddArgList(cmd, "--", path, NULL);
     if (size)
         virCommandAddArgFormat(cmd, "%llu", size);
     return virCommandRun(cmd, NULL);
@@ -250,14 +267,17 @@ qemuImgInfoParse(const char *json, bool chain)
 qemuImgInfo *
 qemuImgGetInfo(const char *path, const char *format, bool chain)
 {
-    g_autoptr(virCommand) cmd = qemuImgCommandNew("info");
+    g_autoptr(virCommand) cmd = NULL;
 
+    if (qemuImgCheckPath(path) < 0)
+        return NULL;
+    cmd = qemuImgCommandNew("info");
     virCommandAddArgList(cmd, "--output=json", "-U", NULL);
     if (format)
         virCommandAddArgPair(cmd, "-f", format);
     if (chain)
         virCommandAddArg(cmd, "--backing-chain");
-    virCommandAddArg(cmd, path);
+    virCommandAddArgList(cmd, "--", path, NULL);
     if (virCommandRun(cmd, NULL) < 0)
         return NULL;
     return qemuImgInfoParse(virCommandGetStdout(cmd), chain);
@@ -281,8 +301,11 @@ qemuImgBitmapRun(const char *path, qemuImgBitmapOp op, const char *name,
                  const char *source, unsigned long long granularity,
                  bool disabled)
 {
-    g_autoptr(virCommand) cmd = qemuImgCommandNew("bitmap");
+    g_autoptr(virCommand) cmd = NULL;
 
+    if (qemuImgCheckPath(path) < 0)
+        return -1;
+    cmd = qemuImgCommandNew("bitmap");
     if (op == QEMU_IMG_BITMAP_OP_MERGE)
         virCommandAddArgPair(cmd, qemuImgBitmapOpTypeToString(op), source);
     else
@@ -293,7 +316,8 @@ qemuImgBitmapRun(const char *path, qemuImgBitmapOp op, const char *name,
         virCommandAddArg(cmd, "-g");
         virCommandAddArgFormat(cmd, "%llu", granularity);
     }
-    virCommandAddArgList(cmd, path, name, NULL);
+    /* bitmap names are checkpoint names, which may start with '-' */
+    virCommandAddArgList(cmd, "--", path, name, NULL);
     return virCommandRun(cmd, NULL);
 }
 
@@ -346,15 +370,18 @@ int
 qemuImgCompare(const char *a, const char *formatA,
                const char *b, const char *formatB)
 {
-    g_autoptr(virCommand) cmd = qemuImgCommandNew("compare");
+    g_autoptr(virCommand) cmd = NULL;
     int status = 0;
 
+    if (qemuImgCheckPath(a) < 0 || qemuImgCheckPath(b) < 0)
+        return -1;
+    cmd = qemuImgCommandNew("compare");
     virCommandSetTimeout(cmd, QEMU_IMG_COMPARE_TIMEOUT_MS);
     if (formatA)
         virCommandAddArgPair(cmd, "-f", formatA);
     if (formatB)
         virCommandAddArgPair(cmd, "-F", formatB);
-    virCommandAddArgList(cmd, a, b, NULL);
+    virCommandAddArgList(cmd, "--", a, b, NULL);
     if (virCommandRun(cmd, &status) < 0)
         return -1;
     if (status > 1) {
