@@ -132,5 +132,40 @@ else
     ok "temporary files removed"
 fi
 
+# ---- ROOT/etc/fleece.conf --------------------------------------------------------
+
+mkdir -p "$ROOT/etc"
+CONF=$ROOT/etc/fleece.conf
+printf '# settings\nbackup_bandwidth = 1048576\nbackup_bandwith = 5\n' >"$CONF"
+run list --all --name
+expect_error "a misspelt key is refused" "configuration file '$CONF' line 3: unknown key 'backup_bandwith'"
+OUT=$("$FLEECE" -r -c "$URI" list --all --name 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+expect_error "also by a read-only connection" "unknown key 'backup_bandwith'"
+printf 'backup_tls_x509_verify = "no"\n' >"$CONF"
+run list --all --name
+expect_error "a string for a 0/1 setting is refused" "line 1: 'backup_tls_x509_verify' must be 0 or 1"
+printf 'qemu_img = "qemu-img"\n' >"$CONF"
+run list --all --name
+expect_error "a relative qemu_img is refused" "'qemu_img' must be an absolute path, not 'qemu-img'"
+
+# the qemu-img the settings name is the one that runs
+cat >"$TMP/logging qemu-img" <<EOF
+#!/bin/sh
+echo "\$*" >> "$TMP/qemu-img.log"
+exec "$(command -v qemu-img)" "\$@"
+EOF
+chmod +x "$TMP/logging qemu-img"
+printf 'qemu_img = "%s"  # a wrapper\n' "$TMP/logging qemu-img" >"$CONF"
+run checkpoint-create-as ed c2
+expect "checkpoint with the configured qemu-img" "Domain checkpoint c2 created"
+if grep -q -- "bitmap --add -- $TMP/vda.qcow2 c2" "$TMP/qemu-img.log" 2>/dev/null; then
+    ok "the configured qemu-img ran"
+else
+    notok "the configured qemu-img ran"; cat "$TMP/qemu-img.log" 2>&1 | diag
+fi
+rm -f "$CONF"
+run checkpoint-delete ed c2
+expect "without the file, defaults again" "Domain checkpoint c2 deleted"
+
 echo "1..$n"
 [ "$failed" = 0 ]

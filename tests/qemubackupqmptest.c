@@ -80,7 +80,7 @@ typedef struct {
     unsigned int flags;
     int agent;                    /* qemuAgentTestMode, -1 = no agent */
     const char *agentLog;         /* expected agent commands */
-    const char *bandwidth;        /* FLEECE_BACKUP_BANDWIDTH, NULL = none */
+    const char *bandwidth;        /* backup_bandwidth setting, NULL = none */
     const char *cbwTimeout;       /* FLEECE_BACKUP_CBW_TIMEOUT, NULL = none */
     unsigned long long size;      /* of each disk, 0 = DISK_SIZE */
     testPrepare prepare;          /* recording: the state QEMU starts in */
@@ -355,12 +355,22 @@ testBackupCase(const void *opaque)
     size_t i;
     int ret = -1;
 
-    if (!tmp || !(driver = qemuDriverNew(tmp, false)) || !(xml = testDomainXML(tmp)))
+    if (!tmp)
+        goto cleanup;
+    if (tc->bandwidth) {
+        /* the driver reads it from ROOT/etc/fleece.conf */
+        g_autofree char *etc = g_build_filename(tmp, "etc", NULL);
+        g_autofree char *conf = g_build_filename(etc, "fleece.conf", NULL);
+        g_autofree char *text = g_strdup_printf("backup_bandwidth = %s\n", tc->bandwidth);
+
+        if (g_mkdir_with_parents(etc, 0700) < 0 ||
+            !g_file_set_contents(conf, text, -1, NULL))
+            goto cleanup;
+    }
+    if (!(driver = qemuDriverNew(tmp, false)) || !(xml = testDomainXML(tmp)))
         goto cleanup;
     backupXML = qemuQMPScenarioSubst(tc->backupXML, tmp);
     checkpointXML = qemuQMPScenarioSubst(tc->checkpointXML, tmp);
-    if (tc->bandwidth)
-        g_setenv("FLEECE_BACKUP_BANDWIDTH", tc->bandwidth, TRUE);
     if (tc->cbwTimeout)
         g_setenv("FLEECE_BACKUP_CBW_TIMEOUT", tc->cbwTimeout, TRUE);
     /* a target directory on a small file system: real in recordings */
@@ -462,7 +472,6 @@ testBackupCase(const void *opaque)
     g_clear_pointer(&scen, qemuQMPScenarioFree);
     g_clear_pointer(&agent, qemuAgentTestFree);
     g_clear_pointer(&driver, qemuDriverFree);
-    g_unsetenv("FLEECE_BACKUP_BANDWIDTH");
     g_unsetenv("FLEECE_BACKUP_CBW_TIMEOUT");
     if (mounted) {
         const char *umount[] = { "umount", small, NULL };

@@ -567,11 +567,32 @@ testSetupPull(void)
 static int
 testSetupPushThrottled(void)
 {
-    int rc;
+    g_autofree char *etc = g_build_filename(root, "etc", NULL);
+    g_autofree char *conf = g_build_filename(etc, "fleece.conf", NULL);
+    g_autofree char *path = testPath("push.xml");
+    g_autofree char *xml = NULL;
+    virConnectPtr slow;
+    virDomainPtr slowdom = NULL;
+    int rc = -1;
 
-    g_setenv("FLEECE_BACKUP_BANDWIDTH", "65536", TRUE);
-    rc = testBackup("push.xml", NULL, false);
-    g_unsetenv("FLEECE_BACKUP_BANDWIDTH");
+    /* the copy speed is a setting of the root, read when a connection
+     * opens: a connection opened with it begins the backup */
+    if (g_mkdir_with_parents(etc, 0700) < 0 ||
+        !g_file_set_contents(conf, "backup_bandwidth = 65536\n", -1, NULL) ||
+        !g_file_get_contents(path, &xml, NULL, NULL))
+        FAIL("cannot write '%s' or read '%s'", conf, path);
+    slow = virConnectOpen(uri);
+    unlink(conf);
+    if (!slow || !(slowdom = virDomainLookupByName(slow, "testvm")))
+        virTestDiag("slow connection: %s", virGetLastErrorMessage());
+    else if (virDomainBackupBegin(slowdom, xml, NULL, 0) < 0)
+        virTestDiag("backup begin: %s", virGetLastErrorMessage());
+    else
+        rc = 0;
+    if (slowdom)
+        virDomainFree(slowdom);
+    if (slow)
+        virConnectClose(slow);
     return rc;
 }
 

@@ -64,14 +64,10 @@ VIR_ENUM_IMPL(qemuImgBitmapOp, QEMU_IMG_BITMAP_OP_LAST,
 #define QEMU_IMG_KEY_GRANULARITY "granularity"
 #define QEMU_IMG_KEY_FLAGS "flags"
 
-#define QEMU_IMG_ENV_BINARY "FLEECE_QEMU_IMG"
-
 const char *
-qemuImgBinary(void)
+qemuImgBinary(const char *binary)
 {
-    const char *env = g_getenv(QEMU_IMG_ENV_BINARY);
-
-    return env && *env ? env : "qemu-img";
+    return binary ? binary : "qemu-img";
 }
 
 /* Image names reach qemu-img as arguments: a relative one could read as
@@ -90,9 +86,9 @@ qemuImgCheckPath(const char *path)
 
 /* A qemu-img command with a stable (untranslated) environment. */
 static virCommand *
-qemuImgCommandNew(const char *subcommand)
+qemuImgCommandNew(const char *binary, const char *subcommand)
 {
-    virCommand *cmd = virCommandNewArgList(qemuImgBinary(), subcommand, NULL);
+    virCommand *cmd = virCommandNewArgList(qemuImgBinary(binary), subcommand, NULL);
 
     virCommandAddEnvPair(cmd, "LC_ALL", "C");
     virCommandSetTimeout(cmd, QEMU_IMG_TIMEOUT_MS);
@@ -122,10 +118,11 @@ qemuImgInfoFree(qemuImgInfo *info)
 
 /* Create an image: see qemu_img.h. */
 int
-qemuImgCreate(const char *path, qemuImgFormat format, unsigned long long size,
-              const char *backing, qemuImgFormat backingFormat)
+qemuImgCreate(const char *binary, const char *path, qemuImgFormat format,
+              unsigned long long size, const char *backing,
+              qemuImgFormat backingFormat)
 {
-    g_autoptr(virCommand) cmd = qemuImgCommandNew("create");
+    g_autoptr(virCommand) cmd = qemuImgCommandNew(binary, "create");
     const char *fmt = qemuImgFormatTypeToString(format);
     const char *bfmt = qemuImgFormatTypeToString(backingFormat);
 
@@ -265,13 +262,14 @@ qemuImgInfoParse(const char *json, bool chain)
 }
 
 qemuImgInfo *
-qemuImgGetInfo(const char *path, const char *format, bool chain)
+qemuImgGetInfo(const char *binary, const char *path, const char *format,
+               bool chain)
 {
     g_autoptr(virCommand) cmd = NULL;
 
     if (qemuImgCheckPath(path) < 0)
         return NULL;
-    cmd = qemuImgCommandNew("info");
+    cmd = qemuImgCommandNew(binary, "info");
     virCommandAddArgList(cmd, "--output=json", "-U", NULL);
     if (format)
         virCommandAddArgPair(cmd, "-f", format);
@@ -297,7 +295,8 @@ qemuImgInfoFindBitmap(const qemuImgInfo *info, const char *name)
 
 /* qemu-img bitmap OP [-g GRAN] [--disable] PATH NAME. */
 static int
-qemuImgBitmapRun(const char *path, qemuImgBitmapOp op, const char *name,
+qemuImgBitmapRun(const char *binary, const char *path, qemuImgBitmapOp op,
+                 const char *name,
                  const char *source, unsigned long long granularity,
                  bool disabled)
 {
@@ -305,7 +304,7 @@ qemuImgBitmapRun(const char *path, qemuImgBitmapOp op, const char *name,
 
     if (qemuImgCheckPath(path) < 0)
         return -1;
-    cmd = qemuImgCommandNew("bitmap");
+    cmd = qemuImgCommandNew(binary, "bitmap");
     if (op == QEMU_IMG_BITMAP_OP_MERGE)
         virCommandAddArgPair(cmd, qemuImgBitmapOpTypeToString(op), source);
     else
@@ -322,52 +321,53 @@ qemuImgBitmapRun(const char *path, qemuImgBitmapOp op, const char *name,
 }
 
 int
-qemuImgBitmapAdd(const char *path, const char *name,
+qemuImgBitmapAdd(const char *binary, const char *path, const char *name,
                  unsigned long long granularity, bool disabled)
 {
-    return qemuImgBitmapRun(path, QEMU_IMG_BITMAP_OP_ADD, name, NULL,
+    return qemuImgBitmapRun(binary, path, QEMU_IMG_BITMAP_OP_ADD, name, NULL,
                             granularity, disabled);
 }
 
 int
-qemuImgBitmapRemove(const char *path, const char *name)
+qemuImgBitmapRemove(const char *binary, const char *path, const char *name)
 {
-    return qemuImgBitmapRun(path, QEMU_IMG_BITMAP_OP_REMOVE, name, NULL, 0,
+    return qemuImgBitmapRun(binary, path, QEMU_IMG_BITMAP_OP_REMOVE, name, NULL, 0,
                             false);
 }
 
 int
-qemuImgBitmapEnable(const char *path, const char *name)
+qemuImgBitmapEnable(const char *binary, const char *path, const char *name)
 {
-    return qemuImgBitmapRun(path, QEMU_IMG_BITMAP_OP_ENABLE, name, NULL, 0,
+    return qemuImgBitmapRun(binary, path, QEMU_IMG_BITMAP_OP_ENABLE, name, NULL, 0,
                             false);
 }
 
 int
-qemuImgBitmapDisable(const char *path, const char *name)
+qemuImgBitmapDisable(const char *binary, const char *path, const char *name)
 {
-    return qemuImgBitmapRun(path, QEMU_IMG_BITMAP_OP_DISABLE, name, NULL, 0,
+    return qemuImgBitmapRun(binary, path, QEMU_IMG_BITMAP_OP_DISABLE, name, NULL, 0,
                             false);
 }
 
 int
-qemuImgBitmapClear(const char *path, const char *name)
+qemuImgBitmapClear(const char *binary, const char *path, const char *name)
 {
-    return qemuImgBitmapRun(path, QEMU_IMG_BITMAP_OP_CLEAR, name, NULL, 0,
+    return qemuImgBitmapRun(binary, path, QEMU_IMG_BITMAP_OP_CLEAR, name, NULL, 0,
                             false);
 }
 
 int
-qemuImgBitmapMerge(const char *path, const char *source, const char *target)
+qemuImgBitmapMerge(const char *binary, const char *path, const char *source,
+                   const char *target)
 {
-    return qemuImgBitmapRun(path, QEMU_IMG_BITMAP_OP_MERGE, target, source, 0,
+    return qemuImgBitmapRun(binary, path, QEMU_IMG_BITMAP_OP_MERGE, target, source, 0,
                             false);
 }
 
 /* Compare contents: qemu-img exits 0 when identical, 1 when different,
  * higher on errors. */
 int
-qemuImgCompare(const char *a, const char *formatA,
+qemuImgCompare(const char *binary, const char *a, const char *formatA,
                const char *b, const char *formatB)
 {
     g_autoptr(virCommand) cmd = NULL;
@@ -375,7 +375,7 @@ qemuImgCompare(const char *a, const char *formatA,
 
     if (qemuImgCheckPath(a) < 0 || qemuImgCheckPath(b) < 0)
         return -1;
-    cmd = qemuImgCommandNew("compare");
+    cmd = qemuImgCommandNew(binary, "compare");
     virCommandSetTimeout(cmd, QEMU_IMG_COMPARE_TIMEOUT_MS);
     if (formatA)
         virCommandAddArgPair(cmd, "-f", formatA);

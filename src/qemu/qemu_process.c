@@ -73,7 +73,7 @@ qemuProcessValidateDef(const virDomainDef *def)
  * live XML shows it, and every image gets its own block nodes), ending
  * with a terminator (type NONE, printed as <backingStore/>). */
 static int
-qemuProcessDetectBackingChains(virDomainDef *def)
+qemuProcessDetectBackingChains(qemuDomainObj *obj, virDomainDef *def)
 {
     size_t i;
 
@@ -86,7 +86,8 @@ qemuProcessDetectBackingChains(virDomainDef *def)
         if (!top->path || top->backingStore)
             continue;
         if (top->format == VIR_STORAGE_FILE_QCOW2) {
-            if (!(info = qemuImgGetInfo(top->path, "qcow2", true)))
+            if (!(info = qemuImgGetInfo(obj->driver->config->qemuImg,
+                                        top->path, "qcow2", true)))
                 return -1;
             for (cur = info->backing; cur; cur = cur->backing) {
                 virStorageSource *b;
@@ -195,7 +196,7 @@ qemuProcessStart(qemuDomainObj *obj, virDomainDef **defp, unsigned int flags)
     if (qemuProcessValidateDef(def) < 0)
         return -1;
     if (qemuAssignDeviceAliases(def) < 0 ||
-        qemuProcessDetectBackingChains(def) < 0)
+        qemuProcessDetectBackingChains(obj, def) < 0)
         return -1;
     qemuAssignNodeNames(def, &nextIndex);
     if (def->has_agent && !def->agent_socket)
