@@ -69,7 +69,7 @@ qemuDomainObjSaveJobHook(void *opaque)
     return qemuDomainObjSaveStatus(opaque);
 }
 
-static qemuDomainObj *
+qemuDomainObj *
 qemuDomainObjNew(qemuDriver *driver, const char *name)
 {
     qemuDomainObj *obj = g_new0(qemuDomainObj, 1);
@@ -98,12 +98,9 @@ qemuDomainReadConfig(qemuDriver *driver, const char *name)
     return virDomainDefParseString(xml, VIR_DOMAIN_DEF_PARSE_INACTIVE);
 }
 
-/* Read ROOT/run/NAME.xml into obj.  0 if absent, 1 if read, -1 error. */
-static int
-qemuDomainReadStatus(qemuDomainObj *obj)
+int
+qemuDomainObjParseStatus(qemuDomainObj *obj, const char *xml, const char *path)
 {
-    g_autofree char *path = qemuDriverStatusPath(obj->driver, obj->name);
-    g_autofree char *xml = NULL;
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(xmlXPathContext) ctxt = NULL;
     g_autofree char *active = NULL;
@@ -111,10 +108,6 @@ qemuDomainReadStatus(qemuDomainObj *obj)
     unsigned long long v;
     xmlNodePtr dom;
 
-    if (!virFileExists(path))
-        return 0;
-    if (virFileReadAll(path, QEMU_DOMAIN_FILE_MAX, &xml) < 0)
-        return -1;
     if (!(doc = virXMLParseString(xml, path, "domstatus", &ctxt)))
         return -1;
 
@@ -129,7 +122,7 @@ qemuDomainReadStatus(qemuDomainObj *obj)
     if (qemuDomainJobParse(ctxt, &obj->job) < 0)
         return -1;
     if (!obj->active)
-        return 1;
+        return 0;
 
     if (virXMLPropULongLong(ctxt->node, "pid", &v) > 0)
         obj->pid = v;
@@ -151,6 +144,22 @@ qemuDomainReadStatus(qemuDomainObj *obj)
     if (!(obj->def = virDomainDefParseNode(doc, dom, VIR_DOMAIN_DEF_PARSE_STATUS)))
         return -1;
     obj->def->id = obj->id;
+    return 0;
+}
+
+/* Read ROOT/run/NAME.xml into obj.  0 if absent, 1 if read, -1 error. */
+static int
+qemuDomainReadStatus(qemuDomainObj *obj)
+{
+    g_autofree char *path = qemuDriverStatusPath(obj->driver, obj->name);
+    g_autofree char *xml = NULL;
+
+    if (!virFileExists(path))
+        return 0;
+    if (virFileReadAll(path, QEMU_DOMAIN_FILE_MAX, &xml) < 0)
+        return -1;
+    if (qemuDomainObjParseStatus(obj, xml, path) < 0)
+        return -1;
     return 1;
 }
 
@@ -175,15 +184,10 @@ qemuDomainObjWriteIfChanged(const char *path, const char *content)
     return virFileRewriteStr(path, 0600, content);
 }
 
-int
-qemuDomainObjSaveStatus(qemuDomainObj *obj)
+char *
+qemuDomainObjFormatStatus(qemuDomainObj *obj)
 {
-    g_autofree char *path = qemuDriverStatusPath(obj->driver, obj->name);
     g_auto(virBuffer) buf = VIR_BUFFER_INITIALIZER;
-    g_autofree char *xml = NULL;
-
-    if (!obj->active && !obj->persistent)
-        return virFileRemove(path);
 
     virBufferAsprintf(&buf, "<domstatus active='%s' persistent='%s' state='%d' reason='%d'",
                       obj->active ? "yes" : "no",
@@ -206,11 +210,23 @@ qemuDomainObjSaveStatus(qemuDomainObj *obj)
         if (virDomainDefFormatInternal(obj->def, &buf,
                                        VIR_DOMAIN_DEF_FORMAT_STATUS |
                                        VIR_DOMAIN_DEF_FORMAT_SECURE) < 0)
-            return -1;
+            return NULL;
         virBufferAdjustIndent(&buf, -2);
         virBufferAddLit(&buf, "</domstatus>\n");
     }
-    xml = virBufferContentAndReset(&buf);
+    return virBufferContentAndReset(&buf);
+}
+
+int
+qemuDomainObjSaveStatus(qemuDomainObj *obj)
+{
+    g_autofree char *path = qemuDriverStatusPath(obj->driver, obj->name);
+    g_autofree char *xml = NULL;
+
+    if (!obj->active && !obj->persistent)
+        return virFileRemove(path);
+    if (!(xml = qemuDomainObjFormatStatus(obj)))
+        return -1;
     return qemuDomainObjWriteIfChanged(path, xml);
 }
 
