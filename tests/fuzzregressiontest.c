@@ -83,6 +83,74 @@ testKeptMultilineText(const void *data G_GNUC_UNUSED)
     return 0;
 }
 
+/* fuzz-status: numbers of the status file were stored in narrower
+ * fields without a range check (a state of 3886972011 came back as
+ * -407995285, then as something else), malformed ones were skipped with
+ * an error left set, and the backup's flags were read with strtoul,
+ * unchecked.  Each is now a load error naming the value. */
+static int
+testStatusNumbers(const void *data G_GNUC_UNUSED)
+{
+    static qemuDriver driver = { .root = (char *) "/nonexistent" };
+    const char *domain =
+        "<domain type='qemu' id='3'><name>n</name><memory>65536</memory>"
+        "<os><type>hvm</type></os></domain>";
+    const struct {
+        const char *attrs;
+        const char *backupFlags;   /* NULL: no backup */
+        const char *fragment;      /* NULL: must load and round-trip */
+    } cases[] = {
+        { "state='1' reason='1' pid='4242' id='3' nextIndex='7'", NULL, NULL },
+        { "state='1' id='-1'", NULL, NULL },
+        { "state='3886972011' reason='1'", NULL, "value '3886972011' of 'state' is out of range" },
+        { "state='8'", NULL, "of 'state' is out of range" },
+        { "state='-1'", NULL, "invalid value '-1' for attribute 'state'" },
+        { "state='1' reason='2147483648'", NULL, "of 'reason' is out of range" },
+        { "state='1' pid='4294967296'", NULL, "of 'pid' is out of range" },
+        { "state='1' id='-2'", NULL, "invalid id '-2'" },
+        { "state='1' id='2147483648'", NULL, "invalid id '2147483648'" },
+        { "state='1' nextIndex='4294967296'", NULL, "of 'nextIndex' is out of range" },
+        { "state='1'", "0x10", NULL },
+        { "state='1'", "0x1ffffffff", "invalid backup flags '0x1ffffffff'" },
+        { "state='1'", "1x", "invalid backup flags '1x'" },
+    };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(qemuDomainObj) obj = qemuDomainObjNew(&driver, "n");
+        g_autoptr(qemuDomainObj) again = qemuDomainObjNew(&driver, "n");
+        g_autofree char *backup = cases[i].backupFlags ?
+            g_strdup_printf("<backups><domainbackup><disks><disk name='vda' backup='yes' "
+                            "state='running' type='file'><target file='/b/vda'/></disk>"
+                            "</disks></domainbackup></backups>"
+                            "<backupState flags='%s' server='no'/>", cases[i].backupFlags) :
+            g_strdup("");
+        g_autofree char *xml = g_strdup_printf("<domstatus active='yes' persistent='no' %s>%s%s"
+                                               "</domstatus>", cases[i].attrs, backup, domain);
+        g_autofree char *text = NULL;
+        g_autofree char *text2 = NULL;
+        int rc = qemuDomainObjParseStatus(obj, xml, "n.xml");
+
+        if (cases[i].fragment) {
+            if (rc == 0) {
+                virTestDiag("accepted: %s", xml);
+                return -1;
+            }
+            if (virTestCheckError(virTestLastErrorCode(), cases[i].fragment) < 0)
+                return -1;
+            continue;
+        }
+        if (rc < 0 || !(text = qemuDomainObjFormatStatus(obj)) ||
+            qemuDomainObjParseStatus(again, text, "n.xml") < 0 ||
+            !(text2 = qemuDomainObjFormatStatus(again)) ||
+            virTestCompareStrings(text, text2) < 0) {
+            virTestDiag("case %zu: %s", i, xml);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int
 mymain(void)
 {
@@ -90,6 +158,7 @@ mymain(void)
 
     ret |= virTestRun("status domain without a UUID keeps it", testStatusNoUUID, NULL);
     ret |= virTestRun("multi-line text in kept elements is kept", testKeptMultilineText, NULL);
+    ret |= virTestRun("status numbers out of range refused", testStatusNumbers, NULL);
     return ret;
 }
 

@@ -172,7 +172,19 @@ qemuBackupStateParse(xmlDocPtr doc, xmlXPathContextPtr ctxt,
         return -1;
     flags = virXMLPropString(stnode, "flags");
     server = virXMLPropString(stnode, "server");
-    state->apiFlags = flags ? strtoul(flags, NULL, 0) : 0;
+    if (flags) {
+        guint64 v = 0;
+
+        /* written as 0x%x */
+        if (!(g_str_has_prefix(flags, "0x") &&
+              g_ascii_string_to_unsigned(flags + 2, 16, 0, G_MAXUINT, &v, NULL)) &&
+            !g_ascii_string_to_unsigned(flags, 10, 0, G_MAXUINT, &v, NULL)) {
+            virReportError(VIR_ERR_INTERNAL_ERROR,
+                           _("invalid backup flags '%s' in the status file"), flags);
+            return -1;
+        }
+        state->apiFlags = v;
+    }
     state->serverStarted = server && g_str_equal(server, "yes");
     if (virXMLPropUInt(stnode, "cbwtimeout", &state->cbwTimeout) < 0)
         return -1;

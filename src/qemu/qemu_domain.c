@@ -98,6 +98,25 @@ qemuDomainReadConfig(qemuDriver *driver, const char *name)
     return virDomainDefParseString(xml, VIR_DOMAIN_DEF_PARSE_INACTIVE);
 }
 
+/* A number attribute of <domstatus> no larger than max: 1 with *value
+ * set, 0 when absent, -1 (reported) when malformed or out of range.  A
+ * value that does not fit would come back different from the next
+ * load. */
+static int
+qemuDomainStatusNumber(xmlNodePtr node, const char *path, const char *name,
+                       unsigned long long max, unsigned long long *value)
+{
+    int rc = virXMLPropULongLong(node, name, value);
+
+    if (rc > 0 && *value > max) {
+        virReportError(VIR_ERR_INTERNAL_ERROR,
+                       _("status file '%s': value '%llu' of '%s' is out of range"),
+                       path, *value, name);
+        return -1;
+    }
+    return rc;
+}
+
 int
 qemuDomainObjParseStatus(qemuDomainObj *obj, const char *xml, const char *path)
 {
@@ -107,6 +126,7 @@ qemuDomainObjParseStatus(qemuDomainObj *obj, const char *xml, const char *path)
     g_autofree char *persistent = NULL;
     unsigned long long v;
     xmlNodePtr dom;
+    int rc;
 
     if (!(doc = virXMLParseString(xml, path, "domstatus", &ctxt)))
         return -1;
@@ -115,22 +135,44 @@ qemuDomainObjParseStatus(qemuDomainObj *obj, const char *xml, const char *path)
     persistent = virXMLPropString(ctxt->node, "persistent");
     obj->active = active && g_str_equal(active, "yes");
     obj->persistent = persistent && g_str_equal(persistent, "yes");
-    if (virXMLPropULongLong(ctxt->node, "state", &v) > 0)
+    if ((rc = qemuDomainStatusNumber(ctxt->node, path, "state",
+                                     VIR_DOMAIN_PMSUSPENDED, &v)) < 0)
+        return -1;
+    if (rc > 0)
         obj->state = v;
-    if (virXMLPropULongLong(ctxt->node, "reason", &v) > 0)
+    if ((rc = qemuDomainStatusNumber(ctxt->node, path, "reason", G_MAXINT, &v)) < 0)
+        return -1;
+    if (rc > 0)
         obj->reason = v;
     if (qemuDomainJobParse(ctxt, &obj->job) < 0)
         return -1;
     if (!obj->active)
         return 0;
 
-    if (virXMLPropULongLong(ctxt->node, "pid", &v) > 0)
+    if ((rc = qemuDomainStatusNumber(ctxt->node, path, "pid", G_MAXINT, &v)) < 0)
+        return -1;
+    if (rc > 0)
         obj->pid = v;
-    if (virXMLPropULongLong(ctxt->node, "starttime", &v) > 0)
+    if ((rc = qemuDomainStatusNumber(ctxt->node, path, "starttime", G_MAXUINT64, &v)) < 0)
+        return -1;
+    if (rc > 0)
         obj->starttime = v;
-    if (virXMLPropULongLong(ctxt->node, "id", &v) > 0)
-        obj->id = v;
-    if (virXMLPropULongLong(ctxt->node, "nextIndex", &v) > 0)
+    {
+        /* -1 is the id of a domain that has none */
+        g_autofree char *id = virXMLPropString(ctxt->node, "id");
+        gint64 sv = 0;
+
+        if (id && !g_ascii_string_to_signed(id, 10, -1, G_MAXINT, &sv, NULL)) {
+            virReportError(VIR_ERR_INTERNAL_ERROR,
+                           _("status file '%s': invalid id '%s'"), path, id);
+            return -1;
+        }
+        if (id)
+            obj->id = sv;
+    }
+    if ((rc = qemuDomainStatusNumber(ctxt->node, path, "nextIndex", G_MAXUINT, &v)) < 0)
+        return -1;
+    if (rc > 0)
         obj->nextIndex = v;
     if (qemuBackupStateParse(doc, ctxt, &obj->backup) < 0 ||
         qemuBlockJobsParse(ctxt, &obj->blockjobs) < 0)
