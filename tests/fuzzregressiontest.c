@@ -83,6 +83,41 @@ testKeptMultilineText(const void *data G_GNUC_UNUSED)
     return 0;
 }
 
+/* fuzz-domain-xml: a tab or line break in an attribute value (a disk
+ * path '/a&#10;b') was written raw and read back as a space: after a
+ * restart the domain named another file.  Carriage returns in text came
+ * back as line feeds. */
+static int
+testAttributeWhitespace(const void *data G_GNUC_UNUSED)
+{
+    const char *xml =
+        "<domain type='qemu'><name>ws</name><memory>65536</memory>"
+        "<description>cr&#13;lf&#10;tab&#9;end</description>"
+        "<os><type>hvm</type></os><devices>"
+        "<disk type='file' device='disk'><source file='/a&#10;b&#9;c&#13;d'/>"
+        "<target dev='vda' bus='virtio'/></disk>"
+        "<interface type='user'><model type='virt&#9;io'/></interface>"
+        "</devices></domain>";
+    g_autoptr(virDomainDef) def = NULL;
+    g_autoptr(virDomainDef) again = NULL;
+    g_autofree char *text = NULL;
+
+    if (testDomainRoundTrip(xml, VIR_DOMAIN_DEF_PARSE_INACTIVE,
+                            VIR_DOMAIN_DEF_PARSE_INACTIVE,
+                            VIR_DOMAIN_DEF_FORMAT_INACTIVE) < 0 ||
+        testDomainRoundTrip(xml, 0, VIR_DOMAIN_DEF_PARSE_STATUS,
+                            VIR_DOMAIN_DEF_FORMAT_STATUS) < 0)
+        return -1;
+    if (!(def = virDomainDefParseString(xml, VIR_DOMAIN_DEF_PARSE_INACTIVE)) ||
+        !(text = virDomainDefFormat(def, VIR_DOMAIN_DEF_FORMAT_INACTIVE)) ||
+        !(again = virDomainDefParseString(text, VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+        return -1;
+    if (virTestCompareStrings("/a\nb\tc\rd", again->disks[0]->src->path) < 0 ||
+        virTestCompareStrings("cr\rlf\ntab\tend", again->description) < 0)
+        return -1;
+    return 0;
+}
+
 /* fuzz-status: numbers of the status file were stored in narrower
  * fields without a range check (a state of 3886972011 came back as
  * -407995285, then as something else), malformed ones were skipped with
@@ -159,6 +194,7 @@ mymain(void)
     ret |= virTestRun("status domain without a UUID keeps it", testStatusNoUUID, NULL);
     ret |= virTestRun("multi-line text in kept elements is kept", testKeptMultilineText, NULL);
     ret |= virTestRun("status numbers out of range refused", testStatusNumbers, NULL);
+    ret |= virTestRun("tabs and line breaks in values are kept", testAttributeWhitespace, NULL);
     return ret;
 }
 
