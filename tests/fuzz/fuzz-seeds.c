@@ -17,6 +17,7 @@
  *                        formatter: each runnable test domain, running and
  *                        shut off, with jobs, and with the recorded backups
  *                        of tests/domainbackupxml2xmlin/status-*.xml
+ *   fuzz-conf            settings files with every key of the table
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -30,6 +31,7 @@
 #include "domain_conf.h"
 #include "qemu_backup.h"
 #include "qemu_command.h"
+#include "qemu_conf.h"
 #include "qemu_domain.h"
 #include "qemu_domainjob.h"
 
@@ -310,6 +312,35 @@ main(int argc, char **argv)
     sctx.backups = backups;
     for (i = 0; i < G_N_ELEMENTS(domaindirs); i++)
         forEachFile(tests, domaindirs[i], ".xml", statusOne, &sctx);
+
+    /* settings files: every key of the table with its default value,
+     * in both quotings, and the grammar's other forms */
+    {
+        g_autoptr(GString) all = g_string_new("# every setting\n");
+        g_autoptr(GString) alt = g_string_new("");
+        size_t nkeys;
+        const qemuConfKey *keys = qemuDriverConfigKeys(&nkeys);
+
+        for (i = 0; i < nkeys; i++) {
+            switch (keys[i].type) {
+            case QEMU_CONF_VALUE_STRING:
+            case QEMU_CONF_VALUE_PATH:
+                g_string_append_printf(all, "%s = \"/var/lib/fleece/%s\"\n", keys[i].key,
+                                       keys[i].key);
+                g_string_append_printf(alt, "  %s='/x'   # c\r\n", keys[i].key);
+                break;
+            case QEMU_CONF_VALUE_BOOL:
+            case QEMU_CONF_VALUE_UINT:
+            case QEMU_CONF_VALUE_LAST:
+                g_string_append_printf(all, "%s = %llu\n", keys[i].key, keys[i].defNumber);
+                g_string_append_printf(alt, "%s=1\n", keys[i].key);
+                break;
+            }
+        }
+        g_string_append(alt, "unknown_list = [ \"a\",\n  'b' ]\n");
+        writeSeed(out, "fuzz-conf", "all", all->str, all->len);
+        writeSeed(out, "fuzz-conf", "alt", alt->str, alt->len);
+    }
 
     printf("fuzz-seeds: %u seeds in %s\n", nseeds, out);
     return nseeds ? 0 : 1;
