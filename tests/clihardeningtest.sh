@@ -11,7 +11,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
 
-FLEECE=$1
+# absolute: some cases run from another directory
+FLEECE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 
 if ! command -v qemu-img >/dev/null; then
     echo "1..0 # SKIP qemu-img missing"
@@ -130,6 +131,26 @@ if ls "$EVILTMP" | grep -q fleece-checkpoint; then
     notok "temporary files removed"; ls "$EVILTMP" | diag
 else
     ok "temporary files removed"
+fi
+
+# ---- a relative FLEECE_ROOT -------------------------------------------------------
+
+# paths under the root reach QEMU (sockets, pid file): they are absolute
+if command -v qemu-system-x86_64 >/dev/null; then
+    sed -e 's|<name>ed</name>|<name>rel</name>|' \
+        -e "s|</devices>|<channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel></devices>|" \
+        "$TMP/dom.xml" >"$TMP/rel.xml"
+    qemu-img create -q -f qcow2 "$TMP/rel.qcow2" 16M
+    sed -i "s|$TMP/vda.qcow2|$TMP/rel.qcow2|" "$TMP/rel.xml"
+    OUT=$(cd "$TMP" && FLEECE_ROOT=relroot "$FLEECE" "define rel.xml; start rel; dumpxml rel; destroy rel; undefine rel" 2>&1)
+    if printf '%s' "$OUT" | grep -q "<source mode='bind' path='$TMP/relroot/run/rel.agent'/>"; then
+        ok "a relative FLEECE_ROOT is taken from the current directory"
+    else
+        notok "a relative FLEECE_ROOT is taken from the current directory"; echo "$OUT" | diag
+    fi
+    for p in "$TMP"/relroot/run/*.pid; do
+        [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
+    done
 fi
 
 # ---- ROOT/etc/fleece.conf --------------------------------------------------------
