@@ -5,7 +5,8 @@
  * line and key; each setting changes what it says, on real QEMU and
  * qemu-img: qemu_img (the program run), backup_bandwidth (the speed of
  * push copies), backup_tls_x509_cert_dir and backup_tls_x509_verify (the
- * NBD server's credentials and whether clients need a certificate).  The
+ * NBD server's credentials and whether clients need a certificate),
+ * backup_cbw_timeout (Fleece's own copy-before-write filter).  The
  * old environment variables change nothing; in particular none turns off
  * client-certificate checking.
  *
@@ -82,7 +83,8 @@ testNoFile(void)
     CHECK((c = openWith("  # settings\nbackup_bandwidth = 0   # none\n"
                         "qemu_img = '/usr/bin/qemu-img'\n"
                         "backup_tls_x509_verify=1\n"
-                        "backup_tls_x509_cert_dir = \"/etc/pki/fleece\"\r\n")),
+                        "backup_tls_x509_cert_dir = \"/etc/pki/fleece\"\r\n"
+                        "backup_cbw_timeout = 3600\n")),
           "open with every key, both quotes, CRLF");
     virConnectClose(c);
     return 0;
@@ -121,6 +123,10 @@ testBadFiles(void)
         { "backup_tls_x509_cert_dir = 5\n", 1,
           "'backup_tls_x509_cert_dir' must be a quoted string" },
         { "qemu_img = \"qemu-img\"\n", 1, "'qemu_img' must be an absolute path" },
+        { "backup_cbw_timeout = 3601\n", 1,
+          "'backup_cbw_timeout' must be an integer from 0 to 3600" },
+        { "backup_cbw_timeout = \"5\"\n", 1,
+          "'backup_cbw_timeout' must be an integer from 0 to 3600" },
         { "qemu_img = [ \"/usr/bin/qemu-img\" ]\n", 1, "'qemu_img' must be a quoted string" },
         { "qemu_img = \"/usr/bin/qemu-img\n", 1,
           "unterminated string in the value of 'qemu_img'" },
@@ -375,6 +381,52 @@ pullTLS(const char *conf, const char *certs, const char *caonly,
     return ret;
 }
 
+/* backup_cbw_timeout: a pull backup runs on Fleece's own
+ * copy-before-write filter with QEMU's cbw-timeout, and no QEMU job. */
+static int
+testCBWTimeout(void)
+{
+    g_autofree char *scratch = path("cbw-scratch.qcow2");
+    g_autofree char *xml = g_strdup_printf(
+        "<domainbackup mode='pull'><server name='localhost'/><disks>"
+        "<disk name='vda'><scratch file='%s'/></disk></disks></domainbackup>", scratch);
+    char *jobs = NULL;
+    char *nodes = NULL;
+    virConnectPtr c;
+    virDomainPtr d;
+    bool nojob, filter;
+
+    g_setenv("FLEECE_BACKUP_CBW_TIMEOUT", "9", TRUE);
+    CHECK((c = openWith("backup_cbw_timeout = 7\n")), "open with backup_cbw_timeout");
+    g_unsetenv("FLEECE_BACKUP_CBW_TIMEOUT");
+    CHECK((d = virDomainLookupByName(c, DOMNAME)), "lookup");
+    CHECK(virDomainBackupBegin(d, xml, NULL, 0) == 0, "pull begin");
+    CHECK(virDomainQemuMonitorCommand(d, "{\"execute\":\"query-jobs\"}", &jobs, 0) == 0 &&
+          virDomainQemuMonitorCommand(d, "{\"execute\":\"query-named-block-nodes\","
+                                      "\"arguments\":{\"flat\":true}}", &nodes, 0) == 0,
+          "queries");
+    {
+        /* the bound is recorded with the backup: 7 from the file, not 9 */
+        g_autofree char *status = NULL;
+        g_autofree char *file = g_strdup_printf("%s/run/%s.xml", root, DOMNAME);
+
+        CHECK(g_file_get_contents(file, &status, NULL, NULL) &&
+              strstr(status, " cbwtimeout='7'"), "bound recorded: %s", status);
+    }
+    nojob = strstr(jobs, "\"return\":[]") != NULL;
+    filter = strstr(nodes, "\"node-name\":\"fleece-cbw-vda\"") &&
+             strstr(nodes, "\"drv\":\"copy-before-write\"");
+    free(jobs);
+    free(nodes);
+    CHECK(virDomainBackupEnd(d, 0) == 0, "end");
+    virDomainFree(d);
+    virConnectClose(c);
+    CHECK(nojob && filter, "own filter %d, no QEMU job %d", filter, nojob);
+    CHECK(!g_file_test(scratch, G_FILE_TEST_EXISTS), "scratch removed");
+    writeConf(NULL);
+    return 0;
+}
+
 static int
 testTLS(void)
 {
@@ -434,6 +486,7 @@ main(void)
     g_unsetenv("FLEECE_BACKUP_BANDWIDTH");
     g_unsetenv("FLEECE_BACKUP_TLS_X509_VERIFY");
     g_unsetenv("FLEECE_BACKUP_TLS_X509_CERT_DIR");
+    g_unsetenv("FLEECE_BACKUP_CBW_TIMEOUT");
     root = g_dir_make_tmp("fleece-conf-XXXXXX", NULL);
     uri = g_strdup_printf("qemu:///embed?root=%s", root);
     etc = path("etc");
@@ -447,6 +500,7 @@ main(void)
     if (dom) {
         testApiRun("backup_bandwidth limits the push copy", testBandwidth);
         testApiRun("backup_tls_x509_cert_dir and backup_tls_x509_verify", testTLS);
+        testApiRun("backup_cbw_timeout bounds copy-before-write", testCBWTimeout);
         if (virDomainIsActive(dom) == 1)
             virDomainDestroy(dom);
         virDomainUndefine(dom);

@@ -145,7 +145,8 @@ testDocumented(const void *data)
                         file, keys[i].key, keys[i].key);
             return -1;
         }
-        if (keys[i].type == QEMU_CONF_VALUE_BOOL || keys[i].type == QEMU_CONF_VALUE_UINT)
+        if (keys[i].type == QEMU_CONF_VALUE_BOOL || keys[i].type == QEMU_CONF_VALUE_UINT ||
+            keys[i].type == QEMU_CONF_VALUE_UINT32)
             def = g_strdup_printf("default ``%llu``", keys[i].defNumber);
         else if (keys[i].defString)
             def = g_strdup_printf("default ``%s``", keys[i].defString);

@@ -1046,8 +1046,8 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
             state->disks[state->ndisks++].name = g_strdup(def->disks[i].name);
     }
     state->def = g_steal_pointer(&def);
-    if (qemuBackupIsPull(state) && qemuBackupCBWTimeout(&state->cbwTimeout) < 0)
-        goto error;
+    if (qemuBackupIsPull(state))
+        state->cbwTimeout = obj->driver->config->backupCBWTimeout;
 
     if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
                        QEMU_QMP_QUERY_NAMED_BLOCK_NODES, "b:flat", true, NULL) < 0 ||

@@ -42,6 +42,11 @@ static const qemuConfKey qemuConfKeys[] = {
     { "qemu_img", QEMU_CONF_VALUE_PATH,
       QEMU_CONF_FIELD(qemuImg), NULL, 0, 0,
       "The qemu-img program (absolute path); unset: qemu-img found in PATH." },
+    { "backup_cbw_timeout", QEMU_CONF_VALUE_UINT32,
+      QEMU_CONF_FIELD(backupCBWTimeout), NULL, 0, 3600,
+      "Seconds a guest write may wait for its copy-before-write in a pull "
+      "backup (0: no bound); past it the snapshot is dropped and the backup "
+      "fails." },
 };
 
 const qemuConfKey *
@@ -74,6 +79,8 @@ qemuConfSetNumber(qemuDriverConfig *cfg, const qemuConfKey *k,
 {
     if (k->type == QEMU_CONF_VALUE_BOOL)
         G_STRUCT_MEMBER(bool, cfg, k->offset) = value != 0;
+    else if (k->type == QEMU_CONF_VALUE_UINT32)
+        G_STRUCT_MEMBER(unsigned int, cfg, k->offset) = value;
     else
         G_STRUCT_MEMBER(unsigned long long, cfg, k->offset) = value;
 }
@@ -97,6 +104,7 @@ qemuConfSetDefaults(qemuDriverConfig *cfg, const char *root)
             break;
         case QEMU_CONF_VALUE_BOOL:
         case QEMU_CONF_VALUE_UINT:
+        case QEMU_CONF_VALUE_UINT32:
             qemuConfSetNumber(cfg, k, k->defNumber);
             break;
         case QEMU_CONF_VALUE_LAST:
@@ -150,6 +158,7 @@ qemuConfApply(qemuDriverConfig *cfg, const char *file, const virConfEntry *e)
         qemuConfSetNumber(cfg, k, e->num);
         return 0;
     case QEMU_CONF_VALUE_UINT:
+    case QEMU_CONF_VALUE_UINT32:
         if (e->type != VIR_CONF_TYPE_INTEGER || e->num < 0 ||
             (unsigned long long) e->num > k->max) {
             virReportError(VIR_ERR_CONF_SYNTAX,

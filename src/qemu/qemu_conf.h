@@ -23,6 +23,7 @@ struct _qemuDriverConfig {
     bool backupTLSx509verify;         /* require client certificates */
     unsigned long long backupBandwidth;  /* bytes/s per disk, 0 = none */
     char *qemuImg;                    /* NULL: qemu-img from PATH */
+    unsigned int backupCBWTimeout;    /* pull: copy-before-write bound, s */
 };
 
 /* The type of a setting's value. */
@@ -30,7 +31,8 @@ typedef enum {
     QEMU_CONF_VALUE_STRING,   /* a quoted string */
     QEMU_CONF_VALUE_PATH,     /* a quoted absolute path */
     QEMU_CONF_VALUE_BOOL,     /* 0 or 1 */
-    QEMU_CONF_VALUE_UINT,     /* an integer from 0 to max */
+    QEMU_CONF_VALUE_UINT,     /* an integer from 0 to max (unsigned long long) */
+    QEMU_CONF_VALUE_UINT32,   /* the same in an unsigned int (max fits it) */
 
     QEMU_CONF_VALUE_LAST
 } qemuConfValueType;

@@ -331,6 +331,7 @@ main(int argc, char **argv)
                 break;
             case QEMU_CONF_VALUE_BOOL:
             case QEMU_CONF_VALUE_UINT:
+            case QEMU_CONF_VALUE_UINT32:
             case QEMU_CONF_VALUE_LAST:
                 g_string_append_printf(all, "%s = %llu\n", keys[i].key, keys[i].defNumber);
                 g_string_append_printf(alt, "%s=1\n", keys[i].key);
