@@ -186,6 +186,32 @@ testStatusNumbers(const void *data G_GNUC_UNUSED)
     return 0;
 }
 
+/* fuzz-checkpoint-xml: a checkpoint redefined with creationTime 0 was
+ * saved without <creationTime> (0 counted as unset), and its metadata
+ * file then failed to load ("creationTime is required on redefine"). */
+static int
+testCheckpointTimeZero(const void *data G_GNUC_UNUSED)
+{
+    const unsigned int flags = VIR_DOMAIN_CHECKPOINT_PARSE_REDEFINE |
+                               VIR_DOMAIN_CHECKPOINT_PARSE_NO_VALIDATE;
+    g_autoptr(virDomainCheckpointDef) def = virDomainCheckpointDefParseStringAt(
+        "<domaincheckpoint><name>epoch</name><creationTime>0</creationTime>"
+        "</domaincheckpoint>", 1234, VIR_DOMAIN_CHECKPOINT_PARSE_REDEFINE);
+    g_autoptr(virDomainCheckpointDef) again = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *text2 = NULL;
+
+    if (!def || !(text = virDomainCheckpointDefFormatInternal(def)) ||
+        !(again = virDomainCheckpointDefParseStringAt(text, 1, flags)) ||
+        !(text2 = virDomainCheckpointDefFormatInternal(again)))
+        return -1;
+    if (again->creationTime != 0) {
+        virTestDiag("creationTime %lld", again->creationTime);
+        return -1;
+    }
+    return virTestCompareStrings(text, text2);
+}
+
 static int
 mymain(void)
 {
@@ -195,6 +221,7 @@ mymain(void)
     ret |= virTestRun("multi-line text in kept elements is kept", testKeptMultilineText, NULL);
     ret |= virTestRun("status numbers out of range refused", testStatusNumbers, NULL);
     ret |= virTestRun("tabs and line breaks in values are kept", testAttributeWhitespace, NULL);
+    ret |= virTestRun("checkpoint created at time 0 loads back", testCheckpointTimeZero, NULL);
     return ret;
 }
 
