@@ -186,6 +186,36 @@ testStatusNumbers(const void *data G_GNUC_UNUSED)
     return 0;
 }
 
+/* fuzz-status: an '&' in a namespace name of kept metadata grew at
+ * every save ('&amp;#38;' then '&amp;#38;#38;'): libxml2 keeps it in the
+ * name as the reference '&#38;', which was escaped again. */
+static int
+testNamespaceAmpersand(const void *data G_GNUC_UNUSED)
+{
+    const char *xml =
+        "<domain type='qemu' xmlns:top='urn:a&amp;b'><name>ns</name><memory>65536</memory>"
+        "<metadata><app:info xmlns:app='http://example.org/app&amp;x/1.0'>"
+        "<app:owner>me</app:owner></app:info></metadata>"
+        "<os><type>hvm</type></os></domain>";
+    g_autoptr(virDomainDef) def = NULL;
+    g_autofree char *text = NULL;
+
+    if (testDomainRoundTrip(xml, VIR_DOMAIN_DEF_PARSE_INACTIVE,
+                            VIR_DOMAIN_DEF_PARSE_INACTIVE,
+                            VIR_DOMAIN_DEF_FORMAT_INACTIVE) < 0 ||
+        testDomainRoundTrip(xml, 0, VIR_DOMAIN_DEF_PARSE_STATUS,
+                            VIR_DOMAIN_DEF_FORMAT_STATUS) < 0)
+        return -1;
+    if (!(def = virDomainDefParseString(xml, VIR_DOMAIN_DEF_PARSE_INACTIVE)) ||
+        !(text = virDomainDefFormat(def, VIR_DOMAIN_DEF_FORMAT_INACTIVE)))
+        return -1;
+    if (!strstr(text, "xmlns:app='http://example.org/app&#38;x/1.0'")) {
+        virTestDiag("namespace changed:\n%s", text);
+        return -1;
+    }
+    return 0;
+}
+
 /* fuzz-checkpoint-xml: a checkpoint redefined with creationTime 0 was
  * saved without <creationTime> (0 counted as unset), and its metadata
  * file then failed to load ("creationTime is required on redefine"). */
@@ -222,6 +252,7 @@ mymain(void)
     ret |= virTestRun("status numbers out of range refused", testStatusNumbers, NULL);
     ret |= virTestRun("tabs and line breaks in values are kept", testAttributeWhitespace, NULL);
     ret |= virTestRun("checkpoint created at time 0 loads back", testCheckpointTimeZero, NULL);
+    ret |= virTestRun("'&' in a namespace name is kept", testNamespaceAmpersand, NULL);
     return ret;
 }
 

@@ -302,6 +302,24 @@ virDomainXMLNodeName(xmlNodePtr node)
     return g_strdup((const char *) node->name);
 }
 
+/* A namespace name as an attribute value.  libxml2 keeps '&' in
+ * namespace names as the reference "&#38;" (never as a bare '&'), so that
+ * text is written as it is: escaping it again would grow at every
+ * load. */
+static void
+virDomainXMLFormatNsHref(virBuffer *buf, const xmlChar *href)
+{
+    g_auto(virBuffer) esc = VIR_BUFFER_INITIALIZER;
+    g_autofree char *text = NULL;
+    g_autoptr(GString) out = NULL;
+
+    virBufferEscapeString(&esc, "'%s'", (const char *) href);
+    text = virBufferContentAndReset(&esc);
+    out = g_string_new(NULLSTR_EMPTY(text));
+    g_string_replace(out, "&amp;#38;", "&#38;", 0);
+    virBufferAdd(buf, out->str, out->len);
+}
+
 /* Append the namespace declarations and attributes of node as
  * " name='value'" pairs, skipping the attribute named skip (NULL: none). */
 static void
@@ -316,7 +334,7 @@ virDomainXMLFormatAttrs(virBuffer *buf, xmlNodePtr node,
             virBufferAsprintf(buf, " xmlns:%s=", (const char *) ns->prefix);
         else
             virBufferAddLit(buf, " xmlns=");
-        virBufferEscapeString(buf, "'%s'", (const char *) ns->href);
+        virDomainXMLFormatNsHref(buf, ns->href);
     }
     for (attr = node->properties; attr; attr = attr->next) {
         g_autofree char *value = NULL;
@@ -1438,7 +1456,7 @@ virDomainDefParseNode(xmlDocPtr xml, xmlNodePtr root, unsigned int flags)
                 virBufferAsprintf(&buf, " xmlns:%s=", (const char *) ns->prefix);
             else
                 virBufferAddLit(&buf, " xmlns=");
-            virBufferEscapeString(&buf, "'%s'", (const char *) ns->href);
+            virDomainXMLFormatNsHref(&buf, ns->href);
         }
         def->root_ns_attrs = virBufferContentAndReset(&buf);
     }
