@@ -10,7 +10,7 @@
  *   - during a full push backup of the disk;
  *   - during a full pull backup read with `nbdcopy -C 4 --request-size=4M`,
  *     and the same with a 5 s bound on copy-before-write
- *     (FLEECE_BACKUP_CBW_TIMEOUT: Fleece's own filter instead of the job's);
+ *     (backup_cbw_timeout: Fleece's own filter instead of the job's);
  *   - during a push backup limited with <fleece:bandwidth> (what
  *     `fleece backup-begin --bandwidth` sets), whose copy rate is compared
  *     with the limit.
@@ -291,10 +291,28 @@ main(int argc, char **argv)
                                nbduri, pulled, NULL };
         int rc;
 
+        g_autofree char *etc = g_build_filename(root, "etc", NULL);
+        g_autofree char *conf = g_build_filename(etc, "fleece.conf", NULL);
+        g_autofree char *bounduri = g_strdup_printf("qemu:///embed?root=%s", root);
+        virConnectPtr bconn = NULL;
+        virDomainPtr bdom = NULL;
+
+        /* a setting of the root, read when a connection opens */
+        if (g_mkdir_with_parents(etc, 0700) < 0 ||
+            !g_file_set_contents(conf, "backup_cbw_timeout = 5\n", -1, NULL)) {
+            fprintf(stderr, "cannot write '%s'\n", conf);
+            goto cleanup;
+        }
+        bconn = virConnectOpen(bounduri);
+        unlink(conf);
         a = consoleSize();
-        g_setenv("FLEECE_BACKUP_CBW_TIMEOUT", "5", TRUE);
-        rc = virDomainBackupBegin(dom, pxml, NULL, 0);
-        g_unsetenv("FLEECE_BACKUP_CBW_TIMEOUT");
+        rc = -1;
+        if (bconn && (bdom = virDomainLookupByName(bconn, virDomainGetName(dom))))
+            rc = virDomainBackupBegin(bdom, pxml, NULL, 0);
+        if (bdom)
+            virDomainFree(bdom);
+        if (bconn)
+            virConnectClose(bconn);
         if (rc < 0 || !run(copy) || virDomainBackupEnd(dom, 0) < 0) {
             fprintf(stderr, "bounded pull: %s\n", virGetLastErrorMessage());
             goto cleanup;

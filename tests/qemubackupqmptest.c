@@ -80,8 +80,8 @@ typedef struct {
     unsigned int flags;
     int agent;                    /* qemuAgentTestMode, -1 = no agent */
     const char *agentLog;         /* expected agent commands */
-    const char *bandwidth;        /* FLEECE_BACKUP_BANDWIDTH, NULL = none */
-    const char *cbwTimeout;       /* FLEECE_BACKUP_CBW_TIMEOUT, NULL = none */
+    const char *bandwidth;        /* backup_bandwidth setting, NULL = none */
+    const char *cbwTimeout;       /* backup_cbw_timeout setting, NULL = none */
     unsigned long long size;      /* of each disk, 0 = DISK_SIZE */
     testPrepare prepare;          /* recording: the state QEMU starts in */
     testStep steps[4];
@@ -355,14 +355,25 @@ testBackupCase(const void *opaque)
     size_t i;
     int ret = -1;
 
-    if (!tmp || !(driver = qemuDriverNew(tmp, false)) || !(xml = testDomainXML(tmp)))
+    if (!tmp)
+        goto cleanup;
+    if (tc->bandwidth || tc->cbwTimeout) {
+        /* the driver reads them from ROOT/etc/fleece.conf */
+        g_autofree char *etc = g_build_filename(tmp, "etc", NULL);
+        g_autofree char *conf = g_build_filename(etc, "fleece.conf", NULL);
+        g_autofree char *text = g_strdup_printf("backup_bandwidth = %s\n"
+                                                "backup_cbw_timeout = %s\n",
+                                                tc->bandwidth ? tc->bandwidth : "0",
+                                                tc->cbwTimeout ? tc->cbwTimeout : "0");
+
+        if (g_mkdir_with_parents(etc, 0700) < 0 ||
+            !g_file_set_contents(conf, text, -1, NULL))
+            goto cleanup;
+    }
+    if (!(driver = qemuDriverNew(tmp, false)) || !(xml = testDomainXML(tmp)))
         goto cleanup;
     backupXML = qemuQMPScenarioSubst(tc->backupXML, tmp);
     checkpointXML = qemuQMPScenarioSubst(tc->checkpointXML, tmp);
-    if (tc->bandwidth)
-        g_setenv("FLEECE_BACKUP_BANDWIDTH", tc->bandwidth, TRUE);
-    if (tc->cbwTimeout)
-        g_setenv("FLEECE_BACKUP_CBW_TIMEOUT", tc->cbwTimeout, TRUE);
     /* a target directory on a small file system: real in recordings */
     if (backupXML && strstr(backupXML, "/small/")) {
         const char *mount[] = { "mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs",
@@ -462,8 +473,6 @@ testBackupCase(const void *opaque)
     g_clear_pointer(&scen, qemuQMPScenarioFree);
     g_clear_pointer(&agent, qemuAgentTestFree);
     g_clear_pointer(&driver, qemuDriverFree);
-    g_unsetenv("FLEECE_BACKUP_BANDWIDTH");
-    g_unsetenv("FLEECE_BACKUP_CBW_TIMEOUT");
     if (mounted) {
         const char *umount[] = { "umount", small, NULL };
 
@@ -651,7 +660,7 @@ mymain(void)
           .absent = "scratch-vda.qcow2", .tree = "" },
         { .name = "pull-cbw-bound",
           .header = "# Pull backup of vda with a 5 s bound on copy-before-write\n"
-                    "# (FLEECE_BACKUP_CBW_TIMEOUT): Fleece's own filter with cbw-timeout and\n"
+                    "# (backup_cbw_timeout = 5): Fleece's own filter with cbw-timeout and\n"
                     "# on-cbw-error=break-snapshot put in front of the disk with the guest\n"
                     "# stopped, then the transaction; no QEMU job.  At the end the device goes\n"
                     "# back to its node before the filter is deleted.\n",

@@ -302,10 +302,21 @@ testPushAbort(void)
     bool success = true;
     int type;
 
-    /* a slow copy (1 MiB/s) is surely still running when the abort comes */
-    g_setenv("FLEECE_BACKUP_BANDWIDTH", "1048576", TRUE);
-    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) == 0, "begin");
-    g_unsetenv("FLEECE_BACKUP_BANDWIDTH");
+    g_autofree char *etc = g_build_filename(root, "etc", NULL);
+    g_autofree char *conf = g_build_filename(etc, "fleece.conf", NULL);
+    virConnectPtr slow;
+    virDomainPtr slowdom;
+
+    /* a slow copy (1 MiB/s) is surely still running when the abort comes:
+     * a connection opened with that setting starts it */
+    CHECK(g_mkdir_with_parents(etc, 0700) == 0 &&
+          g_file_set_contents(conf, "backup_bandwidth = 1048576\n", -1, NULL), "settings");
+    slow = virConnectOpen(uri);
+    unlink(conf);
+    CHECK(slow && (slowdom = virDomainLookupByName(slow, "bk")), "slow connection");
+    CHECK(virDomainBackupBegin(slowdom, xml, NULL, 0) == 0, "begin");
+    virDomainFree(slowdom);
+    virConnectClose(slow);
     CHECK(jobType(dom, 0, NULL) == VIR_DOMAIN_JOB_UNBOUNDED, "running");
     if (virDomainAbortJob(dom) == 0) {
         type = jobType(dom, VIR_DOMAIN_JOB_STATS_COMPLETED, &success);

@@ -558,8 +558,7 @@ typedef struct {
     const char *name;
     int (*setup)(void);          /* the state the operation starts from */
     const char *const args[8];   /* the fleece command */
-    const char *envName;         /* and its environment, if any */
-    const char *envValue;
+    const char *settings;        /* and ROOT/etc/fleece.conf for it, if any */
 } testScenario;
 
 static int
@@ -590,11 +589,32 @@ testSetupPull(void)
 static int
 testSetupPushThrottled(void)
 {
-    int rc;
+    g_autofree char *etc = g_build_filename(root, "etc", NULL);
+    g_autofree char *conf = g_build_filename(etc, "fleece.conf", NULL);
+    g_autofree char *path = testPath("push.xml");
+    g_autofree char *xml = NULL;
+    virConnectPtr slow;
+    virDomainPtr slowdom = NULL;
+    int rc = -1;
 
-    g_setenv("FLEECE_BACKUP_BANDWIDTH", "65536", TRUE);
-    rc = testBackup("push.xml", NULL, false);
-    g_unsetenv("FLEECE_BACKUP_BANDWIDTH");
+    /* the copy speed is a setting of the root, read when a connection
+     * opens: a connection opened with it begins the backup */
+    if (g_mkdir_with_parents(etc, 0700) < 0 ||
+        !g_file_set_contents(conf, "backup_bandwidth = 65536\n", -1, NULL) ||
+        !g_file_get_contents(path, &xml, NULL, NULL))
+        FAIL("cannot write '%s' or read '%s'", conf, path);
+    slow = virConnectOpen(uri);
+    unlink(conf);
+    if (!slow || !(slowdom = virDomainLookupByName(slow, "testvm")))
+        virTestDiag("slow connection: %s", virGetLastErrorMessage());
+    else if (virDomainBackupBegin(slowdom, xml, NULL, 0) < 0)
+        virTestDiag("backup begin: %s", virGetLastErrorMessage());
+    else
+        rc = 0;
+    if (slowdom)
+        virDomainFree(slowdom);
+    if (slow)
+        virConnectClose(slow);
     return rc;
 }
 
@@ -615,7 +635,7 @@ static const testScenario scenarios[] = {
       { "backup-begin", "testvm", "@pull-inc.xml", "--checkpointxml", "@c2.xml",
         "--quiesce" } },
     { "pull backup begin with a copy-before-write bound", testSetupNone,
-      { "backup-begin", "testvm", "@pull.xml" }, "FLEECE_BACKUP_CBW_TIMEOUT", "5" },
+      { "backup-begin", "testvm", "@pull.xml" }, "backup_cbw_timeout = 5\n" },
     { "pull backup end", testSetupPull,
       { "backup-end", "testvm" } },
     { "push backup abort", testSetupPushThrottled,
@@ -634,10 +654,12 @@ testRunUnderMock(const testScenario *sc, int stopAt, const char *log, bool *kill
 {
     g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
     g_auto(GStrv) env = g_get_environ();
+    g_autofree char *conf = g_build_filename(root, "etc", "fleece.conf", NULL);
     g_autofree char *asan = NULL;
     const char *asanOld = g_getenv("ASAN_OPTIONS");
     GPid pid;
     int status = 0;
+    int rc;
     size_t i;
     g_autoptr(GError) err = NULL;
 
@@ -653,8 +675,13 @@ testRunUnderMock(const testScenario *sc, int stopAt, const char *log, bool *kill
     }
     g_ptr_array_add(argv, NULL);
     env = g_environ_setenv(env, "LD_PRELOAD", mockLib, TRUE);
-    if (sc->envName)
-        env = g_environ_setenv(env, sc->envName, sc->envValue, TRUE);
+    if (sc->settings) {
+        g_autofree char *etc = g_path_get_dirname(conf);
+
+        if (g_mkdir_with_parents(etc, 0700) < 0 ||
+            !g_file_set_contents(conf, sc->settings, -1, NULL))
+            FAIL("cannot write '%s'", conf);
+    }
     env = g_environ_setenv(env, "FLEECE_CRASHMOCK_LOG", log, TRUE);
     if (stopAt > 0) {
         g_autofree char *n = g_strdup_printf("%d", stopAt);
@@ -668,9 +695,15 @@ testRunUnderMock(const testScenario *sc, int stopAt, const char *log, bool *kill
 
     if (!g_spawn_async(NULL, (char **) argv->pdata, env,
                        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
-                       G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pid, &err))
+                       G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pid, &err)) {
+        unlink(conf);
         FAIL("cannot run fleece: %s", err->message);
-    if (waitpid(pid, &status, WUNTRACED) < 0)
+    }
+    /* the process has read its settings once it stops or ends; the
+     * processes that recover after it do without */
+    rc = waitpid(pid, &status, WUNTRACED);
+    unlink(conf);
+    if (rc < 0)
         FAIL("waitpid: %s", g_strerror(errno));
     if (WIFSTOPPED(status)) {
         kill(pid, SIGKILL);

@@ -758,7 +758,7 @@ nodeOfFile(const char *file, const char *driver)
     return ret;
 }
 
-/* With FLEECE_BACKUP_CBW_TIMEOUT a pull backup runs on Fleece's own
+/* With backup_cbw_timeout set a pull backup runs on Fleece's own
  * copy-before-write filter (no QEMU job); when the scratch is too slow,
  * a guest write waits at most that long, the snapshot is dropped, the
  * backup fails with the reason, the guest goes on, and the disk's device
@@ -775,17 +775,29 @@ testCBWTimeout(void)
     g_autofree char *fmt = NULL;
     g_autofree char *errmsg = NULL;
     char *reply = NULL;
+    g_autofree char *etc = g_build_filename(root, "etc", NULL);
+    g_autofree char *conf = g_build_filename(etc, "fleece.conf", NULL);
+    virConnectPtr bounded;
+    virDomainPtr bdom = NULL;
     guestLog log = { 0 };
     gsize from;
     int type, i;
 
-    g_setenv("FLEECE_BACKUP_CBW_TIMEOUT", "soon", TRUE);
-    CHECK(virDomainBackupBegin(dom, xml, NULL, 0) < 0 &&
-          virGetLastErrorCode() == VIR_ERR_CONFIG_UNSUPPORTED, "a bad bound accepted");
-    g_setenv("FLEECE_BACKUP_CBW_TIMEOUT", "1", TRUE);
+    /* the bound is a setting of the root, read when a connection opens:
+     * a connection opened with it begins the backup */
+    CHECK(g_mkdir_with_parents(etc, 0700) == 0 &&
+          g_file_set_contents(conf, "backup_cbw_timeout = \"soon\"\n", -1, NULL), "settings");
+    bounded = virConnectOpen(uri);
+    CHECK(!bounded && virGetLastErrorCode() == VIR_ERR_CONF_SYNTAX, "a bad bound accepted");
+    CHECK(g_file_set_contents(conf, "backup_cbw_timeout = 1\n", -1, NULL), "settings");
+    bounded = virConnectOpen(uri);
+    unlink(conf);
+    CHECK(bounded && (bdom = virDomainLookupByName(bounded, virDomainGetName(dom))),
+          "connection with the bound");
     from = consoleSize();
-    type = virDomainBackupBegin(dom, xml, NULL, 0);
-    g_unsetenv("FLEECE_BACKUP_CBW_TIMEOUT");
+    type = virDomainBackupBegin(bdom, xml, NULL, 0);
+    virDomainFree(bdom);
+    virConnectClose(bounded);
     CHECK(type == 0, "pull begin with a bound");
     /* Fleece's filter, bound and policy set, and no job */
     CHECK(qmp(&reply, "{\"execute\":\"query-jobs\"}") && strstr(reply, "\"return\":[]"),

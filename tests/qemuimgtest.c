@@ -40,7 +40,7 @@ testBitmapList(const qemuImgInfo *info)
 static char *
 testBitmapsOf(const char *path)
 {
-    g_autoptr(qemuImgInfo) info = qemuImgGetInfo(path, "qcow2", false);
+    g_autoptr(qemuImgInfo) info = qemuImgGetInfo(NULL, path, "qcow2", false);
 
     return info ? testBitmapList(info) : NULL;
 }
@@ -64,10 +64,10 @@ testCreateInfo(const void *data G_GNUC_UNUSED)
     g_autoptr(qemuImgInfo) rawinfo = NULL;
     struct stat sb;
 
-    if (qemuImgCreate(base, QEMU_IMG_FORMAT_QCOW2, 4 * 1024 * 1024, NULL,
+    if (qemuImgCreate(NULL, base, QEMU_IMG_FORMAT_QCOW2, 4 * 1024 * 1024, NULL,
                       QEMU_IMG_FORMAT_LAST) < 0)
         return -1;
-    if (!(info = qemuImgGetInfo(base, NULL, false)))
+    if (!(info = qemuImgGetInfo(NULL, base, NULL, false)))
         return -1;
     if (g_strcmp0(info->format, "qcow2") != 0 ||
         info->virtualSize != 4 * 1024 * 1024 || info->nbitmaps != 0 ||
@@ -75,12 +75,12 @@ testCreateInfo(const void *data G_GNUC_UNUSED)
         info->corrupt || !g_str_has_suffix(info->filename, "base.qcow2"))
         return -1;
 
-    if (qemuImgCreate(raw, QEMU_IMG_FORMAT_RAW, 1024 * 1024, NULL,
+    if (qemuImgCreate(NULL, raw, QEMU_IMG_FORMAT_RAW, 1024 * 1024, NULL,
                       QEMU_IMG_FORMAT_LAST) < 0)
         return -1;
     if (stat(raw, &sb) < 0 || sb.st_size != 1024 * 1024)
         return -1;
-    if (!(rawinfo = qemuImgGetInfo(raw, "raw", false)) ||
+    if (!(rawinfo = qemuImgGetInfo(NULL, raw, "raw", false)) ||
         g_strcmp0(rawinfo->format, "raw") != 0 ||
         rawinfo->virtualSize != 1024 * 1024)
         return -1;
@@ -97,12 +97,12 @@ testBackingChain(const void *data G_GNUC_UNUSED)
     g_autoptr(qemuImgInfo) single = NULL;
 
     /* the overlay takes its size from the backing image */
-    if (qemuImgCreate(mid, QEMU_IMG_FORMAT_QCOW2, 0, base,
+    if (qemuImgCreate(NULL, mid, QEMU_IMG_FORMAT_QCOW2, 0, base,
                       QEMU_IMG_FORMAT_QCOW2) < 0 ||
-        qemuImgCreate(top, QEMU_IMG_FORMAT_QCOW2, 0, mid,
+        qemuImgCreate(NULL, top, QEMU_IMG_FORMAT_QCOW2, 0, mid,
                       QEMU_IMG_FORMAT_QCOW2) < 0)
         return -1;
-    if (!(info = qemuImgGetInfo(top, "qcow2", true)))
+    if (!(info = qemuImgGetInfo(NULL, top, "qcow2", true)))
         return -1;
     if (!info->backing || !info->backing->backing ||
         info->backing->backing->backing)
@@ -116,7 +116,7 @@ testBackingChain(const void *data G_GNUC_UNUSED)
         info->virtualSize != 4 * 1024 * 1024)
         return -1;
     /* without the chain, only the top */
-    if (!(single = qemuImgGetInfo(top, "qcow2", false)) || single->backing ||
+    if (!(single = qemuImgGetInfo(NULL, top, "qcow2", false)) || single->backing ||
         g_strcmp0(single->backingFilename, mid) != 0)
         return -1;
     unlink(top);
@@ -132,13 +132,13 @@ testBitmaps(const void *data G_GNUC_UNUSED)
     g_autoptr(qemuImgInfo) info = NULL;
     const qemuImgBitmap *b2;
 
-    if (qemuImgCreate(path, QEMU_IMG_FORMAT_QCOW2, 1024 * 1024, NULL,
+    if (qemuImgCreate(NULL, path, QEMU_IMG_FORMAT_QCOW2, 1024 * 1024, NULL,
                       QEMU_IMG_FORMAT_LAST) < 0)
         return -1;
-    if (qemuImgBitmapAdd(path, "chk1", 0, false) < 0 ||
-        qemuImgBitmapAdd(path, "chk2", 131072, true) < 0)
+    if (qemuImgBitmapAdd(NULL, path, "chk1", 0, false) < 0 ||
+        qemuImgBitmapAdd(NULL, path, "chk2", 131072, true) < 0)
         return -1;
-    if (!(info = qemuImgGetInfo(path, "qcow2", false)))
+    if (!(info = qemuImgGetInfo(NULL, path, "qcow2", false)))
         return -1;
     list = testBitmapList(info);
     if (virTestCompareStrings("chk1:65536:auto chk2:131072:", list) < 0)
@@ -147,22 +147,22 @@ testBitmaps(const void *data G_GNUC_UNUSED)
         qemuImgInfoFindBitmap(info, "chk3"))
         return -1;
 
-    if (qemuImgBitmapRemove(path, "chk1") < 0)
+    if (qemuImgBitmapRemove(NULL, path, "chk1") < 0)
         return -1;
     g_free(list);
     if (!(list = testBitmapsOf(path)) ||
         virTestCompareStrings("chk2:131072:", list) < 0)
         return -1;
-    if (qemuImgBitmapEnable(path, "chk2") < 0)
+    if (qemuImgBitmapEnable(NULL, path, "chk2") < 0)
         return -1;
     g_free(list);
     if (!(list = testBitmapsOf(path)) ||
         virTestCompareStrings("chk2:131072:auto", list) < 0)
         return -1;
-    if (qemuImgBitmapAdd(path, "chk3", 65536, false) < 0 ||
-        qemuImgBitmapDisable(path, "chk2") < 0 ||
-        qemuImgBitmapMerge(path, "chk3", "chk2") < 0 ||
-        qemuImgBitmapClear(path, "chk3") < 0)
+    if (qemuImgBitmapAdd(NULL, path, "chk3", 65536, false) < 0 ||
+        qemuImgBitmapDisable(NULL, path, "chk2") < 0 ||
+        qemuImgBitmapMerge(NULL, path, "chk3", "chk2") < 0 ||
+        qemuImgBitmapClear(NULL, path, "chk3") < 0)
         return -1;
     g_free(list);
     if (!(list = testBitmapsOf(path)) ||
@@ -183,36 +183,89 @@ testErrors(const void *data G_GNUC_UNUSED)
 
     if (!before)
         return -1;
-    if (qemuImgGetInfo(missing, NULL, false) ||
+    if (qemuImgGetInfo(NULL, missing, NULL, false) ||
         virTestCheckError(VIR_ERR_OPERATION_FAILED, "No such file or directory") < 0 ||
         virTestCheckError(VIR_ERR_OPERATION_FAILED, "Could not open") < 0)
         return -1;
-    if (qemuImgBitmapRemove(path, "nope") == 0 ||
+    if (qemuImgBitmapRemove(NULL, path, "nope") == 0 ||
         virTestCheckError(VIR_ERR_OPERATION_FAILED, "nope") < 0)
         return -1;
-    if (qemuImgBitmapAdd(path, "chk2", 0, false) == 0 ||
+    if (qemuImgBitmapAdd(NULL, path, "chk2", 0, false) == 0 ||
         virTestCheckError(VIR_ERR_OPERATION_FAILED, "chk2") < 0)
         return -1;
-    if (qemuImgBitmapAdd(path, "badgran", 1000, false) == 0 ||
+    if (qemuImgBitmapAdd(NULL, path, "badgran", 1000, false) == 0 ||
         virTestCheckError(VIR_ERR_OPERATION_FAILED, "ranularity") < 0)
         return -1;
     if (!(after = testBitmapsOf(path)) ||
         virTestCompareStrings(before, after) < 0)
         return -1;
     /* raw images cannot carry bitmaps */
-    if (qemuImgBitmapAdd(raw, "chk1", 0, false) == 0 ||
+    if (qemuImgBitmapAdd(NULL, raw, "chk1", 0, false) == 0 ||
         virTestCheckError(VIR_ERR_OPERATION_FAILED, NULL) < 0)
         return -1;
-    if (qemuImgCreate(missing, QEMU_IMG_FORMAT_QCOW2, 0, NULL,
+    if (qemuImgCreate(NULL, missing, QEMU_IMG_FORMAT_QCOW2, 0, NULL,
                       QEMU_IMG_FORMAT_LAST) == 0 ||
         virTestCheckError(VIR_ERR_INVALID_ARG, "missing.qcow2") < 0 ||
         g_file_test(missing, G_FILE_TEST_EXISTS))
         return -1;
-    if (qemuImgCreate("/nonexistent-dir/x.qcow2", QEMU_IMG_FORMAT_QCOW2,
+    if (qemuImgCreate(NULL, "/nonexistent-dir/x.qcow2", QEMU_IMG_FORMAT_QCOW2,
                       1024 * 1024, NULL, QEMU_IMG_FORMAT_LAST) == 0 ||
         virTestCheckError(VIR_ERR_OPERATION_FAILED, "/nonexistent-dir/x.qcow2") < 0)
         return -1;
     return 0;
+}
+
+/* Names that qemu-img would read as options or protocols are refused
+ * before it runs; awkward but absolute names and bitmap names starting
+ * with '-' work. */
+static int
+testOddNames(const void *data G_GNUC_UNUSED)
+{
+    const char *bad[] = { "rel.qcow2", "-obacking_file=/etc/passwd",
+                          "json:{\"driver\":\"null-co\"}", "nbd:localhost:10809",
+                          "" };
+    g_autofree char *odd = testPath("-o,size=1,x.qcow2");
+    g_autofree char *info = NULL;
+    size_t i;
+    int rc = -1;
+
+    for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+        if (qemuImgCreate(NULL, bad[i], QEMU_IMG_FORMAT_QCOW2, 1024 * 1024, NULL,
+                          QEMU_IMG_FORMAT_LAST) == 0 ||
+            virTestCheckError(VIR_ERR_INVALID_ARG, "is not absolute") < 0)
+            return -1;
+        if (qemuImgGetInfo(NULL, bad[i], NULL, false) ||
+            virTestCheckError(VIR_ERR_INVALID_ARG, bad[i]) < 0)
+            return -1;
+        if (qemuImgBitmapAdd(NULL, bad[i], "b", 0, false) == 0 ||
+            virTestCheckError(VIR_ERR_INVALID_ARG, "is not absolute") < 0)
+            return -1;
+        if (qemuImgCompare(NULL, odd, NULL, bad[i], NULL) != -1 ||
+            virTestCheckError(VIR_ERR_INVALID_ARG, "is not absolute") < 0)
+            return -1;
+        if (g_file_test(bad[i], G_FILE_TEST_EXISTS)) {
+            virTestDiag("'%s' was created", bad[i]);
+            return -1;
+        }
+    }
+    if (qemuImgCreate(NULL, odd, QEMU_IMG_FORMAT_QCOW2, 1024 * 1024, NULL,
+                      QEMU_IMG_FORMAT_LAST) < 0)
+        return -1;
+    if (qemuImgBitmapAdd(NULL, odd, "-g", 0, false) < 0 ||
+        qemuImgBitmapAdd(NULL, odd, "--merge", 0, false) < 0 ||
+        qemuImgBitmapMerge(NULL, odd, "-g", "--merge") < 0 ||
+        qemuImgBitmapDisable(NULL, odd, "-g") < 0)
+        goto cleanup;
+    if (!(info = testBitmapsOf(odd)) ||
+        virTestCompareStrings("-g:65536: --merge:65536:auto", info) < 0)
+        goto cleanup;
+    if (qemuImgCompare(NULL, odd, "qcow2", odd, NULL) != 0 ||
+        qemuImgBitmapRemove(NULL, odd, "-g") < 0)
+        goto cleanup;
+    rc = 0;
+ cleanup:
+    unlink(odd);
+    return rc;
 }
 
 static int
@@ -223,20 +276,20 @@ testCompare(const void *data G_GNUC_UNUSED)
     g_autofree char *missing = testPath("missing.qcow2");
     int rc = -1;
 
-    if (qemuImgCreate(a, QEMU_IMG_FORMAT_QCOW2, 1024 * 1024, NULL,
+    if (qemuImgCreate(NULL, a, QEMU_IMG_FORMAT_QCOW2, 1024 * 1024, NULL,
                       QEMU_IMG_FORMAT_LAST) < 0 ||
-        qemuImgCreate(b, QEMU_IMG_FORMAT_QCOW2, 1024 * 1024, NULL,
+        qemuImgCreate(NULL, b, QEMU_IMG_FORMAT_QCOW2, 1024 * 1024, NULL,
                       QEMU_IMG_FORMAT_LAST) < 0)
         goto cleanup;
-    if (qemuImgCompare(a, "qcow2", b, "qcow2") != 0)
+    if (qemuImgCompare(NULL, a, "qcow2", b, "qcow2") != 0)
         goto cleanup;
     if (testWrite(b, "qcow2", "write -P 0x5a 65536 4096") < 0 ||
-        qemuImgCompare(a, "qcow2", b, "qcow2") != 1)
+        qemuImgCompare(NULL, a, "qcow2", b, "qcow2") != 1)
         goto cleanup;
     if (testWrite(a, "qcow2", "write -P 0x5a 65536 4096") < 0 ||
-        qemuImgCompare(a, NULL, b, NULL) != 0)
+        qemuImgCompare(NULL, a, NULL, b, NULL) != 0)
         goto cleanup;
-    if (qemuImgCompare(a, "qcow2", missing, "qcow2") != -1 ||
+    if (qemuImgCompare(NULL, a, "qcow2", missing, "qcow2") != -1 ||
         virTestCheckError(VIR_ERR_OPERATION_FAILED, "missing.qcow2") < 0)
         goto cleanup;
     rc = 0;
@@ -281,7 +334,7 @@ testParse(const void *data G_GNUC_UNUSED)
 static int
 mymain(void)
 {
-    g_autofree char *qemuimg = g_find_program_in_path(qemuImgBinary());
+    g_autofree char *qemuimg = g_find_program_in_path(qemuImgBinary(NULL));
     g_autofree char *qemuio = g_find_program_in_path("qemu-io");
     g_autofree char *base = NULL;
     g_autofree char *bitmaps = NULL;
@@ -302,6 +355,7 @@ mymain(void)
     ret |= virTestRun("bitmaps", testBitmaps, NULL);
     ret |= virTestRun("errors", testErrors, NULL);
     ret |= virTestRun("compare", testCompare, NULL);
+    ret |= virTestRun("odd names", testOddNames, NULL);
 
     unlink(base);
     unlink(bitmaps);

@@ -375,6 +375,40 @@ cmdCheckpointInfo(fleeceControl *ctl, const fleeceCmd *cmd)
 
 /* ---- edit ------------------------------------------------------------------------- */
 
+/* Run the user's editor on path and wait.  $VISUAL or $EDITOR may carry
+ * options ("emacs -nw"): the words are split as a shell would split them,
+ * but no shell runs and the file name is an argument of its own, so
+ * nothing in it (quotes, spaces, '$(...)') is ever interpreted. */
+static bool
+fleeceRunEditor(const char *editor, const char *path)
+{
+    g_auto(GStrv) words = NULL;
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_autoptr(GError) err = NULL;
+    int status = 0;
+    size_t i;
+
+    if (!g_shell_parse_argv(editor, NULL, &words, &err)) {
+        fleeceError(_("cannot parse editor '%s': %s"), editor, err->message);
+        return false;
+    }
+    for (i = 0; words[i]; i++)
+        g_ptr_array_add(argv, words[i]);
+    g_ptr_array_add(argv, (gpointer) path);
+    g_ptr_array_add(argv, NULL);
+    if (!g_spawn_sync(NULL, (char **) argv->pdata, NULL,
+                      G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN,
+                      NULL, NULL, NULL, NULL, &status, &err)) {
+        fleeceError(_("cannot run editor '%s': %s"), editor, err->message);
+        return false;
+    }
+    if (!g_spawn_check_exit_status(status, NULL)) {
+        fleeceError(_("editor '%s' failed"), editor);
+        return false;
+    }
+    return true;
+}
+
 static bool
 cmdCheckpointEdit(fleeceControl *ctl, const fleeceCmd *cmd)
 {
@@ -385,11 +419,10 @@ cmdCheckpointEdit(fleeceControl *ctl, const fleeceCmd *cmd)
     g_autofree char *xml = NULL;
     g_autofree char *edited = NULL;
     g_autofree char *path = NULL;
-    g_autofree char *shell = NULL;
     g_autofree char *newname = NULL;
     g_autoptr(GError) err = NULL;
     bool ok = false;
-    int fd, status;
+    int fd;
 
     if (!editor || !*editor)
         editor = g_getenv("EDITOR");
@@ -410,12 +443,8 @@ cmdCheckpointEdit(fleeceControl *ctl, const fleeceCmd *cmd)
         fleeceError(_("cannot write '%s': %s"), path, err->message);
         goto cleanup;
     }
-    shell = g_strdup_printf("%s '%s'", editor, path);
-    status = system(shell);
-    if (status != 0) {
-        fleeceError(_("editor '%s' failed"), editor);
+    if (!fleeceRunEditor(editor, path))
         goto cleanup;
-    }
     if (!(edited = fleeceReadXMLFile(path)))
         goto cleanup;
     if (g_str_equal(edited, xml)) {

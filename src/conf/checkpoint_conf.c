@@ -246,9 +246,10 @@ virDomainCheckpointDefFormatBuf(virBuffer *buf,
         virBufferAdjustIndent(buf, -2);
         virBufferAddLit(buf, "</parent>\n");
     }
-    if (def->creationTime)
-        virBufferAsprintf(buf, "<creationTime>%lld</creationTime>\n",
-                          def->creationTime);
+    /* always: 0 (1970) is a time a redefinition may give, and metadata
+     * without a creationTime would not load again */
+    virBufferAsprintf(buf, "<creationTime>%lld</creationTime>\n",
+                      def->creationTime);
 
     if (def->ndisks) {
         virBufferAddLit(buf, "<disks>\n");

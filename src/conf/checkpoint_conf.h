@@ -42,7 +42,7 @@ struct _virDomainCheckpointDef {
     char *name;
     char *description;
     char *parent_name;          /* NULL = root */
-    long long creationTime;     /* seconds since the epoch, 0 = unset */
+    long long creationTime;     /* seconds since the epoch */
 
     virDomainCheckpointDiskDef *disks;
     size_t ndisks;

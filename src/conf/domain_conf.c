@@ -302,6 +302,24 @@ virDomainXMLNodeName(xmlNodePtr node)
     return g_strdup((const char *) node->name);
 }
 
+/* A namespace name as an attribute value.  libxml2 keeps '&' in
+ * namespace names as the reference "&#38;" (never as a bare '&'), so that
+ * text is written as it is: escaping it again would grow at every
+ * load. */
+static void
+virDomainXMLFormatNsHref(virBuffer *buf, const xmlChar *href)
+{
+    g_auto(virBuffer) esc = VIR_BUFFER_INITIALIZER;
+    g_autofree char *text = NULL;
+    g_autoptr(GString) out = NULL;
+
+    virBufferEscapeString(&esc, "'%s'", (const char *) href);
+    text = virBufferContentAndReset(&esc);
+    out = g_string_new(NULLSTR_EMPTY(text));
+    g_string_replace(out, "&amp;#38;", "&#38;", 0);
+    virBufferAdd(buf, out->str, out->len);
+}
+
 /* Append the namespace declarations and attributes of node as
  * " name='value'" pairs, skipping the attribute named skip (NULL: none). */
 static void
@@ -316,7 +334,7 @@ virDomainXMLFormatAttrs(virBuffer *buf, xmlNodePtr node,
             virBufferAsprintf(buf, " xmlns:%s=", (const char *) ns->prefix);
         else
             virBufferAddLit(buf, " xmlns=");
-        virBufferEscapeString(buf, "'%s'", (const char *) ns->href);
+        virDomainXMLFormatNsHref(buf, ns->href);
     }
     for (attr = node->properties; attr; attr = attr->next) {
         g_autofree char *value = NULL;
@@ -369,6 +387,33 @@ virDomainXMLIsRuntimeAlias(xmlNodePtr child)
     return !alias || !g_str_has_prefix(alias, STR(USER_ALIAS_PREFIX));
 }
 
+/* Kept text is stored formatted at indentation 0 and written line by
+ * line at the place's indentation.  A line break inside text content is
+ * stored as this byte (escaped text never holds it), so that it is
+ * written back as the line break it was, without indentation after it:
+ * otherwise a multi-line <description> would grow at every save. */
+#define VIR_DOMAIN_XML_TEXT_BREAK '\x01'
+
+/* Escaped text content with its line breaks marked. */
+static void
+virDomainXMLFormatText(virBuffer *buf, const char *fmt, const char *text)
+{
+    g_auto(virBuffer) esc = VIR_BUFFER_INITIALIZER;
+    g_autofree char *out = NULL;
+    char *p;
+
+    virBufferEscapeString(&esc, "%s", text);
+    out = virBufferContentAndReset(&esc);
+    for (p = out; p && *p; p++) {
+        if (*p == '\n')
+            *p = VIR_DOMAIN_XML_TEXT_BREAK;
+    }
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    virBufferAsprintf(buf, fmt, NULLSTR_EMPTY(out));
+#pragma GCC diagnostic pop
+}
+
 /* Write node and its subtree in libvirt's style: two-space indentation,
  * single-quoted attributes, text-only elements on one line.  Comments
  * and processing instructions are dropped; with dropAlias, an <alias>
@@ -396,7 +441,7 @@ virDomainXMLFormatNode(virBuffer *buf, xmlNodePtr node, bool dropAlias)
         if (strspn(text->str, " \t\r\n") == text->len) {
             virBufferAddLit(buf, "/>\n");
         } else {
-            virBufferEscapeString(buf, ">%s", text->str);
+            virDomainXMLFormatText(buf, ">%s", text->str);
             virBufferAsprintf(buf, "</%s>\n", name);
         }
         return;
@@ -414,7 +459,7 @@ virDomainXMLFormatNode(virBuffer *buf, xmlNodePtr node, bool dropAlias)
                    !virDomainXMLIsBlank(cur)) {
             g_autofree char *t = g_strstrip(g_strdup((const char *) cur->content));
 
-            virBufferEscapeString(buf, "%s\n", t);
+            virDomainXMLFormatText(buf, "%s\n", t);
         }
     }
     virBufferAdjustIndent(buf, -2);
@@ -503,8 +548,14 @@ virDomainXMLKeptFormatOne(virBuffer *buf, const virDomainXMLKept *item,
         return;
     lines = g_strsplit(text, "\n", -1);
     for (i = 0; lines[i]; i++) {
+        char *p;
+
         if (!*lines[i])
             continue;
+        for (p = lines[i]; *p; p++) {
+            if (*p == VIR_DOMAIN_XML_TEXT_BREAK)
+                *p = '\n';
+        }
         virBufferAdd(buf, lines[i], -1);
         virBufferAddLit(buf, "\n");
     }
@@ -1336,7 +1387,11 @@ virDomainDefParseChildren(virDomainDef *def, xmlNodePtr root,
                        _("missing element 'os' in a domain"));
         return -1;
     }
-    if (!hasUUID && !(flags & VIR_DOMAIN_DEF_PARSE_INACTIVE))
+    /* a new definition gets a UUID; one read back from Fleece's own
+     * files keeps what they say, or a running domain's UUID would
+     * change on every load of its status file */
+    if (!hasUUID &&
+        !(flags & (VIR_DOMAIN_DEF_PARSE_INACTIVE | VIR_DOMAIN_DEF_PARSE_STATUS)))
         virUUIDGenerate(def->uuid);
     return 0;
 }
@@ -1401,7 +1456,7 @@ virDomainDefParseNode(xmlDocPtr xml, xmlNodePtr root, unsigned int flags)
                 virBufferAsprintf(&buf, " xmlns:%s=", (const char *) ns->prefix);
             else
                 virBufferAddLit(&buf, " xmlns=");
-            virBufferEscapeString(&buf, "'%s'", (const char *) ns->href);
+            virDomainXMLFormatNsHref(&buf, ns->href);
         }
         def->root_ns_attrs = virBufferContentAndReset(&buf);
     }

@@ -108,6 +108,15 @@ virDomainDiskValidateRunnable(const virDomainDiskDef *disk)
                            disk->dst, virStorageFileFormatTypeToString(n->format));
             return -1;
         }
+        if (n->path && !g_path_is_absolute(n->path)) {
+            /* a relative name would depend on the directory QEMU and
+             * qemu-img run in, and could read as an option or a
+             * protocol ('json:', 'nbd:') to them */
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("disk '%s': source path '%s' is not absolute"),
+                           disk->dst, n->path);
+            return -1;
+        }
         if (n->encryption) {
             virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                            _("disk '%s': element 'encryption' is not supported"),

@@ -172,7 +172,19 @@ qemuBackupStateParse(xmlDocPtr doc, xmlXPathContextPtr ctxt,
         return -1;
     flags = virXMLPropString(stnode, "flags");
     server = virXMLPropString(stnode, "server");
-    state->apiFlags = flags ? strtoul(flags, NULL, 0) : 0;
+    if (flags) {
+        guint64 v = 0;
+
+        /* written as 0x%x */
+        if (!(g_str_has_prefix(flags, "0x") &&
+              g_ascii_string_to_unsigned(flags + 2, 16, 0, G_MAXUINT, &v, NULL)) &&
+            !g_ascii_string_to_unsigned(flags, 10, 0, G_MAXUINT, &v, NULL)) {
+            virReportError(VIR_ERR_INTERNAL_ERROR,
+                           _("invalid backup flags '%s' in the status file"), flags);
+            return -1;
+        }
+        state->apiFlags = v;
+    }
     state->serverStarted = server && g_str_equal(server, "yes");
     if (virXMLPropUInt(stnode, "cbwtimeout", &state->cbwTimeout) < 0)
         return -1;
@@ -484,41 +496,36 @@ qemuBackupFindJob(GPtrArray *jobs, const char *id)
     return NULL;
 }
 
-/* The x509 credentials of the NBD server: $FLEECE_BACKUP_TLS_X509_CERT_DIR,
- * else ROOT/pki/backup (ca-cert.pem, server-cert.pem, server-key.pem).
- * Client certificates are verified unless
- * FLEECE_BACKUP_TLS_X509_VERIFY=0. */
-static char *
+/* The x509 credentials of the NBD server: the backup_tls_x509_cert_dir
+ * setting (ROOT/pki/backup by default) holds ca-cert.pem,
+ * server-cert.pem and server-key.pem.  Client certificates are verified
+ * unless backup_tls_x509_verify = 0 in the settings file. */
+static const char *
 qemuBackupTLSDir(qemuDomainObj *obj)
 {
-    const char *env = g_getenv("FLEECE_BACKUP_TLS_X509_CERT_DIR");
-    g_autofree char *dir = NULL;
+    const char *dir = obj->driver->config->backupTLSx509certdir;
 
-    if (env && *env)
-        dir = g_strdup(env);
-    else
-        dir = g_build_filename(obj->driver->root, "pki", "backup", NULL);
     if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
         virReportError(VIR_ERR_OPERATION_INVALID,
                        _("no TLS certificate directory configured for backup ('%s' does not exist)"),
                        dir);
         return NULL;
     }
-    return g_steal_pointer(&dir);
+    return dir;
 }
 
 static int
 qemuBackupAddTLS(qemuDomainObj *obj, qemuMonitor *mon, virDomainBackupDef *def)
 {
-    g_autofree char *dir = NULL;
-    const char *verify = g_getenv("FLEECE_BACKUP_TLS_X509_VERIFY");
+    const char *dir;
 
     if (!(dir = qemuBackupTLSDir(obj)))
         return -1;
     return qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_OBJECT_ADD,
                           "s:qom-type", "tls-creds-x509", "s:id", def->tlsAlias,
                           "s:dir", dir, "s:endpoint", "server",
-                          "b:verify-peer", !(verify && g_str_equal(verify, "0")), NULL);
+                          "b:verify-peer", obj->driver->config->backupTLSx509verify,
+                          NULL);
 }
 
 /* A unix socket export is created by QEMU in a directory of its own,
@@ -631,16 +638,14 @@ qemuBackupStartServer(qemuMonitor *mon, const qemuBackupState *state)
 }
 
 /* Bandwidth limit of each disk's copy, bytes per second (0 = none): the
- * backup's own <fleece:bandwidth>, else FLEECE_BACKUP_BANDWIDTH.  Lets a
- * backup stay out of the guest's way. */
+ * backup's own <fleece:bandwidth>, else the backup_bandwidth setting.
+ * Lets a backup stay out of the guest's way. */
 static unsigned long long
-qemuBackupBandwidth(const virDomainBackupDef *def)
+qemuBackupBandwidth(qemuDomainObj *obj, const virDomainBackupDef *def)
 {
-    const char *env = g_getenv("FLEECE_BACKUP_BANDWIDTH");
-
     if (def->bandwidthSet)
         return def->bandwidth;
-    return env ? g_ascii_strtoull(env, NULL, 10) : 0;
+    return obj->driver->config->backupBandwidth;
 }
 
 /* Decide everything the backup will create (node names, job ids, files)
@@ -737,7 +742,7 @@ qemuBackupPlanDisks(qemuDomainObj *obj, GPtrArray *nodes, qemuBackupState *state
                                      "s:job-id", d->jobid, "s:device", d->topnode,
                                      "s:target", store->nodeformat,
                                      "s:sync", "incremental", "s:bitmap", d->tmpbitmap,
-                                     "U:speed", qemuBackupBandwidth(state->def),
+                                     "U:speed", qemuBackupBandwidth(obj, state->def),
                                      "b:auto-finalize", true, "b:auto-dismiss", false,
                                      NULL) < 0)
                 return -1;
@@ -745,7 +750,7 @@ qemuBackupPlanDisks(qemuDomainObj *obj, GPtrArray *nodes, qemuBackupState *state
             if (qemuQMPActionsAppend(actions, QEMU_QMP_ACTION_BLOCKDEV_BACKUP,
                                      "s:job-id", d->jobid, "s:device", d->topnode,
                                      "s:target", store->nodeformat, "s:sync", "full",
-                                     "U:speed", qemuBackupBandwidth(state->def),
+                                     "U:speed", qemuBackupBandwidth(obj, state->def),
                                      "b:auto-finalize", true, "b:auto-dismiss", false,
                                      NULL) < 0)
                 return -1;
@@ -756,7 +761,8 @@ qemuBackupPlanDisks(qemuDomainObj *obj, GPtrArray *nodes, qemuBackupState *state
 
 /* Create @store's file, private to its owner, and format it. */
 static int
-qemuBackupStoreCreate(const virStorageSource *store, unsigned long long size)
+qemuBackupStoreCreate(const char *qemuimg, const virStorageSource *store,
+                      unsigned long long size)
 {
     int fd = open(store->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
@@ -765,7 +771,7 @@ qemuBackupStoreCreate(const virStorageSource *store, unsigned long long size)
         return -1;
     }
     close(fd);
-    return qemuImgCreate(store->path,
+    return qemuImgCreate(qemuimg, store->path,
                          store->format == VIR_STORAGE_FILE_QCOW2 ?
                          QEMU_IMG_FORMAT_QCOW2 : QEMU_IMG_FORMAT_RAW,
                          size, NULL, QEMU_IMG_FORMAT_LAST);
@@ -773,7 +779,8 @@ qemuBackupStoreCreate(const virStorageSource *store, unsigned long long size)
 
 /* Create (unless reused) and attach every store, as planned. */
 static int
-qemuBackupAttachStores(qemuMonitor *mon, GPtrArray *nodes, qemuBackupState *state)
+qemuBackupAttachStores(qemuDomainObj *obj, qemuMonitor *mon, GPtrArray *nodes,
+                       qemuBackupState *state)
 {
     size_t i;
 
@@ -782,7 +789,8 @@ qemuBackupAttachStores(qemuMonitor *mon, GPtrArray *nodes, qemuBackupState *stat
         virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
         qemuQMPBlockNode *top = qemuQMPBlockNodeFind(nodes, d->topnode);
 
-        if (d->created && qemuBackupStoreCreate(dd->store, top->virtualSize) < 0)
+        if (d->created && qemuBackupStoreCreate(obj->driver->config->qemuImg, dd->store,
+                                                top->virtualSize) < 0)
             return -1;
         if (qemuBackupStoreAttach(mon, dd->store) < 0)
             return -1;
@@ -1038,8 +1046,8 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
             state->disks[state->ndisks++].name = g_strdup(def->disks[i].name);
     }
     state->def = g_steal_pointer(&def);
-    if (qemuBackupIsPull(state) && qemuBackupCBWTimeout(&state->cbwTimeout) < 0)
-        goto error;
+    if (qemuBackupIsPull(state))
+        state->cbwTimeout = obj->driver->config->backupCBWTimeout;
 
     if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
                        QEMU_QMP_QUERY_NAMED_BLOCK_NODES, "b:flat", true, NULL) < 0 ||
@@ -1049,7 +1057,7 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
         goto error;
     if (qemuBackupIsPull(state)) {
         if (state->def->server->tls == VIR_DOMAIN_BACKUP_TRISTATE_YES) {
-            g_autofree char *dir = qemuBackupTLSDir(obj);
+            const char *dir = qemuBackupTLSDir(obj);
 
             if (!dir)
                 goto error;
@@ -1101,7 +1109,7 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
         goto error;
     }
 
-    if (qemuBackupAttachStores(mon, nodes, obj->backup) < 0)
+    if (qemuBackupAttachStores(obj, mon, nodes, obj->backup) < 0)
         goto undo;
     if (qemuBackupIsPull(obj->backup)) {
         if (obj->backup->def->tlsAlias && qemuBackupAddTLS(obj, mon, obj->backup->def) < 0)

@@ -18,31 +18,8 @@
 
 VIR_LOG_INIT("qemu.backup_cbw");
 
-#define QEMU_BACKUP_CBW_ENV "FLEECE_BACKUP_CBW_TIMEOUT"
-/* Longest bound accepted, seconds. */
-#define QEMU_BACKUP_CBW_TIMEOUT_MAX 3600
 /* How long a probe of the export may take. */
 #define QEMU_BACKUP_CBW_PROBE_MS 2000
-
-int
-qemuBackupCBWTimeout(unsigned int *timeout)
-{
-    const char *env = g_getenv(QEMU_BACKUP_CBW_ENV);
-    guint64 value = 0;
-
-    *timeout = 0;
-    if (!env || !*env)
-        return 0;
-    if (!g_ascii_string_to_unsigned(env, 10, 0, QEMU_BACKUP_CBW_TIMEOUT_MAX,
-                                    &value, NULL)) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("invalid %s '%s': a number of seconds from 0 to %d is expected"),
-                       QEMU_BACKUP_CBW_ENV, env, QEMU_BACKUP_CBW_TIMEOUT_MAX);
-        return -1;
-    }
-    *timeout = value;
-    return 0;
-}
 
 /* The QOM path of the device whose 'drive' is the disk's block node. */
 static char *

@@ -6,7 +6,7 @@
  * disk with the defaults (a guest write waits for its copy however long
  * the scratch takes, and a failed copy fails the guest write); QEMU 7.2
  * cannot change that filter's options afterwards.  With a bound set
- * (FLEECE_BACKUP_CBW_TIMEOUT seconds), a pull backup uses a filter of
+ * (the backup_cbw_timeout setting, seconds), a pull backup uses a filter of
  * Fleece's own instead, with cbw-timeout and on-cbw-error=break-snapshot:
  * past the bound the guest write goes on and the snapshot is dropped.
  * QEMU says nothing when that happens, so the export is probed (one NBD
@@ -18,11 +18,6 @@
 #pragma once
 
 #include "qemu_backup.h"
-
-/* The bound in seconds from FLEECE_BACKUP_CBW_TIMEOUT into *timeout (0:
- * none, QEMU's job filter is used).  A value that is not a whole number
- * of seconds is VIR_ERR_CONFIG_UNSUPPORTED. */
-int qemuBackupCBWTimeout(unsigned int *timeout);
 
 /* Make the point in time of a pull backup whose disks use Fleece's
  * filter: with the guest stopped (when it runs), add each disk's filter

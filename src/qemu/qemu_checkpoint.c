@@ -297,7 +297,8 @@ qemuCheckpointBitmapChainState(const virDomainDiskDef *disk, GPtrArray *nodes,
 }
 
 int
-qemuCheckpointBitmapChainStateOffline(const virDomainDiskDef *disk,
+qemuCheckpointBitmapChainStateOffline(const char *qemuimg,
+                                      const virDomainDiskDef *disk,
                                       const char *name)
 {
     g_autoptr(qemuImgInfo) info = NULL;
@@ -307,7 +308,7 @@ qemuCheckpointBitmapChainStateOffline(const virDomainDiskDef *disk,
 
     if (!disk->src || !disk->src->path)
         return QEMU_CHECKPOINT_BITMAP_MISSING;
-    if (!(info = qemuImgGetInfo(disk->src->path, NULL, true)))
+    if (!(info = qemuImgGetInfo(qemuimg, disk->src->path, NULL, true)))
         return -1;
     for (cur = info; cur; cur = cur->backing) {
         const qemuImgBitmap *bitmap = qemuImgInfoFindBitmap(cur, name);
@@ -329,7 +330,8 @@ qemuCheckpointBitmapChainStateOffline(const virDomainDiskDef *disk,
 }
 
 int
-qemuCheckpointCheckBitmaps(const virDomainDef *def, GPtrArray *nodes,
+qemuCheckpointCheckBitmaps(const char *qemuimg,
+                           const virDomainDef *def, GPtrArray *nodes,
                            const virDomainCheckpointDef *chk)
 {
     size_t i;
@@ -345,7 +347,8 @@ qemuCheckpointCheckBitmaps(const virDomainDef *def, GPtrArray *nodes,
             continue;   /* unplugged since: tolerated */
         if (nodes)
             state = qemuCheckpointBitmapChainState(disk, nodes, chk->name);
-        else if ((state = qemuCheckpointBitmapChainStateOffline(disk, chk->name)) < 0)
+        else if ((state = qemuCheckpointBitmapChainStateOffline(qemuimg, disk,
+                                                                chk->name)) < 0)
             return -1;
         if (state != QEMU_CHECKPOINT_BITMAP_VALID) {
             virReportError(VIR_ERR_CHECKPOINT_INCONSISTENT,
@@ -372,7 +375,8 @@ qemuCheckpointWarnUnusable(qemuDomainObj *obj,
         return;
     }
     for (i = 0; objs[i]; i++) {
-        if (qemuCheckpointCheckBitmaps(obj->def, nodes, objs[i]->def) < 0) {
+        if (qemuCheckpointCheckBitmaps(obj->driver->config->qemuImg, obj->def,
+                                       nodes, objs[i]->def) < 0) {
             VIR_WARN("domain '%s': %s", obj->name, virGetLastErrorMessage());
             virResetLastError();
         }
@@ -532,7 +536,8 @@ qemuCheckpointDeleteActionsTop(const virDomainDef *def, GPtrArray *chks, size_t 
 
 /* Remove bitmap @name from every image of @disk's chain holding it. */
 static int
-qemuCheckpointRemoveBitmapOffline(const virDomainDiskDef *disk,
+qemuCheckpointRemoveBitmapOffline(const char *qemuimg,
+                                  const virDomainDiskDef *disk,
                                   const char *name)
 {
     g_autoptr(qemuImgInfo) info = NULL;
@@ -540,12 +545,12 @@ qemuCheckpointRemoveBitmapOffline(const virDomainDiskDef *disk,
 
     if (!disk->src || !disk->src->path)
         return 0;
-    if (!(info = qemuImgGetInfo(disk->src->path, NULL, true)))
+    if (!(info = qemuImgGetInfo(qemuimg, disk->src->path, NULL, true)))
         return -1;
     for (cur = info; cur; cur = cur->backing) {
         if (!qemuImgInfoFindBitmap(cur, name))
             continue;
-        if (qemuImgBitmapRemove(cur->filename, name) < 0)
+        if (qemuImgBitmapRemove(qemuimg, cur->filename, name) < 0)
             return -1;
     }
     return 0;
@@ -554,7 +559,8 @@ qemuCheckpointRemoveBitmapOffline(const virDomainDiskDef *disk,
 /* Add @chk's bitmaps to the top images of a shut-off domain; on failure
  * the ones added are removed again. */
 static int
-qemuCheckpointAddBitmapsOffline(const virDomainDef *def,
+qemuCheckpointAddBitmapsOffline(const char *qemuimg,
+                                const virDomainDef *def,
                                 const virDomainCheckpointDef *chk)
 {
     size_t i;
@@ -566,7 +572,8 @@ qemuCheckpointAddBitmapsOffline(const virDomainDef *def,
         if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP)
             continue;
         disk = virDomainDiskByTarget((virDomainDef *) def, cd->name);
-        if (!disk || qemuImgBitmapAdd(disk->src->path, cd->bitmap, 0, false) < 0)
+        if (!disk || qemuImgBitmapAdd(qemuimg, disk->src->path, cd->bitmap,
+                                      0, false) < 0)
             goto error;
     }
     return 0;
@@ -583,7 +590,8 @@ qemuCheckpointAddBitmapsOffline(const virDomainDef *def,
 
             if (cd->type == VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP &&
                 (disk = virDomainDiskByTarget((virDomainDef *) def, cd->name)))
-                ignore_value(qemuImgBitmapRemove(disk->src->path, cd->bitmap));
+                ignore_value(qemuImgBitmapRemove(qemuimg, disk->src->path,
+                                                 cd->bitmap));
         }
         virErrorRestore(&orig);
     }
@@ -647,7 +655,8 @@ qemuCheckpointBitmapsPresent(qemuDomainObj *obj, GPtrArray *nodes,
 
             has = node && qemuQMPBlockNodeFindBitmap(node, cd->bitmap);
         } else {
-            g_autoptr(qemuImgInfo) info = qemuImgGetInfo(disk->src->path, NULL, false);
+            g_autoptr(qemuImgInfo) info = qemuImgGetInfo(obj->driver->config->qemuImg,
+                                                         disk->src->path, NULL, false);
 
             if (!info)
                 return -1;
@@ -722,7 +731,8 @@ qemuCheckpointRepairCreate(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
 
                 if (def->disks[i].type == VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP &&
                     (disk = virDomainDiskByTarget(obj->def, def->disks[i].name)) &&
-                    qemuCheckpointRemoveBitmapOffline(disk, def->disks[i].bitmap) < 0)
+                    qemuCheckpointRemoveBitmapOffline(obj->driver->config->qemuImg,
+                                                      disk, def->disks[i].bitmap) < 0)
                     return -1;
             }
         }
@@ -871,8 +881,9 @@ qemuCheckpointDeleteBitmaps(qemuDomainObj *obj, qemuMonitor **mon, bool *owned,
             if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP ||
                 !(disk = virDomainDiskByTarget(obj->def, cd->name)))
                 continue;
-            if (qemuCheckpointRemoveBitmapOffline(disk, cd->bitmap ? cd->bitmap
-                                                                   : chk->name) < 0)
+            if (qemuCheckpointRemoveBitmapOffline(obj->driver->config->qemuImg, disk,
+                                                  cd->bitmap ? cd->bitmap
+                                                             : chk->name) < 0)
                 return -1;
         }
     }
@@ -1106,7 +1117,7 @@ qemuCheckpointCreateBitmaps(qemuDomainObj *obj, qemuMonitor *mon,
                 qemuDomainThaw(obj, g_steal_pointer(&agent));
         }
     } else {
-        rc = qemuCheckpointAddBitmapsOffline(obj->def, def);
+        rc = qemuCheckpointAddBitmapsOffline(obj->driver->config->qemuImg, obj->def, def);
     }
     if (rc < 0) {
         virErrorPtr orig = NULL;
@@ -1147,7 +1158,8 @@ qemuCheckpointRedefine(qemuDomainObj *obj, qemuMonitor *mon,
 
         if (mon && !(nodes = qemuCheckpointQueryNodes(mon)))
             return NULL;
-        if (qemuCheckpointCheckBitmaps(obj->def, nodes, def) < 0) {
+        if (qemuCheckpointCheckBitmaps(obj->driver->config->qemuImg, obj->def,
+                                       nodes, def) < 0) {
             VIR_WARN("domain '%s': %s", obj->name, virGetLastErrorMessage());
             return NULL;
         }

@@ -68,14 +68,16 @@ qemuCheckpointBitmapChainState(const virDomainDiskDef *disk, GPtrArray *nodes,
 
 /* The same for a shut-off domain's disk, read with qemu-img info -U
  * ('in-use' counts as inconsistent).  -1 on error. */
-int qemuCheckpointBitmapChainStateOffline(const virDomainDiskDef *disk,
+int qemuCheckpointBitmapChainStateOffline(const char *qemuimg,
+                                          const virDomainDiskDef *disk,
                                           const char *name);
 
 /* Check that checkpoint @chk is usable on every disk of @def (live def
  * with node names; disks no longer in @def are skipped).  @nodes NULL
  * means the domain is shut off and the images are read.  -1 with
  * VIR_ERR_CHECKPOINT_INCONSISTENT naming checkpoint and disk. */
-int qemuCheckpointCheckBitmaps(const virDomainDef *def, GPtrArray *nodes,
+int qemuCheckpointCheckBitmaps(const char *qemuimg,
+                               const virDomainDef *def, GPtrArray *nodes,
                                const virDomainCheckpointDef *chk);
 
 /* query-named-block-nodes (flat), parsed. */

@@ -104,11 +104,34 @@ qemuDiskTargetIndex(const char *dst)
     return idx - 1;
 }
 
+/* Whether every character of s is in accept (s not empty). */
+static bool
+qemuStringOnlyChars(const char *s, const char *accept)
+{
+    return *s && strspn(s, accept) == strlen(s);
+}
+
+#define QEMU_MACHINE_CHARS \
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+
 int
 qemuValidateDomainDef(const virDomainDef *def)
 {
     size_t i, j;
 
+    if (def->os_machine && !qemuStringOnlyChars(def->os_machine, QEMU_MACHINE_CHARS)) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("machine type '%s' is not valid"), def->os_machine);
+        return -1;
+    }
+    /* QEMU creates the socket and Fleece connects to it: a relative path
+     * would name two different files */
+    if (def->agent_socket && !g_path_is_absolute(def->agent_socket)) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("guest agent socket path '%s' is not absolute"),
+                       def->agent_socket);
+        return -1;
+    }
     for (i = 0; i < def->ndisks; i++) {
         const virDomainDiskDef *disk = def->disks[i];
 
@@ -147,6 +170,12 @@ qemuValidateDomainDef(const virDomainDef *def)
                            _("disk '%s': format '%s' is not supported (use raw or qcow2)"),
                            disk->dst,
                            NULLSTR(virStorageFileFormatTypeToString(disk->src->format)));
+            return -1;
+        }
+        if (disk->serial && strpbrk(disk->serial, "\r\n")) {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("disk '%s': serial '%s' contains a line break"),
+                           disk->dst, disk->serial);
             return -1;
         }
         if (disk->cache && qemuCacheModeTypeFromString(disk->cache) < 0) {
@@ -403,8 +432,11 @@ qemuBuildDiskDevice(GPtrArray *argv, const virDomainDiskDef *disk,
     g_string_append_printf(dev, ",id=%s", disk->alias);
     if (bootindex)
         g_string_append_printf(dev, ",bootindex=%u", bootindex);
-    if (disk->serial)
-        g_string_append_printf(dev, ",serial=%s", disk->serial);
+    if (disk->serial) {
+        g_autofree char *serial = virQEMUEscapeComma(disk->serial);
+
+        g_string_append_printf(dev, ",serial=%s", serial);
+    }
     if (qemuDiskWriteCacheOff(disk))
         g_string_append(dev, ",write-cache=off");
     g_ptr_array_add(argv, g_strdup("-device"));
@@ -498,14 +530,18 @@ qemuBuildCommandLine(const virDomainDef *def, const qemuCommandParams *params)
     bool hasSata = false;
     bool q35 = def->os_machine && strstr(def->os_machine, "q35");
     unsigned int bootindex = 1;
+    g_autofree char *name = virQEMUEscapeComma(def->name);
+    g_autofree char *machine = virQEMUEscapeComma(def->os_machine ? def->os_machine
+                                                                  : "q35");
     size_t i;
 
+    /* every value from the definition that lands in a key=value list
+     * has its commas doubled: a comma would start the next option */
     g_ptr_array_add(argv, g_strdup(def->emulator ? def->emulator
                                                  : "qemu-system-x86_64"));
-    qemuArgAdd(argv, "-name", g_strdup_printf("guest=%s,debug-threads=on", def->name));
+    qemuArgAdd(argv, "-name", g_strdup_printf("guest=%s,debug-threads=on", name));
     qemuArgAdd(argv, "-S", NULL);
-    qemuArgAdd(argv, "-machine",
-               g_strdup_printf("%s,usb=off", def->os_machine ? def->os_machine : "q35"));
+    qemuArgAdd(argv, "-machine", g_strdup_printf("%s,usb=off", machine));
     qemuArgAdd(argv, "-accel", g_strdup(params->kvm ? "kvm" : "tcg"));
     if (def->cpu_mode && params->kvm &&
         (g_str_equal(def->cpu_mode, "host-passthrough") ||

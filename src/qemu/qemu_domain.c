@@ -69,7 +69,7 @@ qemuDomainObjSaveJobHook(void *opaque)
     return qemuDomainObjSaveStatus(opaque);
 }
 
-static qemuDomainObj *
+qemuDomainObj *
 qemuDomainObjNew(qemuDriver *driver, const char *name)
 {
     qemuDomainObj *obj = g_new0(qemuDomainObj, 1);
@@ -98,23 +98,36 @@ qemuDomainReadConfig(qemuDriver *driver, const char *name)
     return virDomainDefParseString(xml, VIR_DOMAIN_DEF_PARSE_INACTIVE);
 }
 
-/* Read ROOT/run/NAME.xml into obj.  0 if absent, 1 if read, -1 error. */
+/* A number attribute of <domstatus> no larger than max: 1 with *value
+ * set, 0 when absent, -1 (reported) when malformed or out of range.  A
+ * value that does not fit would come back different from the next
+ * load. */
 static int
-qemuDomainReadStatus(qemuDomainObj *obj)
+qemuDomainStatusNumber(xmlNodePtr node, const char *path, const char *name,
+                       unsigned long long max, unsigned long long *value)
 {
-    g_autofree char *path = qemuDriverStatusPath(obj->driver, obj->name);
-    g_autofree char *xml = NULL;
+    int rc = virXMLPropULongLong(node, name, value);
+
+    if (rc > 0 && *value > max) {
+        virReportError(VIR_ERR_INTERNAL_ERROR,
+                       _("status file '%s': value '%llu' of '%s' is out of range"),
+                       path, *value, name);
+        return -1;
+    }
+    return rc;
+}
+
+int
+qemuDomainObjParseStatus(qemuDomainObj *obj, const char *xml, const char *path)
+{
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(xmlXPathContext) ctxt = NULL;
     g_autofree char *active = NULL;
     g_autofree char *persistent = NULL;
     unsigned long long v;
     xmlNodePtr dom;
+    int rc;
 
-    if (!virFileExists(path))
-        return 0;
-    if (virFileReadAll(path, QEMU_DOMAIN_FILE_MAX, &xml) < 0)
-        return -1;
     if (!(doc = virXMLParseString(xml, path, "domstatus", &ctxt)))
         return -1;
 
@@ -122,22 +135,44 @@ qemuDomainReadStatus(qemuDomainObj *obj)
     persistent = virXMLPropString(ctxt->node, "persistent");
     obj->active = active && g_str_equal(active, "yes");
     obj->persistent = persistent && g_str_equal(persistent, "yes");
-    if (virXMLPropULongLong(ctxt->node, "state", &v) > 0)
+    if ((rc = qemuDomainStatusNumber(ctxt->node, path, "state",
+                                     VIR_DOMAIN_PMSUSPENDED, &v)) < 0)
+        return -1;
+    if (rc > 0)
         obj->state = v;
-    if (virXMLPropULongLong(ctxt->node, "reason", &v) > 0)
+    if ((rc = qemuDomainStatusNumber(ctxt->node, path, "reason", G_MAXINT, &v)) < 0)
+        return -1;
+    if (rc > 0)
         obj->reason = v;
     if (qemuDomainJobParse(ctxt, &obj->job) < 0)
         return -1;
     if (!obj->active)
-        return 1;
+        return 0;
 
-    if (virXMLPropULongLong(ctxt->node, "pid", &v) > 0)
+    if ((rc = qemuDomainStatusNumber(ctxt->node, path, "pid", G_MAXINT, &v)) < 0)
+        return -1;
+    if (rc > 0)
         obj->pid = v;
-    if (virXMLPropULongLong(ctxt->node, "starttime", &v) > 0)
+    if ((rc = qemuDomainStatusNumber(ctxt->node, path, "starttime", G_MAXUINT64, &v)) < 0)
+        return -1;
+    if (rc > 0)
         obj->starttime = v;
-    if (virXMLPropULongLong(ctxt->node, "id", &v) > 0)
-        obj->id = v;
-    if (virXMLPropULongLong(ctxt->node, "nextIndex", &v) > 0)
+    {
+        /* -1 is the id of a domain that has none */
+        g_autofree char *id = virXMLPropString(ctxt->node, "id");
+        gint64 sv = 0;
+
+        if (id && !g_ascii_string_to_signed(id, 10, -1, G_MAXINT, &sv, NULL)) {
+            virReportError(VIR_ERR_INTERNAL_ERROR,
+                           _("status file '%s': invalid id '%s'"), path, id);
+            return -1;
+        }
+        if (id)
+            obj->id = sv;
+    }
+    if ((rc = qemuDomainStatusNumber(ctxt->node, path, "nextIndex", G_MAXUINT, &v)) < 0)
+        return -1;
+    if (rc > 0)
         obj->nextIndex = v;
     if (qemuBackupStateParse(doc, ctxt, &obj->backup) < 0 ||
         qemuBlockJobsParse(ctxt, &obj->blockjobs) < 0)
@@ -151,6 +186,22 @@ qemuDomainReadStatus(qemuDomainObj *obj)
     if (!(obj->def = virDomainDefParseNode(doc, dom, VIR_DOMAIN_DEF_PARSE_STATUS)))
         return -1;
     obj->def->id = obj->id;
+    return 0;
+}
+
+/* Read ROOT/run/NAME.xml into obj.  0 if absent, 1 if read, -1 error. */
+static int
+qemuDomainReadStatus(qemuDomainObj *obj)
+{
+    g_autofree char *path = qemuDriverStatusPath(obj->driver, obj->name);
+    g_autofree char *xml = NULL;
+
+    if (!virFileExists(path))
+        return 0;
+    if (virFileReadAll(path, QEMU_DOMAIN_FILE_MAX, &xml) < 0)
+        return -1;
+    if (qemuDomainObjParseStatus(obj, xml, path) < 0)
+        return -1;
     return 1;
 }
 
@@ -175,15 +226,10 @@ qemuDomainObjWriteIfChanged(const char *path, const char *content)
     return virFileRewriteStr(path, 0600, content);
 }
 
-int
-qemuDomainObjSaveStatus(qemuDomainObj *obj)
+char *
+qemuDomainObjFormatStatus(qemuDomainObj *obj)
 {
-    g_autofree char *path = qemuDriverStatusPath(obj->driver, obj->name);
     g_auto(virBuffer) buf = VIR_BUFFER_INITIALIZER;
-    g_autofree char *xml = NULL;
-
-    if (!obj->active && !obj->persistent)
-        return virFileRemove(path);
 
     virBufferAsprintf(&buf, "<domstatus active='%s' persistent='%s' state='%d' reason='%d'",
                       obj->active ? "yes" : "no",
@@ -206,11 +252,23 @@ qemuDomainObjSaveStatus(qemuDomainObj *obj)
         if (virDomainDefFormatInternal(obj->def, &buf,
                                        VIR_DOMAIN_DEF_FORMAT_STATUS |
                                        VIR_DOMAIN_DEF_FORMAT_SECURE) < 0)
-            return -1;
+            return NULL;
         virBufferAdjustIndent(&buf, -2);
         virBufferAddLit(&buf, "</domstatus>\n");
     }
-    xml = virBufferContentAndReset(&buf);
+    return virBufferContentAndReset(&buf);
+}
+
+int
+qemuDomainObjSaveStatus(qemuDomainObj *obj)
+{
+    g_autofree char *path = qemuDriverStatusPath(obj->driver, obj->name);
+    g_autofree char *xml = NULL;
+
+    if (!obj->active && !obj->persistent)
+        return virFileRemove(path);
+    if (!(xml = qemuDomainObjFormatStatus(obj)))
+        return -1;
     return qemuDomainObjWriteIfChanged(path, xml);
 }
 

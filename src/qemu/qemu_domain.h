@@ -80,6 +80,15 @@ void qemuDomainObjUnlock(qemuDomainObj *obj);
 void qemuDomainObjFree(qemuDomainObj *obj);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuDomainObj, qemuDomainObjFree);
 
+/* A blank object for domain 'name' (shut off, no definition). */
+qemuDomainObj *qemuDomainObjNew(qemuDriver *driver, const char *name);
+/* The status file's text, and reading it back into a blank object
+ * (path names it in messages).  qemuDomainObjLoad uses these; the
+ * fuzz target of the status loader does too. */
+char *qemuDomainObjFormatStatus(qemuDomainObj *obj);
+int qemuDomainObjParseStatus(qemuDomainObj *obj, const char *xml,
+                             const char *path);
+
 /* Write the status file (running) and/or config (persistent). */
 int qemuDomainObjSaveStatus(qemuDomainObj *obj);
 int qemuDomainObjSaveConfig(qemuDriver *driver, const virDomainDef *def);

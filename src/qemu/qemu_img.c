@@ -10,6 +10,7 @@
 #include "virerror.h"
 #include "virjson.h"
 #include "virlog.h"
+#include "virstring.h"
 
 #define VIR_FROM_THIS VIR_FROM_QEMU
 
@@ -63,21 +64,31 @@ VIR_ENUM_IMPL(qemuImgBitmapOp, QEMU_IMG_BITMAP_OP_LAST,
 #define QEMU_IMG_KEY_GRANULARITY "granularity"
 #define QEMU_IMG_KEY_FLAGS "flags"
 
-#define QEMU_IMG_ENV_BINARY "FLEECE_QEMU_IMG"
-
 const char *
-qemuImgBinary(void)
+qemuImgBinary(const char *binary)
 {
-    const char *env = g_getenv(QEMU_IMG_ENV_BINARY);
+    return binary ? binary : "qemu-img";
+}
 
-    return env && *env ? env : "qemu-img";
+/* Image names reach qemu-img as arguments: a relative one could read as
+ * an option ('-o...') or a protocol ('json:{...}', 'nbd:...'), so only
+ * absolute paths are accepted, and they come after '--'. */
+static int
+qemuImgCheckPath(const char *path)
+{
+    if (!path || !g_path_is_absolute(path)) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("image path '%s' is not absolute"), NULLSTR(path));
+        return -1;
+    }
+    return 0;
 }
 
 /* A qemu-img command with a stable (untranslated) environment. */
 static virCommand *
-qemuImgCommandNew(const char *subcommand)
+qemuImgCommandNew(const char *binary, const char *subcommand)
 {
-    virCommand *cmd = virCommandNewArgList(qemuImgBinary(), subcommand, NULL);
+    virCommand *cmd = virCommandNewArgList(qemuImgBinary(binary), subcommand, NULL);
 
     virCommandAddEnvPair(cmd, "LC_ALL", "C");
     virCommandSetTimeout(cmd, QEMU_IMG_TIMEOUT_MS);
@@ -107,10 +118,11 @@ qemuImgInfoFree(qemuImgInfo *info)
 
 /* Create an image: see qemu_img.h. */
 int
-qemuImgCreate(const char *path, qemuImgFormat format, unsigned long long size,
-              const char *backing, qemuImgFormat backingFormat)
+qemuImgCreate(const char *binary, const char *path, qemuImgFormat format,
+              unsigned long long size, const char *backing,
+              qemuImgFormat backingFormat)
 {
-    g_autoptr(virCommand) cmd = qemuImgCommandNew("create");
+    g_autoptr(virCommand) cmd = qemuImgCommandNew(binary, "create");
     const char *fmt = qemuImgFormatTypeToString(format);
     const char *bfmt = qemuImgFormatTypeToString(backingFormat);
 
@@ -119,6 +131,8 @@ qemuImgCreate(const char *path, qemuImgFormat format, unsigned long long size,
                        _("unsupported image format for '%s'"), path);
         return -1;
     }
+    if (qemuImgCheckPath(path) < 0 || (backing && qemuImgCheckPath(backing) < 0))
+        return -1;
     if (!backing && size == 0) {
         virReportError(VIR_ERR_INVALID_ARG,
                        _("image '%s' needs a size or a backing image"), path);
@@ -129,7 +143,7 @@ qemuImgCreate(const char *path, qemuImgFormat format, unsigned long long size,
         virCommandAddArgPair(cmd, "-b", backing);
         virCommandAddArgPair(cmd, "-F", bfmt);
     }
-    virCommandAddArg(cmd, path);
+    virCommandAddArgList(cmd, "--", path, NULL);
     if (size)
         virCommandAddArgFormat(cmd, "%llu", size);
     return virCommandRun(cmd, NULL);
@@ -248,16 +262,20 @@ qemuImgInfoParse(const char *json, bool chain)
 }
 
 qemuImgInfo *
-qemuImgGetInfo(const char *path, const char *format, bool chain)
+qemuImgGetInfo(const char *binary, const char *path, const char *format,
+               bool chain)
 {
-    g_autoptr(virCommand) cmd = qemuImgCommandNew("info");
+    g_autoptr(virCommand) cmd = NULL;
 
+    if (qemuImgCheckPath(path) < 0)
+        return NULL;
+    cmd = qemuImgCommandNew(binary, "info");
     virCommandAddArgList(cmd, "--output=json", "-U", NULL);
     if (format)
         virCommandAddArgPair(cmd, "-f", format);
     if (chain)
         virCommandAddArg(cmd, "--backing-chain");
-    virCommandAddArg(cmd, path);
+    virCommandAddArgList(cmd, "--", path, NULL);
     if (virCommandRun(cmd, NULL) < 0)
         return NULL;
     return qemuImgInfoParse(virCommandGetStdout(cmd), chain);
@@ -277,12 +295,16 @@ qemuImgInfoFindBitmap(const qemuImgInfo *info, const char *name)
 
 /* qemu-img bitmap OP [-g GRAN] [--disable] PATH NAME. */
 static int
-qemuImgBitmapRun(const char *path, qemuImgBitmapOp op, const char *name,
+qemuImgBitmapRun(const char *binary, const char *path, qemuImgBitmapOp op,
+                 const char *name,
                  const char *source, unsigned long long granularity,
                  bool disabled)
 {
-    g_autoptr(virCommand) cmd = qemuImgCommandNew("bitmap");
+    g_autoptr(virCommand) cmd = NULL;
 
+    if (qemuImgCheckPath(path) < 0)
+        return -1;
+    cmd = qemuImgCommandNew(binary, "bitmap");
     if (op == QEMU_IMG_BITMAP_OP_MERGE)
         virCommandAddArgPair(cmd, qemuImgBitmapOpTypeToString(op), source);
     else
@@ -293,68 +315,73 @@ qemuImgBitmapRun(const char *path, qemuImgBitmapOp op, const char *name,
         virCommandAddArg(cmd, "-g");
         virCommandAddArgFormat(cmd, "%llu", granularity);
     }
-    virCommandAddArgList(cmd, path, name, NULL);
+    /* bitmap names are checkpoint names, which may start with '-' */
+    virCommandAddArgList(cmd, "--", path, name, NULL);
     return virCommandRun(cmd, NULL);
 }
 
 int
-qemuImgBitmapAdd(const char *path, const char *name,
+qemuImgBitmapAdd(const char *binary, const char *path, const char *name,
                  unsigned long long granularity, bool disabled)
 {
-    return qemuImgBitmapRun(path, QEMU_IMG_BITMAP_OP_ADD, name, NULL,
+    return qemuImgBitmapRun(binary, path, QEMU_IMG_BITMAP_OP_ADD, name, NULL,
                             granularity, disabled);
 }
 
 int
-qemuImgBitmapRemove(const char *path, const char *name)
+qemuImgBitmapRemove(const char *binary, const char *path, const char *name)
 {
-    return qemuImgBitmapRun(path, QEMU_IMG_BITMAP_OP_REMOVE, name, NULL, 0,
+    return qemuImgBitmapRun(binary, path, QEMU_IMG_BITMAP_OP_REMOVE, name, NULL, 0,
                             false);
 }
 
 int
-qemuImgBitmapEnable(const char *path, const char *name)
+qemuImgBitmapEnable(const char *binary, const char *path, const char *name)
 {
-    return qemuImgBitmapRun(path, QEMU_IMG_BITMAP_OP_ENABLE, name, NULL, 0,
+    return qemuImgBitmapRun(binary, path, QEMU_IMG_BITMAP_OP_ENABLE, name, NULL, 0,
                             false);
 }
 
 int
-qemuImgBitmapDisable(const char *path, const char *name)
+qemuImgBitmapDisable(const char *binary, const char *path, const char *name)
 {
-    return qemuImgBitmapRun(path, QEMU_IMG_BITMAP_OP_DISABLE, name, NULL, 0,
+    return qemuImgBitmapRun(binary, path, QEMU_IMG_BITMAP_OP_DISABLE, name, NULL, 0,
                             false);
 }
 
 int
-qemuImgBitmapClear(const char *path, const char *name)
+qemuImgBitmapClear(const char *binary, const char *path, const char *name)
 {
-    return qemuImgBitmapRun(path, QEMU_IMG_BITMAP_OP_CLEAR, name, NULL, 0,
+    return qemuImgBitmapRun(binary, path, QEMU_IMG_BITMAP_OP_CLEAR, name, NULL, 0,
                             false);
 }
 
 int
-qemuImgBitmapMerge(const char *path, const char *source, const char *target)
+qemuImgBitmapMerge(const char *binary, const char *path, const char *source,
+                   const char *target)
 {
-    return qemuImgBitmapRun(path, QEMU_IMG_BITMAP_OP_MERGE, target, source, 0,
+    return qemuImgBitmapRun(binary, path, QEMU_IMG_BITMAP_OP_MERGE, target, source, 0,
                             false);
 }
 
 /* Compare contents: qemu-img exits 0 when identical, 1 when different,
  * higher on errors. */
 int
-qemuImgCompare(const char *a, const char *formatA,
+qemuImgCompare(const char *binary, const char *a, const char *formatA,
                const char *b, const char *formatB)
 {
-    g_autoptr(virCommand) cmd = qemuImgCommandNew("compare");
+    g_autoptr(virCommand) cmd = NULL;
     int status = 0;
 
+    if (qemuImgCheckPath(a) < 0 || qemuImgCheckPath(b) < 0)
+        return -1;
+    cmd = qemuImgCommandNew(binary, "compare");
     virCommandSetTimeout(cmd, QEMU_IMG_COMPARE_TIMEOUT_MS);
     if (formatA)
         virCommandAddArgPair(cmd, "-f", formatA);
     if (formatB)
         virCommandAddArgPair(cmd, "-F", formatB);
-    virCommandAddArgList(cmd, a, b, NULL);
+    virCommandAddArgList(cmd, "--", a, b, NULL);
     if (virCommandRun(cmd, &status) < 0)
         return -1;
     if (status > 1) {

@@ -3,8 +3,10 @@
  * (format, size, backing chain, persistent bitmaps), edit the bitmaps of
  * images no QEMU has open, and compare contents
  *
- * The binary is $FLEECE_QEMU_IMG, else qemu-img from PATH.  A failing
- * qemu-img is VIR_ERR_OPERATION_FAILED quoting its own message.
+ * Every function takes the qemu-img program to run (the driver's
+ * 'qemu_img' setting): NULL runs qemu-img from PATH.  Image paths must be
+ * absolute (VIR_ERR_INVALID_ARG otherwise).  A failing qemu-img is
+ * VIR_ERR_OPERATION_FAILED quoting its own message.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -57,18 +59,20 @@ struct _qemuImgInfo {
 void qemuImgInfoFree(qemuImgInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuImgInfo, qemuImgInfoFree);
 
-const char *qemuImgBinary(void);
+/* The program run for binary: binary itself, or "qemu-img". */
+const char *qemuImgBinary(const char *binary);
 
 /* Create path.  size 0 takes the backing image's size.  A backing image
  * needs its format. */
-int qemuImgCreate(const char *path, qemuImgFormat format,
+int qemuImgCreate(const char *binary, const char *path, qemuImgFormat format,
                   unsigned long long size, const char *backing,
                   qemuImgFormat backingFormat);
 
 /* qemu-img info --output=json -U (shared lock: works on images a running
  * QEMU has open, where it may show stale data).  format NULL = probe.
  * With chain, info->backing follows the whole backing chain. */
-qemuImgInfo *qemuImgGetInfo(const char *path, const char *format, bool chain);
+qemuImgInfo *qemuImgGetInfo(const char *binary, const char *path,
+                            const char *format, bool chain);
 /* Parse that JSON (an object, or with chain an array). */
 qemuImgInfo *qemuImgInfoParse(const char *json, bool chain);
 const qemuImgBitmap *qemuImgInfoFindBitmap(const qemuImgInfo *info,
@@ -76,17 +80,18 @@ const qemuImgBitmap *qemuImgInfoFindBitmap(const qemuImgInfo *info,
 
 /* Offline bitmap edits (the image must not be open in QEMU).
  * granularity 0 = qemu-img's default. */
-int qemuImgBitmapAdd(const char *path, const char *name,
+int qemuImgBitmapAdd(const char *binary, const char *path, const char *name,
                      unsigned long long granularity, bool disabled);
-int qemuImgBitmapRemove(const char *path, const char *name);
-int qemuImgBitmapEnable(const char *path, const char *name);
-int qemuImgBitmapDisable(const char *path, const char *name);
-int qemuImgBitmapClear(const char *path, const char *name);
+int qemuImgBitmapRemove(const char *binary, const char *path, const char *name);
+int qemuImgBitmapEnable(const char *binary, const char *path, const char *name);
+int qemuImgBitmapDisable(const char *binary, const char *path, const char *name);
+int qemuImgBitmapClear(const char *binary, const char *path, const char *name);
 /* Merge bitmap source into target, both in path. */
-int qemuImgBitmapMerge(const char *path, const char *source,
+int qemuImgBitmapMerge(const char *binary, const char *path,
+                       const char *source,
                        const char *target);
 
 /* Compare guest-visible contents: 0 identical, 1 different, -1 error.
  * Formats may be NULL (probed). */
-int qemuImgCompare(const char *a, const char *formatA,
+int qemuImgCompare(const char *binary, const char *a, const char *formatA,
                    const char *b, const char *formatB);

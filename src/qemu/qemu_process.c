@@ -73,7 +73,7 @@ qemuProcessValidateDef(const virDomainDef *def)
  * live XML shows it, and every image gets its own block nodes), ending
  * with a terminator (type NONE, printed as <backingStore/>). */
 static int
-qemuProcessDetectBackingChains(virDomainDef *def)
+qemuProcessDetectBackingChains(qemuDomainObj *obj, virDomainDef *def)
 {
     size_t i;
 
@@ -86,10 +86,21 @@ qemuProcessDetectBackingChains(virDomainDef *def)
         if (!top->path || top->backingStore)
             continue;
         if (top->format == VIR_STORAGE_FILE_QCOW2) {
-            if (!(info = qemuImgGetInfo(top->path, "qcow2", true)))
+            if (!(info = qemuImgGetInfo(obj->driver->config->qemuImg,
+                                        top->path, "qcow2", true)))
                 return -1;
             for (cur = info->backing; cur; cur = cur->backing) {
-                virStorageSource *b = virStorageSourceNew();
+                virStorageSource *b;
+
+                /* a backing name such as 'json:{...}' or 'nbd://...'
+                 * is not a local image Fleece can open with -blockdev */
+                if (!g_path_is_absolute(cur->filename)) {
+                    virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                                   _("disk '%s': backing image '%s' of '%s' is not a local file"),
+                                   def->disks[i]->dst, cur->filename, top->path);
+                    return -1;
+                }
+                b = virStorageSourceNew();
 
                 b->type = g_str_has_prefix(cur->filename, "/dev/") ?
                           VIR_STORAGE_TYPE_BLOCK : VIR_STORAGE_TYPE_FILE;
@@ -185,7 +196,7 @@ qemuProcessStart(qemuDomainObj *obj, virDomainDef **defp, unsigned int flags)
     if (qemuProcessValidateDef(def) < 0)
         return -1;
     if (qemuAssignDeviceAliases(def) < 0 ||
-        qemuProcessDetectBackingChains(def) < 0)
+        qemuProcessDetectBackingChains(obj, def) < 0)
         return -1;
     qemuAssignNodeNames(def, &nextIndex);
     if (def->has_agent && !def->agent_socket)

@@ -522,7 +522,7 @@ qemuSnapshotRollback(qemuDomainObj *obj, qemuMonitor *mon, qemuSnapshotPlan *pla
  * image).  Skips what is there already.  1 when all are complete, 0 when
  * one cannot be (@create false: only checked), -1 on error. */
 static int
-qemuSnapshotOfflineOverlays(qemuSnapshotPlan *plan, bool create)
+qemuSnapshotOfflineOverlays(const char *qemuimg, qemuSnapshotPlan *plan, bool create)
 {
     size_t i, j;
 
@@ -531,10 +531,10 @@ qemuSnapshotOfflineOverlays(qemuSnapshotPlan *plan, bool create)
         g_autoptr(qemuImgInfo) old = NULL;
         g_autoptr(qemuImgInfo) over = NULL;
 
-        if (!(old = qemuImgGetInfo(d->oldPath, NULL, false)))
+        if (!(old = qemuImgGetInfo(qemuimg, d->oldPath, NULL, false)))
             return -1;
         if (virFileExists(d->overlay)) {
-            over = qemuImgGetInfo(d->overlay, "qcow2", false);
+            over = qemuImgGetInfo(qemuimg, d->overlay, "qcow2", false);
             virResetLastError();
         }
         if (!over || !over->fullBackingFilename ||
@@ -542,11 +542,11 @@ qemuSnapshotOfflineOverlays(qemuSnapshotPlan *plan, bool create)
             if (!create || !d->created)
                 return 0;
             unlink(d->overlay);
-            if (qemuImgCreate(d->overlay, QEMU_IMG_FORMAT_QCOW2, old->virtualSize,
+            if (qemuImgCreate(qemuimg, d->overlay, QEMU_IMG_FORMAT_QCOW2, old->virtualSize,
                               d->oldPath, qemuSnapshotImgFormat(d->oldFormat)) < 0)
                 return -1;
             g_clear_pointer(&over, qemuImgInfoFree);
-            if (!(over = qemuImgGetInfo(d->overlay, "qcow2", false)))
+            if (!(over = qemuImgGetInfo(qemuimg, d->overlay, "qcow2", false)))
                 return -1;
         }
         for (j = 0; j < old->nbitmaps; j++) {
@@ -554,7 +554,7 @@ qemuSnapshotOfflineOverlays(qemuSnapshotPlan *plan, bool create)
 
             if (!b->recording || b->inUse || qemuImgInfoFindBitmap(over, b->name))
                 continue;
-            if (qemuImgBitmapAdd(d->overlay, b->name, b->granularity, false) < 0)
+            if (qemuImgBitmapAdd(qemuimg, d->overlay, b->name, b->granularity, false) < 0)
                 return -1;
         }
     }
@@ -628,7 +628,7 @@ qemuSnapshotRecover(qemuDomainObj *obj)
     } else {
         /* shut off (or QEMU gone): complete overlays hold what their
          * backing images hold, the snapshot can only be finished */
-        if ((rc = qemuSnapshotOfflineOverlays(plan, !plan->live)) < 0)
+        if ((rc = qemuSnapshotOfflineOverlays(obj->driver->config->qemuImg, plan, !plan->live)) < 0)
             goto error;
         if (rc) {
             VIR_WARN("finishing the interrupted snapshot '%s' of domain '%s'",
@@ -784,7 +784,8 @@ qemuSnapshotCreateLive(qemuDomainObj *obj, qemuMonitor *mon, qemuSnapshotPlan *p
             return -1;
         }
         if (d->created &&
-            qemuImgCreate(d->overlay, QEMU_IMG_FORMAT_QCOW2, top->virtualSize,
+            qemuImgCreate(obj->driver->config->qemuImg, d->overlay,
+                          QEMU_IMG_FORMAT_QCOW2, top->virtualSize,
                           d->oldPath, qemuSnapshotImgFormat(d->oldFormat)) < 0)
             return -1;
         if (!(cache = qemuBlockCacheStruct(disk)) ||
@@ -874,7 +875,7 @@ qemuSnapshotCreate(qemuDomainObj *obj, qemuSnapshotList *list, const char *xml,
     if (obj->active)
         rc = qemuSnapshotCreateLive(obj, mon, plan);
     else
-        rc = qemuSnapshotOfflineOverlays(plan, true) > 0 ? 0 : -1;
+        rc = qemuSnapshotOfflineOverlays(obj->driver->config->qemuImg, plan, true) > 0 ? 0 : -1;
     if (rc < 0) {
         virErrorPtr orig = NULL;
 

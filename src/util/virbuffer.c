@@ -74,6 +74,12 @@ void
 virBufferEscapeString(virBuffer *buf, const char *fmt, const char *str)
 {
     g_autoptr(GString) esc = NULL;
+    const char *at = strstr(fmt, "%s");
+    /* an attribute value ('%s' or "%s"): a parser turns a raw tab or
+     * line break in it into a space, so they are written as character
+     * references; in text a raw carriage return would come back as a
+     * line feed */
+    bool attr = at && at > fmt && (at[-1] == '\'' || at[-1] == '"');
     const char *p;
 
     if (!str)
@@ -86,6 +92,13 @@ virBufferEscapeString(virBuffer *buf, const char *fmt, const char *str)
         case '&': g_string_append(esc, "&amp;"); break;
         case '"': g_string_append(esc, "&quot;"); break;
         case '\'': g_string_append(esc, "&apos;"); break;
+        case '\r': g_string_append(esc, "&#13;"); break;
+        case '\n':
+            g_string_append(esc, attr ? "&#10;" : "\n");
+            break;
+        case '\t':
+            g_string_append(esc, attr ? "&#9;" : "\t");
+            break;
         default:
             if ((unsigned char) *p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
                 continue; /* not representable in XML 1.0 */

@@ -23,7 +23,9 @@ void virBufferAdd(virBuffer *buf, const char *str, int len);
 void virBufferAddBuffer(virBuffer *buf, virBuffer *toadd);
 void virBufferAsprintf(virBuffer *buf, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void virBufferVasprintf(virBuffer *buf, const char *fmt, va_list ap) G_GNUC_PRINTF(2, 0);
-/* Format with %s replaced by the XML-escaped str. */
+/* Format with %s replaced by the XML-escaped str.  When the %s is
+ * quoted in fmt (an attribute value) tabs and line breaks are written
+ * as character references, so that the value reads back unchanged. */
 void virBufferEscapeString(virBuffer *buf, const char *fmt, const char *str);
 void virBufferAdjustIndent(virBuffer *buf, int delta);
 int virBufferGetIndent(const virBuffer *buf);
