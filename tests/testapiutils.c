@@ -78,7 +78,16 @@ testApiRunCmd(const char *const *argv, char **out)
         return false;
     }
     if (!g_spawn_check_exit_status(status, NULL)) {
-        printf("# %s failed: %s%s\n", argv[0], o ? o : "", e ? e : "");
+        g_autofree char *all = g_strdup_printf("%s%s", o ? o : "", e ? e : "");
+        g_auto(GStrv) lines = g_strsplit(all, "\n", -1);
+        size_t i;
+
+        /* every line of the output as a TAP comment */
+        printf("# %s failed:\n", argv[0]);
+        for (i = 0; lines[i]; i++) {
+            if (*lines[i])
+                printf("#   %s\n", lines[i]);
+        }
         return false;
     }
     if (out)
