@@ -372,7 +372,7 @@ qemuCheckpointWarnUnusable(qemuDomainObj *obj,
         return;
     }
     for (i = 0; objs[i]; i++) {
-        if (qemuCheckpointCheckBitmaps(obj->def, nodes, objs[i]->def) < 0) {
+        if (qemuCheckpointCheckBitmaps(qemuDomainObjDisksDef(obj), nodes, objs[i]->def) < 0) {
             VIR_WARN("domain '%s': %s", obj->name, virGetLastErrorMessage());
             virResetLastError();
         }
@@ -639,7 +639,7 @@ qemuCheckpointBitmapsPresent(qemuDomainObj *obj, GPtrArray *nodes,
 
         if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP)
             continue;
-        if (!(disk = virDomainDiskByTarget(obj->def, cd->name)))
+        if (!(disk = virDomainDiskByTarget(qemuDomainObjDisksDef(obj), cd->name)))
             continue;
         if (nodes) {
             qemuQMPBlockNode *node = disk->src->nodeformat ?
@@ -688,7 +688,7 @@ qemuCheckpointRepairCreate(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
         VIR_INFO("finishing creation of checkpoint '%s'", def->name);
         return qemuCheckpointCreateFinish(obj, NULL, &def, NULL);
     }
-    if (obj->active) {
+    if (qemuDomainObjDisksOpen(obj)) {
         if (!qemuCheckpointMonitor(obj, mon, owned) ||
             !(nodes = qemuCheckpointQueryNodes(*mon)))
             return -1;
@@ -708,8 +708,8 @@ qemuCheckpointRepairCreate(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
         g_ptr_array_add(chks, def);
         if (nodes) {
             size_t n = 0;
-            g_autoptr(virJSONValue) actions = qemuCheckpointDeleteActions(obj->def, nodes,
-                                                                          chks, &n);
+            g_autoptr(virJSONValue) actions =
+                qemuCheckpointDeleteActions(qemuDomainObjDisksDef(obj), nodes, chks, &n);
 
             if (!actions || (n && qemuQMPTransaction(*mon, &actions,
                                                      QEMU_MONITOR_TIMEOUT_DEFAULT) < 0))
@@ -721,7 +721,8 @@ qemuCheckpointRepairCreate(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
                 virDomainDiskDef *disk;
 
                 if (def->disks[i].type == VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP &&
-                    (disk = virDomainDiskByTarget(obj->def, def->disks[i].name)) &&
+                    (disk = virDomainDiskByTarget(qemuDomainObjDisksDef(obj),
+                                                  def->disks[i].name)) &&
                     qemuCheckpointRemoveBitmapOffline(disk, def->disks[i].bitmap) < 0)
                     return -1;
             }
@@ -835,7 +836,7 @@ qemuCheckpointDeleteBitmaps(qemuDomainObj *obj, qemuMonitor **mon, bool *owned,
     if (chks->len == 0)
         return 0;
 
-    if (obj->active) {
+    if (qemuDomainObjDisksOpen(obj)) {
         g_autoptr(GPtrArray) nodes = NULL;
         g_autoptr(virJSONValue) actions = NULL;
         size_t n = 0;
@@ -845,7 +846,7 @@ qemuCheckpointDeleteBitmaps(qemuDomainObj *obj, qemuMonitor **mon, bool *owned,
         /* asking QEMU where the bitmaps are costs as much as all the
          * bitmaps of the disks: first assume they are where checkpoints
          * put them, and ask only if that is refused */
-        if ((actions = qemuCheckpointDeleteActionsTop(obj->def, chks, &n))) {
+        if ((actions = qemuCheckpointDeleteActionsTop(qemuDomainObjDisksDef(obj), chks, &n))) {
             if (n == 0 ||
                 qemuQMPTransaction(*mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT) == 0)
                 return 0;
@@ -854,7 +855,7 @@ qemuCheckpointDeleteBitmaps(qemuDomainObj *obj, qemuMonitor **mon, bool *owned,
             virResetLastError();
         }
         if (!(nodes = qemuCheckpointQueryNodes(*mon)) ||
-            !(actions = qemuCheckpointDeleteActions(obj->def, nodes, chks, &n)))
+            !(actions = qemuCheckpointDeleteActions(qemuDomainObjDisksDef(obj), nodes, chks, &n)))
             return -1;
         if (n == 0)
             return 0;
@@ -869,7 +870,7 @@ qemuCheckpointDeleteBitmaps(qemuDomainObj *obj, qemuMonitor **mon, bool *owned,
             virDomainDiskDef *disk;
 
             if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP ||
-                !(disk = virDomainDiskByTarget(obj->def, cd->name)))
+                !(disk = virDomainDiskByTarget(qemuDomainObjDisksDef(obj), cd->name)))
                 continue;
             if (qemuCheckpointRemoveBitmapOffline(disk, cd->bitmap ? cd->bitmap
                                                                    : chk->name) < 0)
@@ -1061,7 +1062,7 @@ qemuCheckpointPrepareDisks(qemuDomainObj *obj, const virDomainCheckpointDef *def
                            NULLSTR(cd->bitmap), cd->name, def->name);
             return -1;
         }
-        if (!(disk = virDomainDiskByTarget(obj->def, cd->name)) || !disk->src ||
+        if (!(disk = virDomainDiskByTarget(qemuDomainObjDisksDef(obj), cd->name)) || !disk->src ||
             !disk->src->path) {
             virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                            _("disk '%s' cannot carry a checkpoint"), cd->name);
@@ -1074,7 +1075,7 @@ qemuCheckpointPrepareDisks(qemuDomainObj *obj, const virDomainCheckpointDef *def
                            NULLSTR(virStorageFileFormatTypeToString(disk->src->format)));
             return -1;
         }
-        if (obj->active && !disk->src->nodeformat) {
+        if (qemuDomainObjDisksOpen(obj) && !disk->src->nodeformat) {
             virReportError(VIR_ERR_INTERNAL_ERROR,
                            _("disk '%s' has no block node"), cd->name);
             return -1;
@@ -1096,8 +1097,9 @@ qemuCheckpointCreateBitmaps(qemuDomainObj *obj, qemuMonitor *mon,
     if (!xml || qemuCheckpointWriteFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE, xml) < 0)
         return -1;
 
-    if (obj->active) {
-        g_autoptr(virJSONValue) actions = qemuCheckpointCreateActions(obj->def, def);
+    if (qemuDomainObjDisksOpen(obj)) {
+        g_autoptr(virJSONValue) actions =
+            qemuCheckpointCreateActions(qemuDomainObjDisksDef(obj), def);
 
         rc = -1;
         if (actions && (!quiesce || (agent = qemuDomainFreeze(obj)))) {
@@ -1106,7 +1108,7 @@ qemuCheckpointCreateBitmaps(qemuDomainObj *obj, qemuMonitor *mon,
                 qemuDomainThaw(obj, g_steal_pointer(&agent));
         }
     } else {
-        rc = qemuCheckpointAddBitmapsOffline(obj->def, def);
+        rc = qemuCheckpointAddBitmapsOffline(qemuDomainObjDisksDef(obj), def);
     }
     if (rc < 0) {
         virErrorPtr orig = NULL;
@@ -1147,7 +1149,7 @@ qemuCheckpointRedefine(qemuDomainObj *obj, qemuMonitor *mon,
 
         if (mon && !(nodes = qemuCheckpointQueryNodes(mon)))
             return NULL;
-        if (qemuCheckpointCheckBitmaps(obj->def, nodes, def) < 0) {
+        if (qemuCheckpointCheckBitmaps(qemuDomainObjDisksDef(obj), nodes, def) < 0) {
             VIR_WARN("domain '%s': %s", obj->name, virGetLastErrorMessage());
             return NULL;
         }
@@ -1303,7 +1305,7 @@ qemuCheckpointFillSizes(qemuDomainObj *obj, qemuMonitor *mon,
         size_t holders = 0;
 
         if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP ||
-            !(disk = virDomainDiskByTarget(obj->def, cd->name)) ||
+            !(disk = virDomainDiskByTarget(qemuDomainObjDisksDef(obj), cd->name)) ||
             qemuCheckpointBitmapChainState(disk, nodes, def->name) !=
             QEMU_CHECKPOINT_BITMAP_VALID)
             continue;
@@ -1350,7 +1352,8 @@ qemuCheckpointFillSizes(qemuDomainObj *obj, qemuMonitor *mon,
         virDomainDiskDef *disk;
         qemuQMPDirtyBitmap *tmp;
 
-        if (!merged[i] || !(disk = virDomainDiskByTarget(obj->def, def->disks[i].name)))
+        if (!merged[i] ||
+            !(disk = virDomainDiskByTarget(qemuDomainObjDisksDef(obj), def->disks[i].name)))
             continue;
         tmp = qemuQMPBlockNodeFindBitmap(qemuQMPBlockNodeFind(nodes, disk->src->nodeformat),
                                          QEMU_CHECKPOINT_SIZE_BITMAP);
@@ -1400,7 +1403,7 @@ qemuCheckpointGetXMLDesc(qemuDomainObj *obj, qemuMonitor *mon,
     if (flags & VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN)
         fmt |= VIR_DOMAIN_CHECKPOINT_FORMAT_NO_DOMAIN;
     if (flags & VIR_DOMAIN_CHECKPOINT_XML_SIZE) {
-        if (!obj->active || !mon) {
+        if (!qemuDomainObjDisksOpen(obj) || !mon) {
             virReportError(VIR_ERR_OPERATION_INVALID,
                            _("domain '%s' is not running: no checkpoint sizes"),
                            obj->name);
@@ -1467,7 +1470,7 @@ qemuCheckpointBackupPrepare(qemuDomainObj *obj, qemuMonitor *mon, const char *xm
     g_clear_pointer(&def->parent_name, g_free);
     if ((current = virDomainCheckpointObjListGetCurrentName(list)))
         def->parent_name = g_strdup(current);
-    if (!(own = qemuCheckpointCreateActions(obj->def, def)))
+    if (!(own = qemuCheckpointCreateActions(qemuDomainObjDisksDef(obj), def)))
         return -1;
     if (!(internal = virDomainCheckpointDefFormatInternal(def)) ||
         qemuCheckpointWriteFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE, internal) < 0)

@@ -167,6 +167,24 @@ qemuDriverLogPath(const qemuDriver *driver, const char *name)
     return qemuDriverFile(driver->logDir, name, ".log");
 }
 
+/* The storage daemon of a shut-off domain's backup (qemu_storage.h) has
+ * directories of its own: no name of its files can be a domain's. */
+char *
+qemuDriverStorageMonitorPath(const qemuDriver *driver, const char *name)
+{
+    g_autofree char *dir = g_build_filename(driver->runDir, "storage", NULL);
+
+    return qemuDriverFile(dir, name, ".qmp");
+}
+
+char *
+qemuDriverStorageLogPath(const qemuDriver *driver, const char *name)
+{
+    g_autofree char *dir = g_build_filename(driver->logDir, "storage", NULL);
+
+    return qemuDriverFile(dir, name, ".log");
+}
+
 char *
 qemuDriverLockPath(const qemuDriver *driver, const char *name)
 {

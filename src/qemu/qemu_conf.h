@@ -7,6 +7,8 @@
  *   ROOT/run/NAME.qmp, NAME.agent, NAME.pid
  *   ROOT/log/NAME.log                     QEMU's output
  *   ROOT/lock/NAME.lock                   per-domain lock
+ *   ROOT/run/storage/NAME.qmp             QMP socket of the storage daemon
+ *   ROOT/log/storage/NAME.log             of a shut-off domain's backup
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -45,6 +47,8 @@ char *qemuDriverMonitorPath(const qemuDriver *driver, const char *name);
 char *qemuDriverAgentPath(const qemuDriver *driver, const char *name);
 char *qemuDriverPidPath(const qemuDriver *driver, const char *name);
 char *qemuDriverLogPath(const qemuDriver *driver, const char *name);
+char *qemuDriverStorageMonitorPath(const qemuDriver *driver, const char *name);
+char *qemuDriverStorageLogPath(const qemuDriver *driver, const char *name);
 char *qemuDriverLockPath(const qemuDriver *driver, const char *name);
 char *qemuDriverCheckpointDir(const qemuDriver *driver, const char *name);
 

@@ -434,7 +434,7 @@ qemuEventWatchDomain(qemuEventState *st, qemuDriver *driver, GHashTable *watched
         obj = qemuDomainObjLoad(driver, name, QEMU_DOMAIN_LOAD_LOCK |
                                               QEMU_DOMAIN_LOAD_NOWAIT |
                                               QEMU_DOMAIN_LOAD_QUIET);
-        if (obj && obj->active && obj->backup &&
+        if (obj && obj->backup &&
             qemuBackupReconcile(obj, NULL, &done) == 0 && done)
             qemuEventQueueJobCompleted(st, obj->def, done);
         g_clear_pointer(&obj, qemuDomainObjFree);

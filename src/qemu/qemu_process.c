@@ -13,6 +13,7 @@
 #include "qemu_command.h"
 #include "qemu_img.h"
 #include "qemu_qmp.h"
+#include "qemu_storage.h"
 #include "libvirt/libvirt-domain.h"
 #include "viralloc.h"
 #include "vircommand.h"
@@ -72,7 +73,7 @@ qemuProcessValidateDef(const virDomainDef *def)
 /* Fill in each disk's backing chain from the images themselves (the
  * live XML shows it, and every image gets its own block nodes), ending
  * with a terminator (type NONE, printed as <backingStore/>). */
-static int
+int
 qemuProcessDetectBackingChains(virDomainDef *def)
 {
     size_t i;
@@ -127,8 +128,11 @@ qemuProcessLogTail(qemuDomainObj *obj)
 qemuMonitor *
 qemuProcessConnectMonitor(qemuDomainObj *obj)
 {
-    g_autofree char *path = qemuDriverMonitorPath(obj->driver, obj->name);
+    g_autofree char *path = NULL;
 
+    if (!obj->active && obj->storage)
+        return qemuMonitorOpen(obj->storage->socket, QEMU_MONITOR_TIMEOUT_DEFAULT);
+    path = qemuDriverMonitorPath(obj->driver, obj->name);
     return qemuMonitorOpen(path, QEMU_MONITOR_TIMEOUT_DEFAULT);
 }
 
@@ -180,6 +184,12 @@ qemuProcessStart(qemuDomainObj *obj, virDomainDef **defp, unsigned int flags)
     if (obj->active) {
         virReportError(VIR_ERR_OPERATION_INVALID,
                        _("domain '%s' is already running"), obj->name);
+        return -1;
+    }
+    if (obj->storage) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("cannot start domain '%s' while its disks are in use by the storage daemon of its backup (end the backup first)"),
+                       obj->name);
         return -1;
     }
     if (qemuProcessValidateDef(def) < 0)
