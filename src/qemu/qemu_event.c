@@ -444,7 +444,13 @@ qemuEventWatchDomain(qemuEventState *st, qemuDriver *driver, GHashTable *watched
 
     obj = qemuDomainObjLoad(driver, name, QEMU_DOMAIN_LOAD_QUIET |
                                           QEMU_DOMAIN_LOAD_NOWAIT);
-    virResetLastError();
+    if (!obj && virGetLastErrorCode() != VIR_ERR_OK) {
+        /* not "gone" but unreadable now (a half-written file found while
+         * another process holds the lock): look again next round */
+        virResetLastError();
+        w->ino = 0;
+        return;
+    }
     if (obj)
         memcpy(w->uuid, obj->def->uuid, VIR_UUID_BUFLEN);
     completed = obj ? obj->job.completed : NULL;
