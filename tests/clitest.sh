@@ -611,6 +611,70 @@ run destroy testvm
 expect "destroy" "Domain 'testvm' destroyed"
 run domstate testvm --reason
 expect "domstate after destroy" "shut off (destroyed)"
+
+# a shut-off domain is backed up in qemu-storage-daemon, and stays off
+cat >"$TMP/backup-off.xml" <<EOF
+<domainbackup>
+  <disks>
+    <disk name='vda' type='file'><target file='$TMP/off-vda.qcow2'/></disk>
+    <disk name='vdb' backup='no'/>
+  </disks>
+</domainbackup>
+EOF
+if [ "$MODE" = virsh ]; then
+    # virsh has no --wait: poll the job until it completed
+    run backup-begin testvm "$TMP/backup-off.xml"
+    BEGIN_RC=$RC; BEGIN_OUT=$OUT
+    for _ in $(seq 1 300); do
+        JOB=$(virsh -c "$URI" domjobinfo testvm --completed --keep-completed 2>/dev/null)
+        printf '%s\n' "$JOB" | grep -q '^Job type: *Completed' && break
+        sleep 0.1
+    done
+    RC=$BEGIN_RC; OUT=$BEGIN_OUT
+else
+    run backup-begin testvm "$TMP/backup-off.xml" --wait
+fi
+if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q "^Backup started" &&
+   { [ "$MODE" = virsh ] || printf '%s' "$OUT" | grep -q "^Backup completed"; }; then
+    ok "$(pick "backup-begin --wait on a shut-off domain" "backup-begin on a shut-off domain")"
+else
+    notok "$(pick "backup-begin --wait on a shut-off domain" "backup-begin on a shut-off domain")"
+    echo "$OUT$ERR" | diag
+fi
+if qemu-img compare -q "$TMP/off-vda.qcow2" "$DISKS/vda.qcow2" 2>/dev/null; then
+    ok "the backup of the shut-off domain is its disk (qemu-img compare)"
+else
+    notok "the backup of the shut-off domain is its disk (qemu-img compare)"
+fi
+cat >"$TMP/pull-off.xml" <<EOF
+<domainbackup mode='pull'>
+  <server transport='unix' socket='$TMP/off.sock'/>
+  <disks>
+    <disk name='vda' type='file'><scratch file='$TMP/scratch-off.qcow2'/></disk>
+    <disk name='vdb' backup='no'/>
+  </disks>
+</domainbackup>
+EOF
+run backup-begin testvm "$TMP/pull-off.xml"
+expect "backup-begin of a pull backup of a shut-off domain" "Backup started"
+run domjobinfo testvm
+if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -q '^Job type:         Unbounded   $'; then
+    ok "domjobinfo of a shut-off domain's backup"
+else
+    notok "domjobinfo of a shut-off domain's backup"; echo "$OUT$ERR" | diag
+fi
+run domstate testvm
+expect "the domain stays shut off during its backup" "shut off"
+run start testvm
+expect_error "start during the backup of a shut-off domain" "storage daemon"
+run "$(pick backup-end domjobabort)" testvm
+expect "$(pick backup-end domjobabort) of a shut-off domain's backup" "$(pick "Backup ended" "")"
+if pgrep -f "qemu-storage-daemon.*$ROOT" >/dev/null; then
+    notok "no storage daemon left running"
+else
+    ok "no storage daemon left running"
+fi
+
 run undefine testvm
 expect_error "undefine refuses checkpoints without --checkpoints-metadata" "checkpoints"
 run undefine testvm --checkpoints-metadata

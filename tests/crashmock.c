@@ -12,7 +12,7 @@
  *   rename:FILE    the commit of an atomically written file
  *   unlink:FILE, rmdir:DIR, chmod:FILE
  *   create:FILE    a file created exclusively (open with O_EXCL)
- *   spawn          a child process (qemu-img)
+ *   spawn          a child process (qemu-img, qemu-storage-daemon)
  *
  * FLEECE_CRASHMOCK_LOG=PATH appends "N LABEL" for each step to PATH.
  * FLEECE_CRASHMOCK_STOP=N makes the process stop itself (SIGSTOP) just
@@ -50,6 +50,15 @@ static __thread int crashInside;     /* no steps from the mock itself */
     static __typeof__(name) *real_##name; \
     if (!real_##name) \
         real_##name = (__typeof__(name) *) dlsym(RTLD_NEXT, #name)
+
+/* Only the process the test started is stopped: the programs it runs
+ * (qemu-img, qemu-storage-daemon) do not inherit the library, whose
+ * steps they would otherwise count and stop at themselves. */
+__attribute__((constructor)) static void
+crashInit(void)
+{
+    unsetenv("LD_PRELOAD");
+}
 
 /* Raw write of the log line, past the wrappers. */
 static void

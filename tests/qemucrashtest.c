@@ -27,13 +27,21 @@
  *     reference images kept by replaying every guest write with
  *     qemu-io).
  *
+ * The offline scenarios do the same to a shut-off domain, whose backups
+ * run in qemu-storage-daemon (its writes are made with qemu-io on the
+ * images): afterwards the domain is still shut off, no storage daemon
+ * runs and none of its sockets is left, every checkpoint has its bitmap
+ * in every image (qemu-img info) and the images have no other bitmap,
+ * none in use, and the same files and backups are checked.
+ *
  * Output is TAP, one case per step; the last line says how many steps
  * passed.  Usage: qemucrashtest FLEECE CRASHMOCK.so [EVERY [GROUP]]: with
  * EVERY, only every EVERY-th step is interrupted (the sanitizer build,
  * where the whole matrix takes too long; the normal build runs every
- * step); with GROUP, only the scenarios whose name contains GROUP, or
- * for "other" those no listed group takes (the suite runs the groups as
- * programs of their own, side by side, each with its own domain).
+ * step); with GROUP, only the scenarios of that group: the first of
+ * "offline", "push", "pull", "checkpoint" their name contains, "other"
+ * for none (the suite runs the groups as programs of their own, side by
+ * side, each with its own domains; every scenario runs in one group).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -63,8 +71,10 @@ static const char *fleeceBin;
 static unsigned int stepEvery = 1;
 static const char *scenarioGroup;
 
-/* The groups the suite runs separately; "other" takes the rest. */
-static const char *const scenarioGroups[] = { "checkpoint", "push", "pull", NULL };
+/* The groups the suite runs separately, in the order a scenario's name
+ * is matched against them ("push backup begin with a checkpoint" is a
+ * push); "other" takes the rest. */
+static const char *const scenarioGroups[] = { "offline", "push", "pull", "checkpoint", NULL };
 
 static bool
 testScenarioWanted(const char *name)
@@ -73,20 +83,20 @@ testScenarioWanted(const char *name)
 
     if (!scenarioGroup)
         return true;
-    if (!g_str_equal(scenarioGroup, "other"))
-        return strstr(name, scenarioGroup) != NULL;
     for (i = 0; scenarioGroups[i]; i++) {
         if (strstr(name, scenarioGroups[i]))
-            return false;
+            return g_str_equal(scenarioGroup, scenarioGroups[i]);
     }
-    return true;
+    return g_str_equal(scenarioGroup, "other");
 }
 static const char *mockLib;
 static char *root;
 static char *uri;
 static char *diskdir;
 static virConnectPtr conn;
-static virDomainPtr dom;
+static virDomainPtr dom;          /* running: testvm */
+static virDomainPtr offdom;       /* shut off: offvm */
+static bool offline;              /* the scenario's domain is offvm */
 static qemuAgentTest *agent;
 static unsigned int writeCounter;
 
@@ -102,6 +112,47 @@ static char *
 testPath(const char *name)
 {
     return g_build_filename(diskdir, name, NULL);
+}
+
+/* The domain of the running scenario. */
+static virDomainPtr
+testDom(void)
+{
+    return offline ? offdom : dom;
+}
+
+static const char *
+testDomName(void)
+{
+    return offline ? "offvm" : "testvm";
+}
+
+/* The number of disks of the scenario's domain: offvm has one (every kind
+ * of step of its backups, without the repetition a second disk brings). */
+static unsigned int
+testDiskCount(void)
+{
+    return offline ? 1 : 2;
+}
+
+/* The XML file @name of the scenario's domain (offvm's start "off-"). */
+static const char *
+testXML(const char *name)
+{
+    static char buf[64];
+
+    if (!offline)
+        return name;
+    g_snprintf(buf, sizeof(buf), "off-%s", name);
+    return buf;
+}
+
+/* The reference image of disk @idx of the scenario's domain. */
+static char *
+testRefPath(unsigned int idx)
+{
+    return g_strdup_printf("%s/ref-%svd%c.qcow2", diskdir, offline ? "off-" : "",
+                           'a' + idx);
 }
 
 /* Run argv (searched in PATH); 0 on success, else -1 (with a diagnostic
@@ -177,25 +228,34 @@ testQMP(const char *cmd)
     return json_object_get(ret);
 }
 
-/* The guest writes @len bytes of a fresh pattern at @off of disk @idx;
- * the reference image gets the same write. */
+/* The guest writes @len bytes of a fresh pattern at @off of disk @idx
+ * (offline: qemu-io writes into the image, its bitmaps record it); the
+ * reference image gets the same write. */
 static int
 testGuestWrite(unsigned int idx, const char *off, const char *len)
 {
     g_autofree char *hmp = NULL;
     g_autofree char *reply = NULL;
-    g_autofree char *ref = g_strdup_printf("%s/ref-vd%c.qcow2", diskdir, 'a' + idx);
+    g_autofree char *ref = testRefPath(idx);
     g_autofree char *io = NULL;
     unsigned int pattern = 0x10 + (writeCounter++ % 0xe0);
     const char *argv[] = { "qemu-io", "-f", "qcow2", "-c", NULL, NULL, NULL };
 
-    hmp = g_strdup_printf("qemu-io -d virtio-disk%u/virtio-backend \"write -P 0x%02x %s %s\"",
-                          idx, pattern, off, len);
-    if (virDomainQemuMonitorCommand(dom, hmp, &reply,
-                                    VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) < 0)
-        FAIL("guest write: %s", virGetLastErrorMessage());
     io = g_strdup_printf("write -P 0x%02x %s %s", pattern, off, len);
     argv[4] = io;
+    if (offline) {
+        g_autofree char *disk = g_strdup_printf("%s/off-vd%c.qcow2", diskdir, 'a' + idx);
+
+        argv[5] = disk;
+        if (testRun(argv, NULL) < 0)
+            return -1;
+    } else {
+        hmp = g_strdup_printf("qemu-io -d virtio-disk%u/virtio-backend \"write -P 0x%02x %s %s\"",
+                              idx, pattern, off, len);
+        if (virDomainQemuMonitorCommand(dom, hmp, &reply,
+                                        VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) < 0)
+            FAIL("guest write: %s", virGetLastErrorMessage());
+    }
     argv[5] = ref;
     return testRun(argv, NULL);
 }
@@ -204,7 +264,7 @@ testGuestWrite(unsigned int idx, const char *off, const char *len)
 static int
 testCompare(const char *image, unsigned int idx)
 {
-    g_autofree char *ref = g_strdup_printf("%s/ref-vd%c.qcow2", diskdir, 'a' + idx);
+    g_autofree char *ref = testRefPath(idx);
     const char *argv[] = { "qemu-img", "compare", "-q", image, ref, NULL };
 
     if (testRun(argv, NULL) < 0)
@@ -236,7 +296,7 @@ testCheckpointNames(void)
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     int n, i;
 
-    if ((n = virDomainListAllCheckpoints(dom, &list, 0)) < 0) {
+    if ((n = virDomainListAllCheckpoints(testDom(), &list, 0)) < 0) {
         virTestDiag("list checkpoints: %s", virGetLastErrorMessage());
         return NULL;
     }
@@ -301,6 +361,76 @@ testCheckNodes(const char *checkpoints)
     return 0;
 }
 
+/* The shut-off domain's images: their bitmaps are exactly @checkpoints,
+ * none in use (left open by a storage daemon that was not shut down). */
+static int
+testCheckImages(const char *checkpoints)
+{
+    size_t i, j;
+
+    for (i = 0; i < testDiskCount(); i++) {
+        g_autofree char *img = g_strdup_printf("%s/off-vd%c.qcow2", diskdir, (char) ('a' + i));
+        const char *argv[] = { "qemu-img", "info", "--output=json", img, NULL };
+        g_autofree char *out = NULL;
+        g_autofree char *joined = NULL;
+        g_autoptr(virJSONValue) info = NULL;
+        g_autoptr(GPtrArray) have = g_ptr_array_new_with_free_func(g_free);
+        virJSONValue *fs, *data, *bitmaps = NULL;
+
+        /* without -U: also proves that nothing holds the image open */
+        if (testRun(argv, &out) < 0 || !(info = virJSONValueFromString(out)))
+            return -1;
+        if (json_object_object_get_ex(info, "format-specific", &fs) &&
+            json_object_object_get_ex(fs, "data", &data))
+            json_object_object_get_ex(data, "bitmaps", &bitmaps);
+        for (j = 0; bitmaps && j < json_object_array_length(bitmaps); j++) {
+            virJSONValue *b = json_object_array_get_idx(bitmaps, j);
+            virJSONValue *flags;
+
+            if (json_object_object_get_ex(b, "flags", &flags) &&
+                strstr(json_object_to_json_string(flags), "in-use"))
+                FAIL("bitmap '%s' of '%s' is in use", virJSONValueObjectGetString(b, "name"),
+                     img);
+            g_ptr_array_add(have, g_strdup(virJSONValueObjectGetString(b, "name")));
+        }
+        g_ptr_array_sort(have, testStrPtrCompare);
+        g_ptr_array_add(have, NULL);
+        joined = g_strjoinv(",", (char **) have->pdata);
+        if (!g_str_equal(joined, checkpoints))
+            FAIL("'%s' has bitmaps '%s', the metadata checkpoints '%s'",
+                 img, joined, checkpoints);
+    }
+    return 0;
+}
+
+/* No storage daemon runs on the test's root, and none of its sockets is
+ * left. */
+static int
+testCheckNoStorageDaemon(void)
+{
+    g_autofree char *sockdir = g_build_filename(root, "run", "storage", NULL);
+    g_autoptr(GDir) sd = g_dir_open(sockdir, 0, NULL);
+    g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+    const char *ent;
+
+    if (sd && (ent = g_dir_read_name(sd)))
+        FAIL("leftover '%s' of a storage daemon", ent);
+    while (proc && (ent = g_dir_read_name(proc))) {
+        g_autofree char *file = g_strdup_printf("/proc/%s/cmdline", ent);
+        g_autofree char *cmdline = NULL;
+        gsize len = 0, off;
+
+        if (!g_ascii_isdigit(ent[0]) || !g_file_get_contents(file, &cmdline, &len, NULL) ||
+            !g_str_has_suffix(cmdline, "qemu-storage-daemon"))
+            continue;
+        for (off = 0; off < len; off += strlen(cmdline + off) + 1) {
+            if (strstr(cmdline + off, root))
+                FAIL("storage daemon %s left running", ent);
+        }
+    }
+    return 0;
+}
+
 static int
 testCheckEmptyArray(const char *cmd, const char *what)
 {
@@ -350,19 +480,20 @@ static const char *const testTargets[] = { "push-vda.qcow2", "push-vdb.qcow2", N
 static int
 testCheckFiles(void)
 {
-    g_autofree char *cpdir = g_build_filename(root, "checkpoints", "testvm", NULL);
+    g_autofree char *cpdir = g_build_filename(root, "checkpoints", testDomName(), NULL);
     g_autoptr(GDir) d = g_dir_open(cpdir, 0, NULL);
     const char *ent;
     size_t i;
 
-    g_autofree char *indexTmp = g_build_filename(root, "checkpoints", ".testvm.index.new", NULL);
+    g_autofree char *tmpName = g_strdup_printf(".%s.index.new", testDomName());
+    g_autofree char *indexTmp = g_build_filename(root, "checkpoints", tmpName, NULL);
 
     while (d && (ent = g_dir_read_name(d))) {
         if (ent[0] == '.' && !g_str_equal(ent, ".current"))
             FAIL("leftover checkpoint journal '%s'", ent);
     }
     if (g_file_test(indexTmp, G_FILE_TEST_EXISTS))
-        FAIL("leftover '.testvm.index.new'");
+        FAIL("leftover '%s'", tmpName);
     for (i = 0; testScratch[i]; i++) {
         g_autofree char *path = testPath(testScratch[i]);
 
@@ -400,7 +531,7 @@ testCheckpoint(const char *name)
 {
     g_autofree char *xml = g_strdup_printf("<domaincheckpoint><name>%s</name>"
                                            "</domaincheckpoint>", name);
-    virDomainCheckpointPtr cp = virDomainCheckpointCreateXML(dom, xml, 0);
+    virDomainCheckpointPtr cp = virDomainCheckpointCreateXML(testDom(), xml, 0);
 
     if (!cp)
         FAIL("checkpoint '%s': %s", name, virGetLastErrorMessage());
@@ -417,7 +548,7 @@ testWaitBackupGone(void)
     for (i = 0; i < 3000; i++) {
         virDomainJobInfo info;
 
-        if (virDomainGetJobInfo(dom, &info) < 0)
+        if (virDomainGetJobInfo(testDom(), &info) < 0)
             FAIL("job info: %s", virGetLastErrorMessage());
         if (info.type == VIR_DOMAIN_JOB_NONE)
             return 0;
@@ -439,7 +570,7 @@ testBackup(const char *xmlfile, const char *cpname, bool wait)
     if (cpname)
         cpxml = g_strdup_printf("<domaincheckpoint><name>%s</name></domaincheckpoint>",
                                 cpname);
-    if (virDomainBackupBegin(dom, xml, cpxml, 0) < 0)
+    if (virDomainBackupBegin(testDom(), xml, cpxml, 0) < 0)
         FAIL("backup begin: %s", virGetLastErrorMessage());
     return wait ? testWaitBackupGone() : 0;
 }
@@ -451,7 +582,8 @@ testDeleteCheckpoints(void)
     virDomainCheckpointPtr *list = NULL;
     int n, i, rc = 0;
 
-    if ((n = virDomainListAllCheckpoints(dom, &list, VIR_DOMAIN_CHECKPOINT_LIST_ROOTS)) < 0)
+    if ((n = virDomainListAllCheckpoints(testDom(), &list,
+                                         VIR_DOMAIN_CHECKPOINT_LIST_ROOTS)) < 0)
         FAIL("list checkpoints: %s", virGetLastErrorMessage());
     for (i = 0; i < n; i++) {
         if (virDomainCheckpointDelete(list[i], VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN) < 0) {
@@ -469,10 +601,10 @@ testDeleteCheckpoints(void)
 static int
 testRecover(void)
 {
-    const char *jobinfo[] = { "domjobinfo", "testvm", NULL };
-    const char *cplist[] = { "checkpoint-list", "testvm", "--name", NULL };
-    const char *dumpxml[] = { "backup-dumpxml", "testvm", NULL };
-    const char *abort[] = { "domjobabort", "testvm", NULL };
+    const char *jobinfo[] = { "domjobinfo", testDomName(), NULL };
+    const char *cplist[] = { "checkpoint-list", testDomName(), "--name", NULL };
+    const char *dumpxml[] = { "backup-dumpxml", testDomName(), NULL };
+    const char *abort[] = { "domjobabort", testDomName(), NULL };
 
     if (testFleece(jobinfo, NULL) < 0 || testFleece(cplist, NULL) < 0)
         return -1;
@@ -495,33 +627,43 @@ testVerify(void)
     int state = -1, reason = -1;
     size_t i;
 
-    if (virDomainGetState(dom, &state, &reason, 0) < 0 || state != VIR_DOMAIN_RUNNING)
-        FAIL("domain state %d (%s)", state, virGetLastErrorMessage());
-    if (qemuAgentTestFrozen(agent))
-        FAIL("the guest is still frozen");
-    if (!(names = testCheckpointNames()) || testCheckNodes(names) < 0)
-        return -1;
-    if (testCheckEmptyArray("{\"execute\":\"query-jobs\"}", "block job") < 0 ||
-        testCheckEmptyArray("{\"execute\":\"query-block-exports\"}", "export") < 0 ||
-        testCheckNoServer() < 0 || testCheckNoTLS() < 0 || testCheckFiles() < 0)
-        return -1;
+    if (offline) {
+        if (virDomainGetState(offdom, &state, &reason, 0) < 0 || state != VIR_DOMAIN_SHUTOFF)
+            FAIL("domain state %d (%s)", state, virGetLastErrorMessage());
+        if (testCheckNoStorageDaemon() < 0 ||
+            !(names = testCheckpointNames()) || testCheckImages(names) < 0 ||
+            testCheckFiles() < 0)
+            return -1;
+    } else {
+        if (virDomainGetState(dom, &state, &reason, 0) < 0 || state != VIR_DOMAIN_RUNNING)
+            FAIL("domain state %d (%s)", state, virGetLastErrorMessage());
+        if (qemuAgentTestFrozen(agent))
+            FAIL("the guest is still frozen");
+        if (!(names = testCheckpointNames()) || testCheckNodes(names) < 0)
+            return -1;
+        if (testCheckEmptyArray("{\"execute\":\"query-jobs\"}", "block job") < 0 ||
+            testCheckEmptyArray("{\"execute\":\"query-block-exports\"}", "export") < 0 ||
+            testCheckNoServer() < 0 || testCheckNoTLS() < 0 || testCheckFiles() < 0)
+            return -1;
+    }
 
     /* a full backup with a new checkpoint, a guest write, an incremental
      * one: both byte-correct */
-    if (testBackup("verify-full.xml", "verify", true) < 0)
+    if (testBackup(testXML("verify-full.xml"), "verify", true) < 0)
         return -1;
 
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < testDiskCount(); i++) {
         g_autofree char *f = g_strdup_printf("%s/verify-full-vd%c.qcow2", diskdir, (char) ('a' + i));
 
         if (testCompare(f, i) < 0)
             return -1;
     }
-    if (testGuestWrite(0, "1M", "64k") < 0 || testGuestWrite(1, "3M", "128k") < 0 ||
-        testBackup("verify-inc.xml", NULL, true) < 0)
+    if (testGuestWrite(0, "1M", "64k") < 0 ||
+        (testDiskCount() > 1 && testGuestWrite(1, "3M", "128k") < 0) ||
+        testBackup(testXML("verify-inc.xml"), NULL, true) < 0)
         return -1;
 
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < testDiskCount(); i++) {
         g_autofree char *f = g_strdup_printf("%s/verify-full-vd%c.qcow2", diskdir, (char) ('a' + i));
         g_autofree char *n = g_strdup_printf("%s/verify-inc-vd%c.qcow2", diskdir, (char) ('a' + i));
         const char *rebase[] = { "qemu-img", "rebase", "-u", "-F", "qcow2", "-b", f, n, NULL };
@@ -531,7 +673,9 @@ testVerify(void)
         unlink(f);
         unlink(n);
     }
-    if (!(names2 = testCheckpointNames()) || testCheckNodes(names2) < 0)
+    if (!(names2 = testCheckpointNames()) ||
+        (offline ? testCheckNoStorageDaemon() < 0 || testCheckImages(names2) < 0
+                 : testCheckNodes(names2) < 0))
         return -1;
     (void) full;
     (void) inc;
@@ -559,6 +703,7 @@ typedef struct {
     int (*setup)(void);          /* the state the operation starts from */
     const char *const args[8];   /* the fleece command */
     const char *settings;        /* and ROOT/etc/fleece.conf for it, if any */
+    bool offline;                /* on the shut-off domain offvm */
 } testScenario;
 
 static int
@@ -583,7 +728,7 @@ testSetupC1(void)
 static int
 testSetupPull(void)
 {
-    return testSetupC1() < 0 || testBackup("pull-inc.xml", "c2", false) < 0 ? -1 : 0;
+    return testSetupC1() < 0 || testBackup(testXML("pull-inc.xml"), "c2", false) < 0 ? -1 : 0;
 }
 
 static int
@@ -640,6 +785,11 @@ static const testScenario scenarios[] = {
       { "backup-end", "testvm" } },
     { "push backup abort", testSetupPushThrottled,
       { "domjobabort", "testvm" } },
+    { "offline pull backup begin with a checkpoint", testSetupC1,
+      { "backup-begin", "offvm", "@off-pull-inc.xml", "--checkpointxml", "@c2.xml" },
+      NULL, true },
+    { "offline pull backup end", testSetupPull,
+      { "backup-end", "offvm" }, NULL, true },
 };
 
 typedef struct {
@@ -745,6 +895,7 @@ testStep(const void *opaque)
     bool killed = false;
 
     unlink(log);
+    offline = tc->sc->offline;
     if (tc->sc->setup() < 0 ||
         testRunUnderMock(tc->sc, tc->stopAt, log, &killed) < 0)
         goto fail;
@@ -792,14 +943,61 @@ testWriteXMLs(void)
         "<disk name='vda' type='file'><target file='%1$s/verify-inc-vda.qcow2'/></disk>"
         "<disk name='vdb' type='file'><target file='%1$s/verify-inc-vdb.qcow2'/></disk>"
         "</disks></domainbackup>", diskdir);
+    /* offvm has vda only */
+    g_autofree char *offPullInc = g_strdup_printf(
+        "<domainbackup mode='pull'><incremental>c1</incremental>"
+        "<server transport='unix' socket='%1$s/nbd.sock'/><disks>"
+        "<disk name='vda' type='file'><scratch file='%1$s/scratch-vda.qcow2'/></disk>"
+        "</disks></domainbackup>", diskdir);
+    g_autofree char *offVfull = g_strdup_printf(
+        "<domainbackup><disks>"
+        "<disk name='vda' type='file'><target file='%1$s/verify-full-vda.qcow2'/></disk>"
+        "</disks></domainbackup>", diskdir);
+    g_autofree char *offVinc = g_strdup_printf(
+        "<domainbackup><incremental>verify</incremental><disks>"
+        "<disk name='vda' type='file'><target file='%1$s/verify-inc-vda.qcow2'/></disk>"
+        "</disks></domainbackup>", diskdir);
 
     return testWriteFile("push.xml", push) < 0 ||
            testWriteFile("pull.xml", pull) < 0 ||
            testWriteFile("pull-inc.xml", pullInc) < 0 ||
            testWriteFile("verify-full.xml", vfull) < 0 ||
            testWriteFile("verify-inc.xml", vinc) < 0 ||
+           testWriteFile("off-pull-inc.xml", offPullInc) < 0 ||
+           testWriteFile("off-verify-full.xml", offVfull) < 0 ||
+           testWriteFile("off-verify-inc.xml", offVinc) < 0 ||
            testWriteFile("c2.xml", "<domaincheckpoint><name>c2</name></domaincheckpoint>") < 0
            ? -1 : 0;
+}
+
+/* The shut-off domain of the offline scenarios: testvm's definition with
+ * its own name, UUID and one disk of its own (written already, like
+ * testvm's). */
+static int
+testDefineOffline(const char *xml)
+{
+    g_autoptr(GString) s = g_string_new(xml);
+    g_autofree char *disk = g_strdup_printf("%s/off-vda.qcow2", diskdir);
+    g_autofree char *ref = g_strdup_printf("%s/ref-off-vda.qcow2", diskdir);
+    const char *create[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, DISK_SIZE, NULL };
+    const char *write1[] = { "qemu-io", "-f", "qcow2", "-c", "write -P 0x70 0 1M", disk, NULL };
+    const char *cp[] = { "cp", disk, ref, NULL };
+    const char *vdb = strstr(xml, "/vdb.qcow2");
+    const char *from = vdb ? g_strrstr_len(xml, vdb - xml, "<disk ") : NULL;
+    const char *to = vdb ? strstr(vdb, "</disk>") : NULL;
+
+    if (testRun(create, NULL) < 0 || testRun(write1, NULL) < 0 || testRun(cp, NULL) < 0)
+        return -1;
+    if (!from || !to)
+        FAIL("no second disk in the domain XML");
+    g_string_erase(s, from - xml, to + strlen("</disk>") - from);
+    g_string_replace(s, "<name>testvm</name>", "<name>offvm</name>", 1);
+    g_string_replace(s, "5f0c2a8e-9d41-4b7a-8c3e-2b6f1d0e7a93",
+                     "0ff0c2a8-9d41-4b7a-8c3e-2b6f1d0e7a93", 1);
+    g_string_replace(s, "/vda.qcow2", "/off-vda.qcow2", 1);
+    if (!(offdom = virDomainDefineXML(conn, s->str)))
+        FAIL("define offvm: %s", virGetLastErrorMessage());
+    return 0;
 }
 
 /* Disks, references, the domain with an agent channel played by the
@@ -832,6 +1030,8 @@ testStartDomain(void)
     g_string_replace(s, "cache='none'", "cache='writeback'", 0);
     if (access("/dev/kvm", R_OK | W_OK) < 0)
         g_string_replace(s, "type='kvm'", "type='qemu'", 1);
+    if (testDefineOffline(s->str) < 0)
+        return -1;
     {
         g_autofree char *channel = g_strdup_printf(
             "<channel type='unix'><source mode='bind' path='%s'/>"
@@ -856,6 +1056,10 @@ testTearDown(void)
     if (dom) {
         virDomainDestroy(dom);
         virDomainFree(dom);
+    }
+    if (offdom) {
+        virDomainUndefineFlags(offdom, VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA);
+        virDomainFree(offdom);
     }
     g_clear_pointer(&agent, qemuAgentTestFree);
     if (conn)
@@ -944,7 +1148,8 @@ main(int argc, char **argv)
     if (argc > 4)
         scenarioGroup = argv[4];
     {
-        const char *tools[] = { "qemu-system-x86_64", "qemu-img", "qemu-io" };
+        const char *tools[] = { "qemu-system-x86_64", "qemu-storage-daemon", "qemu-img",
+                                "qemu-io" };
         size_t i;
 
         for (i = 0; i < G_N_ELEMENTS(tools); i++) {

@@ -322,7 +322,9 @@ const fleeceCmdDef fleeceBackupCmds[] = {
          "push backup of every disk next to its image.  --checkpointxml "
          "creates a checkpoint at the same instant, for the next incremental "
          "backup.  --wait waits for a push backup to finish (Ctrl-C asks "
-         "whether to abort it)."), 0 },
+         "whether to abort it).  A shut-off domain is backed up the same "
+         "way, its disks served by qemu-storage-daemon: it stays shut off "
+         "and cannot start until the backup ends."), 0 },
     { "backup-dumpxml", cmdBackupDumpxml, opts_backup_domain,
       N_("XML of the running backup"),
       N_("Prints the <domainbackup> description of the running backup job "

@@ -34,6 +34,7 @@
 #include "qemu_img.h"
 #include "qemu_process.h"
 #include "qemu_qmp.h"
+#include "qemu_storage.h"
 #include "libvirt/libvirt-domain.h"
 #include "viralloc.h"
 #include "virerror.h"
@@ -661,7 +662,7 @@ qemuBackupPlanDisks(qemuDomainObj *obj, GPtrArray *nodes, qemuBackupState *state
     for (i = 0; i < state->ndisks; i++) {
         qemuBackupDisk *d = &state->disks[i];
         virDomainBackupDiskDef *dd = qemuBackupDiskDef(state, d->name);
-        virDomainDiskDef *disk = virDomainDiskByTarget(obj->def, d->name);
+        virDomainDiskDef *disk = virDomainDiskByTarget(qemuDomainObjDisksDef(obj), d->name);
         virStorageSource *store = dd->store;
 
         if (!disk || !disk->src->nodeformat) {
@@ -977,6 +978,9 @@ qemuBackupUndoStart(qemuDomainObj *obj, qemuMonitor *mon)
     g_clear_pointer(&obj->backup, qemuBackupStateFree);
     virResetLastError();
     rc = qemuDomainObjSaveStatus(obj);
+    /* a shut-off domain's disks: the daemon goes with the backup */
+    if (rc == 0 && !obj->active)
+        rc = qemuStorageDaemonStop(obj, mon);
     if (rc == 0)
         virErrorRestore(&orig);
     else
@@ -1008,7 +1012,15 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
     }
     if (!(def = virDomainBackupDefParseString(backupXML, 0)))
         return -1;
-    if (!(mon = qemuProcessConnectMonitor(obj)))
+    if (!obj->active && (flags & VIR_DOMAIN_BACKUP_BEGIN_QUIESCE)) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("domain '%s' is not running: nothing to quiesce"), obj->name);
+        return -1;
+    }
+    /* a shut-off domain's disks are served by the storage daemon, which
+     * the rest treats as it treats QEMU */
+    if (!(mon = obj->active ? qemuProcessConnectMonitor(obj)
+                            : qemuStorageDaemonStart(obj)))
         return -1;
 
     actions = qemuQMPActionsNew();
@@ -1016,18 +1028,18 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
         if (!qemuBackupCheckpoint) {
             virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
                            _("creating a checkpoint with a backup is not available"));
-            return -1;
+            goto error;
         }
         /* the checkpoint keeps a journal of its own (see qemu_checkpoint) */
         if (qemuBackupCheckpoint->prepare(obj, mon, checkpointXML, actions,
                                           &chkname, &chkopaque) < 0)
-            return -1;
+            goto error;
         suffix = g_strdup(chkname);
     } else {
         suffix = g_strdup_printf("%lld", (long long) (g_get_real_time() / G_USEC_PER_SEC));
     }
 
-    if (virDomainBackupAlignDisks(def, obj->def, suffix) < 0 ||
+    if (virDomainBackupAlignDisks(def, qemuDomainObjDisksDef(obj), suffix) < 0 ||
         qemuBackupApplyDefaults(def) < 0)
         goto error;
 
@@ -1046,7 +1058,8 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
             state->disks[state->ndisks++].name = g_strdup(def->disks[i].name);
     }
     state->def = g_steal_pointer(&def);
-    if (qemuBackupIsPull(state))
+    /* no guest writes to a shut-off domain's disks: no bound needed */
+    if (obj->active && qemuBackupIsPull(state))
         state->cbwTimeout = obj->driver->config->backupCBWTimeout;
 
     if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
@@ -1178,6 +1191,9 @@ qemuBackupBegin(qemuDomainObj *obj, const char *backupXML,
  error:
     if (chkopaque)
         QEMU_BACKUP_QUIET((qemuBackupCheckpoint->discard(chkopaque), 0));
+    /* nothing was started: the storage daemon goes again */
+    if (!obj->active && !obj->backup)
+        QEMU_BACKUP_QUIET(qemuStorageDaemonStop(obj, mon));
     return -1;
 }
 
@@ -1382,8 +1398,8 @@ qemuBackupResumeAfterIOError(qemuDomainObj *obj, qemuMonitor *mon)
     g_autoptr(virJSONValue) reply = NULL;
     g_autoptr(qemuQMPStatus) st = NULL;
 
-    if (!mon || (obj->state == VIR_DOMAIN_PAUSED &&
-                 obj->reason != VIR_DOMAIN_PAUSED_IOERROR))
+    if (!mon || !obj->active ||
+        (obj->state == VIR_DOMAIN_PAUSED && obj->reason != VIR_DOMAIN_PAUSED_IOERROR))
         return;
     if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
                        QEMU_QMP_QUERY_STATUS, NULL) < 0 ||
@@ -1442,6 +1458,13 @@ qemuBackupTerminate(qemuDomainObj *obj, qemuMonitor *mon, int status,
         *done = qemuDomainJobTakeCompleted(&obj->job, false);
     VIR_INFO("backup of domain '%s' ended: %s", obj->name,
              qemuDomainJobStatusTypeToString(status));
+    /* a shut-off domain's disks: the daemon goes with the backup (a
+     * process killed before leaves it to the next, see qemu_storage.h) */
+    if (!obj->active && qemuStorageDaemonStop(obj, mon) < 0) {
+        VIR_WARN("cannot stop the storage daemon of domain '%s': %s", obj->name,
+                 virGetLastErrorMessage());
+        virResetLastError();
+    }
     return 0;
 }
 
@@ -1543,9 +1566,12 @@ qemuBackupRefreshProgress(qemuDomainObj *obj, unsigned int timeout_ms)
     g_autoptr(virJSONValue) reply = NULL;
     g_autoptr(GPtrArray) jobs = NULL;
 
-    if (!obj->backup || !obj->active)
+    if (!obj->backup || !qemuDomainObjDisksOpen(obj))
         return 0;
-    path = qemuDriverMonitorPath(obj->driver, obj->name);
+    if (obj->active)
+        path = qemuDriverMonitorPath(obj->driver, obj->name);
+    else
+        path = g_strdup(obj->storage->socket);
     if (!(mon = qemuMonitorOpen(path, timeout_ms)) ||
         qemuQMPExecute(mon, timeout_ms, &reply, QEMU_QMP_QUERY_JOBS, NULL) < 0 ||
         !(jobs = qemuQMPParseJobs(reply)))
@@ -1712,9 +1738,14 @@ qemuBackupTerminateOnStop(qemuDomainObj *obj, bool crashed,
         if (qemuBackupDiskActive(state->def->disks[i].state))
             state->def->disks[i].state = VIR_DOMAIN_BACKUP_DISK_STATE_FAILED;
     }
-    if (obj->job.current && !obj->job.current->errmsg)
-        obj->job.current->errmsg = g_strdup(crashed ? _("QEMU exited during the backup")
-                                                    : _("the domain was stopped during the backup"));
+    if (obj->job.current && !obj->job.current->errmsg) {
+        const char *why = crashed ? _("QEMU exited during the backup")
+                                  : _("the domain was stopped during the backup");
+
+        if (!obj->active)
+            why = _("the storage daemon serving the disks exited during the backup");
+        obj->job.current->errmsg = g_strdup(why);
+    }
     state->serverStarted = false;   /* goes with QEMU */
     if (state->phase != QEMU_BACKUP_PHASE_TERMINATING) {
         state->phase = QEMU_BACKUP_PHASE_TERMINATING;

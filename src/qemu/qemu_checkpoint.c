@@ -375,7 +375,8 @@ qemuCheckpointWarnUnusable(qemuDomainObj *obj,
         return;
     }
     for (i = 0; objs[i]; i++) {
-        if (qemuCheckpointCheckBitmaps(obj->driver->config->qemuImg, obj->def,
+        if (qemuCheckpointCheckBitmaps(obj->driver->config->qemuImg,
+                                       qemuDomainObjDisksDef(obj),
                                        nodes, objs[i]->def) < 0) {
             VIR_WARN("domain '%s': %s", obj->name, virGetLastErrorMessage());
             virResetLastError();
@@ -647,7 +648,7 @@ qemuCheckpointBitmapsPresent(qemuDomainObj *obj, GPtrArray *nodes,
 
         if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP)
             continue;
-        if (!(disk = virDomainDiskByTarget(obj->def, cd->name)))
+        if (!(disk = virDomainDiskByTarget(qemuDomainObjDisksDef(obj), cd->name)))
             continue;
         if (nodes) {
             qemuQMPBlockNode *node = disk->src->nodeformat ?
@@ -697,7 +698,7 @@ qemuCheckpointRepairCreate(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
         VIR_INFO("finishing creation of checkpoint '%s'", def->name);
         return qemuCheckpointCreateFinish(obj, NULL, &def, NULL);
     }
-    if (obj->active) {
+    if (qemuDomainObjDisksOpen(obj)) {
         if (!qemuCheckpointMonitor(obj, mon, owned) ||
             !(nodes = qemuCheckpointQueryNodes(*mon)))
             return -1;
@@ -717,8 +718,8 @@ qemuCheckpointRepairCreate(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
         g_ptr_array_add(chks, def);
         if (nodes) {
             size_t n = 0;
-            g_autoptr(virJSONValue) actions = qemuCheckpointDeleteActions(obj->def, nodes,
-                                                                          chks, &n);
+            g_autoptr(virJSONValue) actions =
+                qemuCheckpointDeleteActions(qemuDomainObjDisksDef(obj), nodes, chks, &n);
 
             if (!actions || (n && qemuQMPTransaction(*mon, &actions,
                                                      QEMU_MONITOR_TIMEOUT_DEFAULT) < 0))
@@ -730,7 +731,8 @@ qemuCheckpointRepairCreate(qemuDomainObj *obj, qemuMonitor **mon, bool *owned)
                 virDomainDiskDef *disk;
 
                 if (def->disks[i].type == VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP &&
-                    (disk = virDomainDiskByTarget(obj->def, def->disks[i].name)) &&
+                    (disk = virDomainDiskByTarget(qemuDomainObjDisksDef(obj),
+                                                  def->disks[i].name)) &&
                     qemuCheckpointRemoveBitmapOffline(obj->driver->config->qemuImg,
                                                       disk, def->disks[i].bitmap) < 0)
                     return -1;
@@ -845,7 +847,7 @@ qemuCheckpointDeleteBitmaps(qemuDomainObj *obj, qemuMonitor **mon, bool *owned,
     if (chks->len == 0)
         return 0;
 
-    if (obj->active) {
+    if (qemuDomainObjDisksOpen(obj)) {
         g_autoptr(GPtrArray) nodes = NULL;
         g_autoptr(virJSONValue) actions = NULL;
         size_t n = 0;
@@ -855,7 +857,7 @@ qemuCheckpointDeleteBitmaps(qemuDomainObj *obj, qemuMonitor **mon, bool *owned,
         /* asking QEMU where the bitmaps are costs as much as all the
          * bitmaps of the disks: first assume they are where checkpoints
          * put them, and ask only if that is refused */
-        if ((actions = qemuCheckpointDeleteActionsTop(obj->def, chks, &n))) {
+        if ((actions = qemuCheckpointDeleteActionsTop(qemuDomainObjDisksDef(obj), chks, &n))) {
             if (n == 0 ||
                 qemuQMPTransaction(*mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT) == 0)
                 return 0;
@@ -864,7 +866,7 @@ qemuCheckpointDeleteBitmaps(qemuDomainObj *obj, qemuMonitor **mon, bool *owned,
             virResetLastError();
         }
         if (!(nodes = qemuCheckpointQueryNodes(*mon)) ||
-            !(actions = qemuCheckpointDeleteActions(obj->def, nodes, chks, &n)))
+            !(actions = qemuCheckpointDeleteActions(qemuDomainObjDisksDef(obj), nodes, chks, &n)))
             return -1;
         if (n == 0)
             return 0;
@@ -879,7 +881,7 @@ qemuCheckpointDeleteBitmaps(qemuDomainObj *obj, qemuMonitor **mon, bool *owned,
             virDomainDiskDef *disk;
 
             if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP ||
-                !(disk = virDomainDiskByTarget(obj->def, cd->name)))
+                !(disk = virDomainDiskByTarget(qemuDomainObjDisksDef(obj), cd->name)))
                 continue;
             if (qemuCheckpointRemoveBitmapOffline(obj->driver->config->qemuImg, disk,
                                                   cd->bitmap ? cd->bitmap
@@ -1072,7 +1074,7 @@ qemuCheckpointPrepareDisks(qemuDomainObj *obj, const virDomainCheckpointDef *def
                            NULLSTR(cd->bitmap), cd->name, def->name);
             return -1;
         }
-        if (!(disk = virDomainDiskByTarget(obj->def, cd->name)) || !disk->src ||
+        if (!(disk = virDomainDiskByTarget(qemuDomainObjDisksDef(obj), cd->name)) || !disk->src ||
             !disk->src->path) {
             virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                            _("disk '%s' cannot carry a checkpoint"), cd->name);
@@ -1085,7 +1087,7 @@ qemuCheckpointPrepareDisks(qemuDomainObj *obj, const virDomainCheckpointDef *def
                            NULLSTR(virStorageFileFormatTypeToString(disk->src->format)));
             return -1;
         }
-        if (obj->active && !disk->src->nodeformat) {
+        if (qemuDomainObjDisksOpen(obj) && !disk->src->nodeformat) {
             virReportError(VIR_ERR_INTERNAL_ERROR,
                            _("disk '%s' has no block node"), cd->name);
             return -1;
@@ -1107,8 +1109,9 @@ qemuCheckpointCreateBitmaps(qemuDomainObj *obj, qemuMonitor *mon,
     if (!xml || qemuCheckpointWriteFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE, xml) < 0)
         return -1;
 
-    if (obj->active) {
-        g_autoptr(virJSONValue) actions = qemuCheckpointCreateActions(obj->def, def);
+    if (qemuDomainObjDisksOpen(obj)) {
+        g_autoptr(virJSONValue) actions =
+            qemuCheckpointCreateActions(qemuDomainObjDisksDef(obj), def);
 
         rc = -1;
         if (actions && (!quiesce || (agent = qemuDomainFreeze(obj)))) {
@@ -1117,7 +1120,8 @@ qemuCheckpointCreateBitmaps(qemuDomainObj *obj, qemuMonitor *mon,
                 qemuDomainThaw(obj, g_steal_pointer(&agent));
         }
     } else {
-        rc = qemuCheckpointAddBitmapsOffline(obj->driver->config->qemuImg, obj->def, def);
+        rc = qemuCheckpointAddBitmapsOffline(obj->driver->config->qemuImg,
+                                             qemuDomainObjDisksDef(obj), def);
     }
     if (rc < 0) {
         virErrorPtr orig = NULL;
@@ -1158,8 +1162,8 @@ qemuCheckpointRedefine(qemuDomainObj *obj, qemuMonitor *mon,
 
         if (mon && !(nodes = qemuCheckpointQueryNodes(mon)))
             return NULL;
-        if (qemuCheckpointCheckBitmaps(obj->driver->config->qemuImg, obj->def,
-                                       nodes, def) < 0) {
+        if (qemuCheckpointCheckBitmaps(obj->driver->config->qemuImg,
+                                       qemuDomainObjDisksDef(obj), nodes, def) < 0) {
             VIR_WARN("domain '%s': %s", obj->name, virGetLastErrorMessage());
             return NULL;
         }
@@ -1315,7 +1319,7 @@ qemuCheckpointFillSizes(qemuDomainObj *obj, qemuMonitor *mon,
         size_t holders = 0;
 
         if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP ||
-            !(disk = virDomainDiskByTarget(obj->def, cd->name)) ||
+            !(disk = virDomainDiskByTarget(qemuDomainObjDisksDef(obj), cd->name)) ||
             qemuCheckpointBitmapChainState(disk, nodes, def->name) !=
             QEMU_CHECKPOINT_BITMAP_VALID)
             continue;
@@ -1362,7 +1366,8 @@ qemuCheckpointFillSizes(qemuDomainObj *obj, qemuMonitor *mon,
         virDomainDiskDef *disk;
         qemuQMPDirtyBitmap *tmp;
 
-        if (!merged[i] || !(disk = virDomainDiskByTarget(obj->def, def->disks[i].name)))
+        if (!merged[i] ||
+            !(disk = virDomainDiskByTarget(qemuDomainObjDisksDef(obj), def->disks[i].name)))
             continue;
         tmp = qemuQMPBlockNodeFindBitmap(qemuQMPBlockNodeFind(nodes, disk->src->nodeformat),
                                          QEMU_CHECKPOINT_SIZE_BITMAP);
@@ -1412,7 +1417,7 @@ qemuCheckpointGetXMLDesc(qemuDomainObj *obj, qemuMonitor *mon,
     if (flags & VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN)
         fmt |= VIR_DOMAIN_CHECKPOINT_FORMAT_NO_DOMAIN;
     if (flags & VIR_DOMAIN_CHECKPOINT_XML_SIZE) {
-        if (!obj->active || !mon) {
+        if (!qemuDomainObjDisksOpen(obj) || !mon) {
             virReportError(VIR_ERR_OPERATION_INVALID,
                            _("domain '%s' is not running: no checkpoint sizes"),
                            obj->name);
@@ -1479,7 +1484,7 @@ qemuCheckpointBackupPrepare(qemuDomainObj *obj, qemuMonitor *mon, const char *xm
     g_clear_pointer(&def->parent_name, g_free);
     if ((current = virDomainCheckpointObjListGetCurrentName(list)))
         def->parent_name = g_strdup(current);
-    if (!(own = qemuCheckpointCreateActions(obj->def, def)))
+    if (!(own = qemuCheckpointCreateActions(qemuDomainObjDisksDef(obj), def)))
         return -1;
     if (!(internal = virDomainCheckpointDefFormatInternal(def)) ||
         qemuCheckpointWriteFile(obj, QEMU_CHECKPOINT_JOURNAL_CREATE, internal) < 0)

@@ -80,7 +80,8 @@ qemuCheckpointCtxLoad(qemuCheckpointCtx *ctx, virDomain *dom, bool modify)
         if (qemuDomainJobBegin(&ctx->obj->job, QEMU_JOB_MODIFY) < 0)
             return -1;
         ctx->job = true;
-        if (ctx->obj->active && !(ctx->mon = qemuProcessConnectMonitor(ctx->obj)))
+        if (qemuDomainObjDisksOpen(ctx->obj) &&
+            !(ctx->mon = qemuProcessConnectMonitor(ctx->obj)))
             return -1;
     } else {
         /* a reader shares the list of the index with the process's

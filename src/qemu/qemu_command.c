@@ -328,10 +328,10 @@ qemuJSONToArg(json_object *obj)
     return ret;
 }
 
-/* -blockdev for the storage node of one image. */
-static char *
-qemuBuildStorageNodeArg(const virDomainDiskDef *disk, const virStorageSource *src,
-                        bool top)
+/* The properties of the storage node of one image. */
+static json_object *
+qemuBuildStorageNodeProps(const virDomainDiskDef *disk, const virStorageSource *src,
+                          bool top)
 {
     json_object *props = json_object_new_object();
 
@@ -345,13 +345,13 @@ qemuBuildStorageNodeArg(const virDomainDiskDef *disk, const virStorageSource *sr
     if (top && disk->discard && !g_str_equal(disk->discard, "default"))
         json_object_object_add(props, "discard", json_object_new_string(disk->discard));
     json_object_object_add(props, "cache", qemuBlockCacheObject(disk));
-    return qemuJSONToArg(props);
+    return props;
 }
 
-/* -blockdev for the format node of one image. */
-static char *
-qemuBuildFormatNodeArg(const virDomainDiskDef *disk, const virStorageSource *src,
-                       bool top)
+/* The properties of the format node of one image. */
+static json_object *
+qemuBuildFormatNodeProps(const virDomainDiskDef *disk, const virStorageSource *src,
+                         bool top)
 {
     json_object *props = json_object_new_object();
     const virStorageSource *backing = src->backingStore;
@@ -374,12 +374,13 @@ qemuBuildFormatNodeArg(const virDomainDiskDef *disk, const virStorageSource *src
         else if (!backing)
             json_object_object_add(props, "backing", NULL);
     }
-    return qemuJSONToArg(props);
+    return props;
 }
 
-static void
-qemuBuildDiskBlockdevs(GPtrArray *argv, const virDomainDiskDef *disk)
+GPtrArray *
+qemuBuildDiskBlockdevProps(const virDomainDiskDef *disk)
 {
+    GPtrArray *nodes = g_ptr_array_new_with_free_func((GDestroyNotify) virJSONValueFree);
     g_autoptr(GPtrArray) chain = g_ptr_array_new();
     const virStorageSource *src;
     gint i;
@@ -391,10 +392,21 @@ qemuBuildDiskBlockdevs(GPtrArray *argv, const virDomainDiskDef *disk)
     for (i = chain->len - 1; i >= 0; i--) {
         const virStorageSource *s = g_ptr_array_index(chain, i);
 
+        g_ptr_array_add(nodes, qemuBuildStorageNodeProps(disk, s, i == 0));
+        g_ptr_array_add(nodes, qemuBuildFormatNodeProps(disk, s, i == 0));
+    }
+    return nodes;
+}
+
+static void
+qemuBuildDiskBlockdevs(GPtrArray *argv, const virDomainDiskDef *disk)
+{
+    g_autoptr(GPtrArray) nodes = qemuBuildDiskBlockdevProps(disk);
+    guint i;
+
+    for (i = 0; i < nodes->len; i++) {
         g_ptr_array_add(argv, g_strdup("-blockdev"));
-        g_ptr_array_add(argv, qemuBuildStorageNodeArg(disk, s, i == 0));
-        g_ptr_array_add(argv, g_strdup("-blockdev"));
-        g_ptr_array_add(argv, qemuBuildFormatNodeArg(disk, s, i == 0));
+        g_ptr_array_add(argv, qemuJSONToArg(json_object_get(g_ptr_array_index(nodes, i))));
     }
 }
 
@@ -656,4 +668,24 @@ qemuBlockFormatNodeStruct(const virDomainDiskDef *disk, const virStorageSource *
                               "s:file", src->nodestorage,
                               "b:read-only", readonly, "v:cache", &cache,
                               "S:discard", top ? qemuBlockDiscard(disk) : NULL, NULL);
+}
+
+char *
+qemuBuildStorageDaemonMonitorArg(const char *qmpSocket)
+{
+    g_autofree char *qmp = virQEMUEscapeComma(qmpSocket);
+
+    return g_strdup_printf("socket,id=charmonitor,path=%s,server=on,wait=off", qmp);
+}
+
+char **
+qemuBuildStorageDaemonCommandLine(const char *binary, const char *qmpSocket)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+
+    g_ptr_array_add(argv, g_strdup(binary));
+    qemuArgAdd(argv, "--chardev", qemuBuildStorageDaemonMonitorArg(qmpSocket));
+    qemuArgAdd(argv, "--monitor", g_strdup("chardev=charmonitor"));
+    g_ptr_array_add(argv, NULL);
+    return (char **) g_ptr_array_free(g_steal_pointer(&argv), FALSE);
 }

@@ -37,6 +37,23 @@ int qemuValidateDomainDef(const virDomainDef *def);
 char **qemuBuildCommandLine(const virDomainDef *def,
                             const qemuCommandParams *params);
 
+/* The -blockdev properties (json-c objects) of the block nodes of
+ * @disk's chain, backing images first: what QEMU gets on its command
+ * line and the storage daemon through blockdev-add.  Node names must
+ * have been assigned. */
+GPtrArray *qemuBuildDiskBlockdevProps(const virDomainDiskDef *disk);
+
+/* argv of a qemu-storage-daemon (@binary) with only a QMP monitor on
+ * @qmpSocket: the disks are added through the monitor, so that one that
+ * cannot be opened leaves the others to be closed cleanly (a daemon that
+ * fails on its command line exits with the images it opened already
+ * unclosed, their bitmaps marked in use). */
+char **qemuBuildStorageDaemonCommandLine(const char *binary,
+                                         const char *qmpSocket);
+/* Its --chardev argument: unique to the socket, so the daemon can be
+ * found by it (virProcessFindByArg). */
+char *qemuBuildStorageDaemonMonitorArg(const char *qmpSocket);
+
 /* Whether /dev/kvm can be used by this process. */
 bool qemuKVMUsable(void);
 

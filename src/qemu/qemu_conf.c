@@ -47,6 +47,10 @@ static const qemuConfKey qemuConfKeys[] = {
       "Seconds a guest write may wait for its copy-before-write in a pull "
       "backup (0: no bound); past it the snapshot is dropped and the backup "
       "fails." },
+    { "qemu_storage_daemon", QEMU_CONF_VALUE_PATH,
+      QEMU_CONF_FIELD(qemuStorageDaemon), NULL, 0, 0,
+      "The qemu-storage-daemon program (absolute path) that serves the disks "
+      "of a shut-off domain's backup; unset: found in PATH." },
 };
 
 const qemuConfKey *
@@ -63,6 +67,7 @@ qemuDriverConfigFree(qemuDriverConfig *cfg)
         return;
     g_free(cfg->backupTLSx509certdir);
     g_free(cfg->qemuImg);
+    g_free(cfg->qemuStorageDaemon);
     g_free(cfg);
 }
 
@@ -354,6 +359,24 @@ char *
 qemuDriverLogPath(const qemuDriver *driver, const char *name)
 {
     return qemuDriverFile(driver->logDir, name, ".log");
+}
+
+/* The storage daemon of a shut-off domain's backup (qemu_storage.h) has
+ * directories of its own: no name of its files can be a domain's. */
+char *
+qemuDriverStorageMonitorPath(const qemuDriver *driver, const char *name)
+{
+    g_autofree char *dir = g_build_filename(driver->runDir, "storage", NULL);
+
+    return qemuDriverFile(dir, name, ".qmp");
+}
+
+char *
+qemuDriverStorageLogPath(const qemuDriver *driver, const char *name)
+{
+    g_autofree char *dir = g_build_filename(driver->logDir, "storage", NULL);
+
+    return qemuDriverFile(dir, name, ".log");
 }
 
 char *

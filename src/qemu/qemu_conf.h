@@ -8,6 +8,8 @@
  *   ROOT/log/NAME.log                     QEMU's output
  *   ROOT/lock/NAME.lock                   per-domain lock
  *   ROOT/etc/fleece.conf                  settings, read at connection open
+ *   ROOT/run/storage/NAME.qmp             QMP socket of the storage daemon
+ *   ROOT/log/storage/NAME.log             of a shut-off domain's backup
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -24,6 +26,7 @@ struct _qemuDriverConfig {
     unsigned long long backupBandwidth;  /* bytes/s per disk, 0 = none */
     char *qemuImg;                    /* NULL: qemu-img from PATH */
     unsigned int backupCBWTimeout;    /* pull: copy-before-write bound, s */
+    char *qemuStorageDaemon;          /* NULL: qemu-storage-daemon from PATH */
 };
 
 /* The type of a setting's value. */
@@ -92,6 +95,8 @@ char *qemuDriverMonitorPath(const qemuDriver *driver, const char *name);
 char *qemuDriverAgentPath(const qemuDriver *driver, const char *name);
 char *qemuDriverPidPath(const qemuDriver *driver, const char *name);
 char *qemuDriverLogPath(const qemuDriver *driver, const char *name);
+char *qemuDriverStorageMonitorPath(const qemuDriver *driver, const char *name);
+char *qemuDriverStorageLogPath(const qemuDriver *driver, const char *name);
 char *qemuDriverLockPath(const qemuDriver *driver, const char *name);
 char *qemuDriverCheckpointDir(const qemuDriver *driver, const char *name);
 

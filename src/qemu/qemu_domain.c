@@ -13,6 +13,7 @@
 #include "qemu_backup.h"
 #include "qemu_blockjob.h"
 #include "qemu_snapshot.h"
+#include "qemu_storage.h"
 #include "libvirt/libvirt-domain.h"
 #include "virerror.h"
 #include "virfile.h"
@@ -59,6 +60,7 @@ qemuDomainObjFree(qemuDomainObj *obj)
     qemuBackupStateFree(obj->backup);
     if (obj->blockjobs)
         g_ptr_array_unref(obj->blockjobs);
+    qemuStorageDaemonFree(obj->storage);
     qemuDomainObjUnlock(obj);
     g_free(obj);
 }
@@ -146,8 +148,13 @@ qemuDomainObjParseStatus(qemuDomainObj *obj, const char *xml, const char *path)
         obj->reason = v;
     if (qemuDomainJobParse(ctxt, &obj->job) < 0)
         return -1;
-    if (!obj->active)
-        return 0;
+    if (!obj->active) {
+        /* a backup of the shut-off domain, in the storage daemon */
+        if (qemuStorageDaemonParse(doc, ctxt, &obj->storage, &obj->nextIndex) < 0 ||
+            qemuBackupStateParse(doc, ctxt, &obj->backup) < 0)
+            return -1;
+        return 1;
+    }
 
     if ((rc = qemuDomainStatusNumber(ctxt->node, path, "pid", G_MAXINT, &v)) < 0)
         return -1;
@@ -239,6 +246,9 @@ qemuDomainObjFormatStatus(qemuDomainObj *obj)
         virBufferAddLit(&buf, ">\n");
         virBufferAdjustIndent(&buf, 2);
         qemuDomainJobFormat(&buf, &obj->job);
+        if (qemuStorageDaemonFormat(&buf, obj->storage, obj->nextIndex) < 0)
+            return NULL;
+        qemuBackupStateFormat(&buf, obj->backup);
         virBufferAdjustIndent(&buf, -2);
         virBufferAddLit(&buf, "</domstatus>\n");
     } else {
@@ -386,6 +396,20 @@ qemuDomainRecoverFreeze(qemuDomainObj *obj)
         return;
     }
     unlink(marker);
+}
+
+bool
+qemuDomainObjDisksOpen(qemuDomainObj *obj)
+{
+    return obj->active || obj->storage;
+}
+
+virDomainDef *
+qemuDomainObjDisksDef(qemuDomainObj *obj)
+{
+    if (!obj->active && obj->storage)
+        return obj->storage->def;
+    return obj->def;
 }
 
 virDomainDef *
@@ -539,6 +563,30 @@ qemuDomainObjLoad(qemuDriver *driver, const char *name, unsigned int flags)
             obj->reason = VIR_DOMAIN_SHUTOFF_CRASHED;
         }
         exists = obj->persistent;
+    }
+
+    /* the storage daemon of a shut-off domain's backup died, or serves
+     * nothing (a process died while starting or stopping it, or one is
+     * starting or stopping it now, with the lock): whoever holds the lock
+     * reconciles; a reader does not wait for it (a busy lock means the
+     * holder is at work) and reports what it read */
+    if (exists && qemuStorageDaemonNeedsReconcile(obj) && !driver->readonly) {
+        if (!obj->lock) {
+            g_autoptr(qemuDomainObj) locked = NULL;
+
+            locked = qemuDomainObjLoad(driver, name, QEMU_DOMAIN_LOAD_LOCK |
+                                       QEMU_DOMAIN_LOAD_NOWAIT |
+                                       (flags & QEMU_DOMAIN_LOAD_QUIET));
+            if (locked) {
+                qemuDomainObjUnlock(locked);
+                return g_steal_pointer(&locked);
+            }
+            if (virGetLastErrorCode() != VIR_ERR_RESOURCE_BUSY)
+                return NULL;
+            virResetLastError();
+        } else {
+            qemuStorageDaemonReconcile(obj);
+        }
     }
 
     if (!exists) {

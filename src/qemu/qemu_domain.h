@@ -26,6 +26,7 @@
 
 typedef struct _qemuBackupState qemuBackupState;   /* qemu_backup.h */
 typedef struct _qemuBlockJob qemuBlockJob;         /* qemu_blockjob.h */
+typedef struct _qemuStorageDaemon qemuStorageDaemon;   /* qemu_storage.h */
 
 typedef struct _qemuDomainObj qemuDomainObj;
 struct _qemuDomainObj {
@@ -44,6 +45,8 @@ struct _qemuDomainObj {
     qemuDomainJobObj job;
     qemuBackupState *backup;       /* the running backup, NULL if none */
     GPtrArray *blockjobs;          /* qemuBlockJob: block commits */
+    qemuStorageDaemon *storage;    /* shut off: the daemon serving the
+                                    * disks to a backup, NULL if none */
     virFileLock *lock;             /* held while changing */
 };
 
@@ -110,6 +113,14 @@ void qemuDomainThaw(qemuDomainObj *obj, qemuAgent *agent);
 /* A locked load found the marker: thaw the guest an earlier process left
  * frozen. */
 void qemuDomainRecoverFreeze(qemuDomainObj *obj);
+
+/* Whether a process has the disks open, so that their block nodes and
+ * bitmaps are changed through its monitor: QEMU of a running domain, or
+ * the storage daemon of a shut-off domain's backup. */
+bool qemuDomainObjDisksOpen(qemuDomainObj *obj);
+/* The definition whose disks carry that process's node names (the live
+ * one, or the storage daemon's); the config when none has them open. */
+virDomainDef *qemuDomainObjDisksDef(qemuDomainObj *obj);
 
 /* The persistent definition (config) of the domain. */
 virDomainDef *qemuDomainObjGetPersistentDef(qemuDomainObj *obj);

@@ -429,6 +429,12 @@ qemuDomainUndefineFlags(virDomain *dom, unsigned int flags)
                        _("cannot undefine transient domain '%s'"), obj->name);
         return -1;
     }
+    if (!obj->active && obj->storage) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("cannot undefine domain '%s' while its backup runs in the storage daemon"),
+                       obj->name);
+        return -1;
+    }
     ncheckpoints = qemuDomainCheckpointCount(driver, obj->name);
     if (ncheckpoints > 0 && !obj->active) {
         if (!(flags & VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA)) {
@@ -471,6 +477,8 @@ qemuDomainUndefineFlags(virDomain *dom, unsigned int flags)
     return 0;
 }
 
+static int qemuDomainReconcileBackup(virConnect *conn, qemuDomainObj *obj);
+
 static int
 qemuDomainStartObj(virConnect *conn, qemuDomainObj *obj, virDomainDef **def,
                    unsigned int flags)
@@ -501,6 +509,10 @@ qemuDomainCreateWithFlags(virDomain *dom, unsigned int flags)
                        _("domain '%s' is already running"), obj->name);
         return -1;
     }
+    /* a backup in the storage daemon that ended (or never really began)
+     * frees the disks now; one that runs keeps them (qemuProcessStart) */
+    if (qemuDomainReconcileBackup(dom->conn, obj) < 0)
+        return -1;
     def = virDomainDefCopy(obj->def);
     if (qemuDomainStartObj(dom->conn, obj, &def, flags) < 0)
         return -1;
@@ -875,7 +887,6 @@ qemuDomainFSThaw(virDomain *dom, const char **mountpoints G_GNUC_UNUSED,
     return qemuAgentFSThaw(agent);
 }
 
-static int qemuDomainReconcileBackup(virConnect *conn, qemuDomainObj *obj);
 static int qemuDomainBackupEndObj(virConnect *conn, qemuDomainObj *obj);
 
 /* How long a read-only reader waits for QEMU's monitor to refresh the
@@ -1044,13 +1055,30 @@ qemuDomainGetJobInfo(virDomain *dom, virDomainJobInfo *info)
     return 0;
 }
 
+/* Load to act on a backup: a running domain, or a shut-off one whose
+ * backup runs in the storage daemon. */
+static qemuDomainObj *
+qemuDomainLoadForBackup(virDomain *dom)
+{
+    g_autoptr(qemuDomainObj) obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK);
+
+    if (!obj)
+        return NULL;
+    if (!obj->active && !obj->backup) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("domain '%s' is not running"), obj->name);
+        return NULL;
+    }
+    return g_steal_pointer(&obj);
+}
+
 static int
 qemuDomainAbortJobFlags(virDomain *dom, unsigned int flags)
 {
     g_autoptr(qemuDomainObj) obj = NULL;
 
     virCheckFlags(0, -1);
-    if (!(obj = qemuDomainLoadActive(dom, QEMU_DOMAIN_LOAD_LOCK)))
+    if (!(obj = qemuDomainLoadForBackup(dom)))
         return -1;
     if (qemuDomainReconcileBackup(dom->conn, obj) < 0)
         return -1;
@@ -1070,7 +1098,7 @@ qemuDomainReconcileBackup(virConnect *conn, qemuDomainObj *obj)
 {
     g_autoptr(qemuDomainJobData) done = NULL;
 
-    if (!obj->backup || !obj->active)
+    if (!obj->backup)
         return 0;
     if (qemuBackupReconcile(obj, NULL, &done) < 0)
         return -1;
@@ -1100,13 +1128,9 @@ qemuDomainBackupBegin(virDomain *dom, const char *backupXML,
 
     virCheckFlags(VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL |
                   VIR_DOMAIN_BACKUP_BEGIN_QUIESCE, -1);
+    /* a shut-off domain is backed up in the storage daemon */
     if (!(obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)))
         return -1;
-    if (!obj->active) {
-        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
-                       _("domain '%s' is not running"), obj->name);
-        return -1;
-    }
     /* a backup that ended while nobody looked frees the slot now */
     if (qemuDomainReconcileBackup(dom->conn, obj) < 0 ||
         qemuBlockJobReconcile(obj, NULL) < 0)
@@ -1143,7 +1167,7 @@ qemuDomainBackupEnd(virDomain *dom, unsigned int flags)
     g_autoptr(qemuDomainObj) obj = NULL;
 
     virCheckFlags(0, -1);
-    if (!(obj = qemuDomainLoadActive(dom, QEMU_DOMAIN_LOAD_LOCK)))
+    if (!(obj = qemuDomainLoadForBackup(dom)))
         return -1;
     if (qemuDomainReconcileBackup(dom->conn, obj) < 0)
         return -1;

@@ -63,8 +63,9 @@ struct _qemuEventState {
     int timer;                     /* delivery timer, -1 when none */
     bool watching;                 /* a watcher of generation watchGen runs */
     unsigned int watchGen;
-    GHashTable *completedQueued;   /* domain name -> start time (ms) of the
-                                    * last job whose completion was queued */
+    GHashTable *completedQueued;   /* domain name -> start times (ms) of the
+                                    * last jobs whose completion was queued
+                                    * (GArray of unsigned long long) */
 };
 
 /* The watcher thread's own data. */
@@ -134,7 +135,7 @@ qemuEventStateNew(virConnect *conn, const char *root, bool readonly)
     st->pending = g_ptr_array_new_with_free_func(qemuEventFree);
     st->timer = -1;
     st->completedQueued = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                                g_free, g_free);
+                                                g_free, (GDestroyNotify) g_array_unref);
     return st;
 }
 
@@ -311,6 +312,11 @@ qemuEventQueueLifecycle(qemuEventState *st, const virDomainDef *def, int id,
     qemuEventQueue(st, ev);
 }
 
+/* How many jobs per domain the queued completions are remembered for: a
+ * watcher that saw a job run may look again only after later jobs came
+ * and went (quick backups, half a second apart). */
+#define QEMU_EVENT_COMPLETED_KEPT 16
+
 /* Queue the completion of the job that started at data->started, unless
  * this connection queued it already (the watcher may see the end of a
  * job this connection's own call ended). */
@@ -319,16 +325,23 @@ qemuEventQueueJobCompletedFor(qemuEventState *st, const char *name,
                               const unsigned char *uuid, int id,
                               const qemuDomainJobData *data)
 {
-    unsigned long long *last;
+    GArray *queued;
     qemuEvent *ev;
-    bool seen;
+    bool seen = false;
+    guint i;
 
     g_mutex_lock(&st->lock);
-    last = g_hash_table_lookup(st->completedQueued, name);
-    seen = last && *last == data->started;
-    if (!seen)
-        g_hash_table_replace(st->completedQueued, g_strdup(name),
-                             g_memdup2(&data->started, sizeof(data->started)));
+    if (!(queued = g_hash_table_lookup(st->completedQueued, name))) {
+        queued = g_array_new(FALSE, FALSE, sizeof(unsigned long long));
+        g_hash_table_insert(st->completedQueued, g_strdup(name), queued);
+    }
+    for (i = 0; i < queued->len && !seen; i++)
+        seen = g_array_index(queued, unsigned long long, i) == data->started;
+    if (!seen) {
+        if (queued->len == QEMU_EVENT_COMPLETED_KEPT)
+            g_array_remove_index(queued, 0);
+        g_array_append_val(queued, data->started);
+    }
     g_mutex_unlock(&st->lock);
     if (seen || !qemuEventWanted(st, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED))
         return;
@@ -421,7 +434,7 @@ qemuEventWatchDomain(qemuEventState *st, qemuDriver *driver, GHashTable *watched
         obj = qemuDomainObjLoad(driver, name, QEMU_DOMAIN_LOAD_LOCK |
                                               QEMU_DOMAIN_LOAD_NOWAIT |
                                               QEMU_DOMAIN_LOAD_QUIET);
-        if (obj && obj->active && obj->backup &&
+        if (obj && obj->backup &&
             qemuBackupReconcile(obj, NULL, &done) == 0 && done)
             qemuEventQueueJobCompleted(st, obj->def, done);
         g_clear_pointer(&obj, qemuDomainObjFree);
@@ -431,7 +444,13 @@ qemuEventWatchDomain(qemuEventState *st, qemuDriver *driver, GHashTable *watched
 
     obj = qemuDomainObjLoad(driver, name, QEMU_DOMAIN_LOAD_QUIET |
                                           QEMU_DOMAIN_LOAD_NOWAIT);
-    virResetLastError();
+    if (!obj && virGetLastErrorCode() != VIR_ERR_OK) {
+        /* not "gone" but unreadable now (a half-written file found while
+         * another process holds the lock): look again next round */
+        virResetLastError();
+        w->ino = 0;
+        return;
+    }
     if (obj)
         memcpy(w->uuid, obj->def->uuid, VIR_UUID_BUFLEN);
     completed = obj ? obj->job.completed : NULL;

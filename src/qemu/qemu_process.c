@@ -13,6 +13,7 @@
 #include "qemu_command.h"
 #include "qemu_img.h"
 #include "qemu_qmp.h"
+#include "qemu_storage.h"
 #include "libvirt/libvirt-domain.h"
 #include "viralloc.h"
 #include "vircommand.h"
@@ -72,8 +73,8 @@ qemuProcessValidateDef(const virDomainDef *def)
 /* Fill in each disk's backing chain from the images themselves (the
  * live XML shows it, and every image gets its own block nodes), ending
  * with a terminator (type NONE, printed as <backingStore/>). */
-static int
-qemuProcessDetectBackingChains(qemuDomainObj *obj, virDomainDef *def)
+int
+qemuProcessDetectBackingChains(const char *qemuImg, virDomainDef *def)
 {
     size_t i;
 
@@ -86,7 +87,7 @@ qemuProcessDetectBackingChains(qemuDomainObj *obj, virDomainDef *def)
         if (!top->path || top->backingStore)
             continue;
         if (top->format == VIR_STORAGE_FILE_QCOW2) {
-            if (!(info = qemuImgGetInfo(obj->driver->config->qemuImg,
+            if (!(info = qemuImgGetInfo(qemuImg,
                                         top->path, "qcow2", true)))
                 return -1;
             for (cur = info->backing; cur; cur = cur->backing) {
@@ -138,8 +139,11 @@ qemuProcessLogTail(qemuDomainObj *obj)
 qemuMonitor *
 qemuProcessConnectMonitor(qemuDomainObj *obj)
 {
-    g_autofree char *path = qemuDriverMonitorPath(obj->driver, obj->name);
+    g_autofree char *path = NULL;
 
+    if (!obj->active && obj->storage)
+        return qemuMonitorOpen(obj->storage->socket, QEMU_MONITOR_TIMEOUT_DEFAULT);
+    path = qemuDriverMonitorPath(obj->driver, obj->name);
     return qemuMonitorOpen(path, QEMU_MONITOR_TIMEOUT_DEFAULT);
 }
 
@@ -193,10 +197,16 @@ qemuProcessStart(qemuDomainObj *obj, virDomainDef **defp, unsigned int flags)
                        _("domain '%s' is already running"), obj->name);
         return -1;
     }
+    if (obj->storage) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("cannot start domain '%s' while its disks are in use by the storage daemon of its backup (end the backup first)"),
+                       obj->name);
+        return -1;
+    }
     if (qemuProcessValidateDef(def) < 0)
         return -1;
     if (qemuAssignDeviceAliases(def) < 0 ||
-        qemuProcessDetectBackingChains(obj, def) < 0)
+        qemuProcessDetectBackingChains(obj->driver->config->qemuImg, def) < 0)
         return -1;
     qemuAssignNodeNames(def, &nextIndex);
     if (def->has_agent && !def->agent_socket)

@@ -22,8 +22,14 @@ int qemuProcessStart(qemuDomainObj *obj, virDomainDef **def,
  * with 'reason' (virDomainShutoffReason).  obj must be locked. */
 int qemuProcessStop(qemuDomainObj *obj, int reason);
 
-/* Connect to the running domain's QMP socket. */
+/* Connect to the QMP socket of the process that has the domain's disks
+ * open: QEMU of a running domain, or the storage daemon of a shut-off
+ * domain's backup (qemu_storage.h). */
 qemuMonitor *qemuProcessConnectMonitor(qemuDomainObj *obj);
+
+/* Fill in each disk's backing chain from the images themselves, ending
+ * with a terminator (type NONE). */
+int qemuProcessDetectBackingChains(const char *qemuImg, virDomainDef *def);
 
 /* Check what a definition needs before anything runs: runnable, images
  * present, KVM usable when asked for. */

@@ -538,6 +538,59 @@ qemuQMPValueHasType(virJSONValue *val, qemuQMPType type)
 }
 
 
+/* Check argument @key = @val of @name against @decls (declared, of the
+ * declared type and value, not in @obj yet). */
+static bool
+qemuQMPCheckArg(const char *name, const qemuQMPArgDecl *decls, virJSONValue *obj,
+                const char *key, virJSONValue *val)
+{
+    const qemuQMPArgDecl *d;
+
+    if (!(d = qemuQMPFindArg(decls, key))) {
+        virReportError(VIR_ERR_INTERNAL_ERROR,
+                       _("argument '%s' is not declared for '%s'"),
+                       key, name);
+        return false;
+    }
+    if (!qemuQMPValueHasType(val, d->type)) {
+        virReportError(VIR_ERR_INTERNAL_ERROR,
+                       _("argument '%s' of '%s' must be of type '%s'"),
+                       key, name, qemuQMPTypeTypeToString(d->type));
+        return false;
+    }
+    if (d->values &&
+        !g_strv_contains((const char *const *) d->values,
+                         json_object_get_string(val))) {
+        virReportError(VIR_ERR_INTERNAL_ERROR,
+                       _("value '%s' of argument '%s' of '%s' is not declared"),
+                       json_object_get_string(val), key, name);
+        return false;
+    }
+    if (obj && json_object_object_get_ex(obj, key, NULL)) {
+        virReportError(VIR_ERR_INTERNAL_ERROR,
+                       _("argument '%s' of '%s' given twice"), key, name);
+        return false;
+    }
+    return true;
+}
+
+/* Check that @obj has every required argument of @decls. */
+static bool
+qemuQMPCheckRequired(const char *name, const qemuQMPArgDecl *decls, virJSONValue *obj)
+{
+    const qemuQMPArgDecl *d;
+
+    for (d = decls; d->name; d++) {
+        if (d->required && !json_object_object_get_ex(obj, d->name, NULL)) {
+            virReportError(VIR_ERR_INTERNAL_ERROR,
+                           _("argument '%s' of '%s' is missing"),
+                           d->name, name);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Build the object of arguments of @name from ("CODE:key", value) pairs,
  * checked against @decls.  After the first mismatch the remaining pairs
  * are still consumed, so values handed over are freed, not leaked. */
@@ -545,7 +598,6 @@ static virJSONValue *
 qemuQMPBuildArgs(const char *name, const qemuQMPArgDecl *decls, va_list ap)
 {
     g_autoptr(virJSONValue) obj = json_object_new_object();
-    const qemuQMPArgDecl *d;
     const char *spec;
     bool failed = false;
 
@@ -623,7 +675,7 @@ qemuQMPBuildArgs(const char *name, const qemuQMPArgDecl *decls, va_list ap)
 
         if (failed || omit)
             continue;
-        if (!(d = qemuQMPFindArg(decls, key))) {
+        if (!qemuQMPFindArg(decls, key)) {
             virReportError(VIR_ERR_INTERNAL_ERROR,
                            _("argument '%s' is not declared for '%s'"),
                            key, name);
@@ -636,41 +688,14 @@ qemuQMPBuildArgs(const char *name, const qemuQMPArgDecl *decls, va_list ap)
             failed = true;
             continue;
         }
-        if (!qemuQMPValueHasType(val, d->type)) {
-            virReportError(VIR_ERR_INTERNAL_ERROR,
-                           _("argument '%s' of '%s' must be of type '%s'"),
-                           key, name, qemuQMPTypeTypeToString(d->type));
-            failed = true;
-            continue;
-        }
-        if (d->values &&
-            !g_strv_contains((const char *const *) d->values,
-                             json_object_get_string(val))) {
-            virReportError(VIR_ERR_INTERNAL_ERROR,
-                           _("value '%s' of argument '%s' of '%s' is not declared"),
-                           json_object_get_string(val), key, name);
-            failed = true;
-            continue;
-        }
-        if (json_object_object_get_ex(obj, key, NULL)) {
-            virReportError(VIR_ERR_INTERNAL_ERROR,
-                           _("argument '%s' of '%s' given twice"), key, name);
+        if (!qemuQMPCheckArg(name, decls, obj, key, val)) {
             failed = true;
             continue;
         }
         json_object_object_add(obj, key, g_steal_pointer(&val));
     }
-    if (failed)
+    if (failed || !qemuQMPCheckRequired(name, decls, obj))
         return NULL;
-
-    for (d = decls; d->name; d++) {
-        if (d->required && !json_object_object_get_ex(obj, d->name, NULL)) {
-            virReportError(VIR_ERR_INTERNAL_ERROR,
-                           _("argument '%s' of '%s' is missing"),
-                           d->name, name);
-            return NULL;
-        }
-    }
     return g_steal_pointer(&obj);
 }
 
@@ -783,6 +808,39 @@ qemuQMPExecute(qemuMonitor *mon, int timeout_ms, virJSONValue **reply,
     va_end(ap);
     if (!json)
         return -1;
+    return qemuQMPRun(mon, timeout_ms, reply, cmd, &json);
+}
+
+
+int
+qemuQMPExecuteArgs(qemuMonitor *mon, int timeout_ms, virJSONValue **reply,
+                   qemuQMPCommand cmd, virJSONValue **args)
+{
+    g_autoptr(virJSONValue) obj = g_steal_pointer(args);
+    g_autoptr(virJSONValue) json = NULL;
+    const char *name = qemuQMPCommandTypeToString(cmd);
+
+    if (reply)
+        *reply = NULL;
+    if (!name) {
+        virReportError(VIR_ERR_INTERNAL_ERROR,
+                       _("QMP command %d is not declared"), (int) cmd);
+        return -1;
+    }
+    if (!obj || !json_object_is_type(obj, json_type_object)) {
+        virReportError(VIR_ERR_INTERNAL_ERROR,
+                       _("the arguments of '%s' must be an object"), name);
+        return -1;
+    }
+    json_object_object_foreach(obj, key, val) {
+        if (!qemuQMPCheckArg(name, qemuQMPCommands[cmd].args, NULL, key, val))
+            return -1;
+    }
+    if (!qemuQMPCheckRequired(name, qemuQMPCommands[cmd].args, obj))
+        return -1;
+    json = json_object_new_object();
+    json_object_object_add(json, KEY(EXECUTE), json_object_new_string(name));
+    json_object_object_add(json, KEY(ARGUMENTS), g_steal_pointer(&obj));
     return qemuQMPRun(mon, timeout_ms, reply, cmd, &json);
 }
 

@@ -187,6 +187,13 @@ virJSONValue *qemuQMPCommandBuildV(qemuQMPCommand cmd, va_list ap);
 int qemuQMPExecute(qemuMonitor *mon, int timeout_ms, virJSONValue **reply,
                    qemuQMPCommand cmd, ...) G_GNUC_NULL_TERMINATED;
 
+/* The same with the arguments built elsewhere as one object (@args,
+ * taken and cleared), checked against the declaration as the pairs are:
+ * the block nodes of a domain's disks, built once for QEMU's command
+ * line and for the storage daemon's blockdev-add. */
+int qemuQMPExecuteArgs(qemuMonitor *mon, int timeout_ms, virJSONValue **reply,
+                       qemuQMPCommand cmd, virJSONValue **args);
+
 /* A nested structure, checked the same way. */
 virJSONValue *qemuQMPStructBuild(qemuQMPStruct st, ...)
     G_GNUC_NULL_TERMINATED;

@@ -165,6 +165,34 @@ virProcessExists(pid_t pid)
     return !virProcessGone(pid, state);
 }
 
+pid_t
+virProcessFindByArg(const char *arg)
+{
+    g_autoptr(GDir) dir = g_dir_open("/proc", 0, NULL);
+    const char *ent;
+
+    while (dir && (ent = g_dir_read_name(dir))) {
+        g_autofree char *path = NULL;
+        g_autofree char *cmdline = NULL;
+        gsize len = 0;
+        gsize off;
+        char *end = NULL;
+        long long pid = g_ascii_strtoll(ent, &end, 10);
+
+        if (pid <= 1 || !end || *end || pid == getpid())
+            continue;
+        path = g_strdup_printf("/proc/%lld/cmdline", pid);
+        if (!g_file_get_contents(path, &cmdline, &len, NULL))
+            continue;
+        /* NUL-separated arguments */
+        for (off = 0; off < len; off += strlen(cmdline + off) + 1) {
+            if (g_str_equal(cmdline + off, arg) && virProcessExists(pid))
+                return pid;
+        }
+    }
+    return 0;
+}
+
 /* Send a signal; refuses PIDs 0, 1 and negative ones, which would reach
  * groups or init. */
 int

@@ -32,6 +32,11 @@ bool virProcessIdentityMatches(pid_t pid, const virProcessIdentity *ident);
 /* True if pid names a live process (a zombie counts as gone). */
 bool virProcessExists(pid_t pid);
 
+/* The first live process (other than this one) with an argument equal
+ * to @arg, 0 if none: finds a child whose pid a killed parent had no
+ * time to record, by an argument only it can have (a socket path). */
+pid_t virProcessFindByArg(const char *arg);
+
 /* Send sig to pid (> 1). */
 int virProcessKill(pid_t pid, int sig);
 /* SIGTERM, wait up to timeout_ms, then SIGKILL and wait again.  Returns
