@@ -192,6 +192,38 @@ bitmapsOf(const char *file)
     return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
+/* Whether QEMU holds the image @file read-only (-1: not found). */
+static int
+readOnlyOf(const char *file)
+{
+    g_autofree char *reply = NULL;
+    json_object *top = NULL;
+    json_object *ret;
+    int ro = -1;
+    size_t i;
+
+    if (virDomainQemuMonitorCommand(dom, "{\"execute\":\"query-named-block-nodes\","
+                                    "\"arguments\":{\"flat\":true}}", &reply, 0) < 0 ||
+        !(top = json_tokener_parse(reply)) ||
+        !json_object_object_get_ex(top, "return", &ret)) {
+        json_object_put(top);
+        return -1;
+    }
+    for (i = 0; i < json_object_array_length(ret); i++) {
+        json_object *node = json_object_array_get_idx(ret, i);
+        json_object *f, *drv, *r;
+
+        if (json_object_object_get_ex(node, "file", &f) &&
+            g_str_equal(json_object_get_string(f), file) &&
+            json_object_object_get_ex(node, "drv", &drv) &&
+            g_str_equal(json_object_get_string(drv), "qcow2") &&
+            json_object_object_get_ex(node, "ro", &r))
+            ro = json_object_get_boolean(r);
+    }
+    json_object_put(top);
+    return ro;
+}
+
 static int
 testSetup(void)
 {
@@ -417,6 +449,33 @@ testOffline(void)
     return checkAll(since);
 }
 
+/* c2's bitmap is on the top image and on the read-only one below it
+ * (the domain was started on the chain): both go, and the image below
+ * is read-only again. */
+static int
+testDeleteCheckpointInBacking(void)
+{
+    g_autofree char *top = path("vda.s4");
+    g_autofree char *base = path("vda.qcow2");
+    g_autofree char *b1 = NULL;
+    g_autofree char *b2 = NULL;
+    virDomainCheckpointPtr c2 = virDomainCheckpointLookupByName(dom, "c2", 0);
+    const char *since[] = { "c1", "c3", NULL };
+
+    CHECK(c2, "lookup c2");
+    CHECK((b1 = bitmapsOf(base)) && strstr(b1, "c2,") && readOnlyOf(base) == 1,
+          "c2 in the read-only backing image: '%s'", NULLSTR(b1));
+    g_clear_pointer(&b1, g_free);
+    CHECK(virDomainCheckpointDelete(c2, 0) == 0, "delete c2: %s", virGetLastErrorMessage());
+    virDomainCheckpointFree(c2);
+    CHECK((b1 = bitmapsOf(top)) && !strstr(b1, "c2") && (b2 = bitmapsOf(base)) &&
+          !strstr(b2, "c2") && strstr(b2, "c1,"), "bitmaps '%s' / '%s'", NULLSTR(b1),
+          NULLSTR(b2));
+    CHECK(readOnlyOf(base) == 1 && readOnlyOf(top) == 0, "base read-only again");
+    CHECK(guestWrite("6M", "64k"), "write");
+    return checkAll(since);
+}
+
 static int
 testDelete(void)
 {
@@ -482,6 +541,7 @@ main(void)
         testApiRun("commit below the active image, every checkpoint byte-correct", testCommitInactive);
         testApiRun("active commit with pivot, every checkpoint byte-correct", testCommitActive);
         testApiRun("snapshot of a shut-off domain", testOffline);
+        testApiRun("checkpoint delete: bitmaps in a read-only backing image", testDeleteCheckpointInBacking);
         testApiRun("metadata-only delete re-parents children", testDelete);
     }
     cleanupAll();

@@ -147,6 +147,20 @@ qemuBlockJobAny(qemuDomainObj *obj)
     return obj->blockjobs && obj->blockjobs->len > 0;
 }
 
+bool
+qemuBlockJobIsBase(qemuDomainObj *obj, const char *node)
+{
+    guint i;
+
+    for (i = 0; obj->blockjobs && i < obj->blockjobs->len; i++) {
+        qemuBlockJob *job = g_ptr_array_index(obj->blockjobs, i);
+
+        if (g_str_equal(job->base, node))
+            return true;
+    }
+    return false;
+}
+
 static qemuBlockJob *
 qemuBlockJobFind(qemuDomainObj *obj, const char *disk)
 {
