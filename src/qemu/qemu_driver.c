@@ -573,6 +573,13 @@ qemuDomainDestroy(virDomain *dom)
     if (qemuDomainJobBegin(&obj->job, QEMU_JOB_DESTROY) < 0)
         return -1;
     id = obj->id;
+    /* a commit QEMU finished gets its bookkeeping (bitmaps in base, the
+     * configuration naming base) while QEMU can still be asked */
+    if (qemuBlockJobReconcile(obj, NULL) < 0) {
+        VIR_WARN("block jobs of domain '%s' not brought up to date before it stops: %s",
+                 obj->name, virGetLastErrorMessage());
+        virResetLastError();
+    }
     if (obj->backup) {
         g_autoptr(qemuDomainJobData) done = NULL;
 

@@ -578,13 +578,15 @@ qemuSnapshotTransactionRan(qemuDomainObj *obj, qemuMonitor *mon, qemuSnapshotPla
     for (i = 0; i < plan->ndisks; i++) {
         virDomainDiskDef *disk = virDomainDiskByTarget(obj->def, plan->disks[i].name);
         g_autofree char *node = g_strdup_printf("libvirt-%u-format", plan->disks[i].index);
+        g_autofree char *needle = NULL;
 
         if (!disk || !disk->alias)
             continue;
+        needle = g_strdup_printf("/%s/", disk->alias);
         for (j = 0; j < devs->len; j++) {
             qemuQMPBlockDevice *dev = g_ptr_array_index(devs, j);
 
-            if (dev->qdev && strstr(dev->qdev, disk->alias) && dev->nodeName &&
+            if (dev->qdev && strstr(dev->qdev, needle) && dev->nodeName &&
                 g_str_equal(dev->nodeName, node))
                 return 1;
         }
