@@ -477,6 +477,10 @@ static const char *const testSnapshots[] = { "s1", "s2", NULL };
  * file and the snapshot's metadata stay), under the disks' directory. */
 static const char *testCommittedImage;
 
+/* The snapshot whose metadata the current case deletes (its overlays
+ * stay in the chains). */
+static const char *testDeletedSnapshot;
+
 static bool
 testCommitted(const char *path)
 {
@@ -506,7 +510,8 @@ testCheckFiles(void)
         g_autoptr(GDir) sd = g_dir_open(sndir, 0, NULL);
 
         while (sd && (ent = g_dir_read_name(sd))) {
-            if (ent[0] == '.' && !g_str_equal(ent, ".current"))
+            if ((ent[0] == '.' && !g_str_equal(ent, ".current")) ||
+                g_str_has_suffix(ent, ".new"))
                 FAIL("leftover snapshot journal '%s'", ent);
         }
     }
@@ -528,7 +533,8 @@ testCheckFiles(void)
             if (exists != inChain && !(exists && testCommitted(overlay)))
                 FAIL("overlay '%s' %s, %s the disk's chain", overlay,
                      exists ? "exists" : "is gone", inChain ? "in" : "not in");
-            if (meta != inChain && !testCommitted(overlay))
+            if (meta != inChain && !testCommitted(overlay) &&
+                !(testDeletedSnapshot && g_str_equal(testDeletedSnapshot, testSnapshots[i])))
                 FAIL("snapshot '%s' has %smetadata, its overlay '%s' is %sin the chain",
                      testSnapshots[i], meta ? "" : "no ", overlay, inChain ? "" : "not ");
         }
@@ -876,6 +882,8 @@ typedef struct {
     const char *envName;         /* and its environment, if any */
     const char *envValue;
     const char *committed;       /* the image a commit takes out of the chain */
+    const char *deleted;         /* the snapshot whose metadata goes */
+    int (*check)(void);          /* what else must hold afterwards */
 } testScenario;
 
 static int
@@ -952,6 +960,40 @@ testSetupS2(void)
            testGuestWrite(0, "3M", "64k") < 0 ? -1 : 0;
 }
 
+/* Snapshots s1 and s2 (s2 current), no checkpoint. */
+static int
+testSetupTwoSnapshots(void)
+{
+    return testSnapshot("s1") < 0 || testSnapshot("s2") < 0 ? -1 : 0;
+}
+
+/* The metadata delete of s1 happened entirely (s2 a root) or not at
+ * all (s2 a child of s1); s2 stays current. */
+static int
+testCheckDeleteS1(void)
+{
+    virDomainSnapshotPtr s1 = virDomainSnapshotLookupByName(dom, "s1", 0);
+    virDomainSnapshotPtr s2 = virDomainSnapshotLookupByName(dom, "s2", 0);
+    virDomainSnapshotPtr parent = s2 ? virDomainSnapshotGetParent(s2, 0) : NULL;
+    int current = s2 ? virDomainSnapshotIsCurrent(s2, 0) : -1;
+    int rc = 0;
+
+    if (!s2 || current != 1) {
+        virTestDiag("snapshot s2 %s", s2 ? "is no longer current" : "is gone");
+        rc = -1;
+    } else if (s1 ? !parent || !g_str_equal(virDomainSnapshotGetName(parent), "s1")
+                  : parent != NULL) {
+        virTestDiag("s1 %s, s2's parent is '%s'", s1 ? "exists" : "is gone",
+                    parent ? virDomainSnapshotGetName(parent) : "(none)");
+        rc = -1;
+    }
+    virResetLastError();
+    virDomainSnapshotFree(parent);
+    virDomainSnapshotFree(s1);
+    virDomainSnapshotFree(s2);
+    return rc;
+}
+
 static const testScenario scenarios[] = {
     { "checkpoint create --quiesce", testSetupNone,
       { "checkpoint-create-as", "testvm", "c1", "--quiesce" } },
@@ -982,6 +1024,9 @@ static const testScenario scenarios[] = {
     { "commit below the active image", testSetupS2,
       { "blockcommit", "testvm", "vda", "--top", "@vda.s1", "--wait" },
       .committed = "vda.s1" },
+    { "snapshot delete --metadata", testSetupTwoSnapshots,
+      { "snapshot-delete", "testvm", "s1", "--metadata" },
+      .deleted = "s1", .check = testCheckDeleteS1 },
 };
 
 typedef struct {
@@ -1075,12 +1120,14 @@ testStep(const void *opaque)
 
     unlink(log);
     testCommittedImage = tc->sc->committed;
+    testDeletedSnapshot = tc->sc->deleted;
     if (tc->sc->setup() < 0 ||
         testRunUnderMock(tc->sc, tc->stopAt, log, &killed) < 0)
         goto fail;
     if (tc->stopAt > 0 && !killed)
         virTestDiag("the operation ended before step %d", tc->stopAt);
-    if (testRecover() < 0 || testVerify() < 0)
+    if (testRecover() < 0 || testVerify() < 0 ||
+        (tc->sc->check && tc->sc->check() < 0))
         goto fail;
     return testReset();
 
