@@ -577,11 +577,8 @@ qemuBlockJobPivot(qemuDomainObj *obj, qemuMonitor *mon, qemuBlockJob *job)
     job->phase = QEMU_BLOCKJOB_PHASE_PIVOTING;
     if (qemuDomainObjSaveStatus(obj) < 0)
         return -1;
-    if (obj->state == VIR_DOMAIN_RUNNING &&
-        qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_STOP, NULL) < 0)
-        return -1;
     if (!(nodes = qemuCheckpointQueryNodes(mon)))
-        goto resume;
+        return -1;
     if (!qemuQMPBlockNodeFindBitmap(qemuQMPBlockNodeFind(nodes, job->base),
                                     QEMU_BLOCKJOB_ACTIVEWRITE)) {
         qemuQMPBlockNode *top = qemuQMPBlockNodeFind(nodes, job->images[0].nodeformat);
@@ -594,8 +591,12 @@ qemuBlockJobPivot(qemuDomainObj *obj, qemuMonitor *mon, qemuBlockJob *job)
                                  "b:persistent", false, "b:disabled", false,
                                  "U:granularity", gran, NULL) < 0 ||
             qemuQMPTransaction(mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT) < 0)
-            goto resume;
+            return -1;
     }
+    /* the guest stops last: as short a pause as can be */
+    if (obj->state == VIR_DOMAIN_RUNNING &&
+        qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_STOP, NULL) < 0)
+        goto resume;
     if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_BLOCK_JOB_COMPLETE,
                        "s:device", job->jobid, NULL) < 0)
         goto resume;
