@@ -429,28 +429,25 @@ qemuDomainUndefineFlags(virDomain *dom, unsigned int flags)
                        _("cannot undefine transient domain '%s'"), obj->name);
         return -1;
     }
-    ncheckpoints = qemuDomainCheckpointCount(driver, obj->name);
-    if (ncheckpoints > 0 && !obj->active) {
-        if (!(flags & VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA)) {
-            virReportError(VIR_ERR_OPERATION_INVALID,
-                           _("cannot delete inactive domain with %d checkpoints"),
-                           ncheckpoints);
-            return -1;
-        }
-        if (qemuDomainRemoveCheckpointMetadata(driver, obj->name) < 0)
-            return -1;
+    /* every refusal before anything goes */
+    ncheckpoints = obj->active ? 0 : qemuDomainCheckpointCount(driver, obj->name);
+    nsnapshots = obj->active ? 0 : qemuSnapshotCount(driver, obj->name);
+    if (ncheckpoints > 0 && !(flags & VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA)) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("cannot delete inactive domain with %d checkpoints"),
+                       ncheckpoints);
+        return -1;
     }
-    nsnapshots = qemuSnapshotCount(driver, obj->name);
-    if (nsnapshots > 0 && !obj->active) {
-        if (!(flags & VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) {
-            virReportError(VIR_ERR_OPERATION_INVALID,
-                           _("cannot delete inactive domain with %d snapshots"),
-                           nsnapshots);
-            return -1;
-        }
-        if (qemuSnapshotRemoveAll(driver, obj->name) < 0)
-            return -1;
+    if (nsnapshots > 0 && !(flags & VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("cannot delete inactive domain with %d snapshots"),
+                       nsnapshots);
+        return -1;
     }
+    if (ncheckpoints > 0 && qemuDomainRemoveCheckpointMetadata(driver, obj->name) < 0)
+        return -1;
+    if (nsnapshots > 0 && qemuSnapshotRemoveAll(driver, obj->name) < 0)
+        return -1;
     cfg = qemuDriverConfigPath(driver, obj->name);
     if (virFileRemove(cfg) < 0)
         return -1;
