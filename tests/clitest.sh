@@ -603,6 +603,8 @@ Successfully pivoted"
     expect_error "blockcommit of the active layer needs --active" "active"
     run snapshot-delete testvm s1 --metadata
     expect "snapshot-delete --metadata" "Domain snapshot s1 deleted"
+    run snapshot-create-as testvm s3 --disk-only
+    expect "snapshot-create-as --disk-only, kept until undefine" "Domain snapshot s3 created"
 fi
 
 # ---- the end ------------------------------------------------------------------------
@@ -677,8 +679,19 @@ fi
 
 run undefine testvm
 expect_error "undefine refuses checkpoints without --checkpoints-metadata" "checkpoints"
-run undefine testvm --checkpoints-metadata
-expect "undefine --checkpoints-metadata" "Domain 'testvm' has been undefined"
+if [ "$MODE" = fleece ]; then
+    run checkpoint-list testvm --name
+    checkpoints=$OUT
+    run undefine testvm --checkpoints-metadata
+    expect_error "undefine refuses snapshots without --snapshots-metadata" "snapshots"
+    run checkpoint-list testvm --name
+    expect "a refused undefine leaves the checkpoints" "$checkpoints"
+    run undefine testvm --checkpoints-metadata --snapshots-metadata
+    expect "undefine --checkpoints-metadata --snapshots-metadata" "Domain 'testvm' has been undefined"
+else
+    run undefine testvm --checkpoints-metadata
+    expect "undefine --checkpoints-metadata" "Domain 'testvm' has been undefined"
+fi
 run list --all --name
 expect "list after undefine" ""
 

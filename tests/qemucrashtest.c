@@ -64,6 +64,7 @@
 #include "viralloc.h"
 #include "virjson.h"
 #include "virstring.h"
+#include "virxml.h"
 
 #define DISK_SIZE "8M"
 
@@ -73,8 +74,9 @@ static const char *scenarioGroup;
 
 /* The groups the suite runs separately, in the order a scenario's name
  * is matched against them ("push backup begin with a checkpoint" is a
- * push); "other" takes the rest. */
-static const char *const scenarioGroups[] = { "offline", "push", "pull", "checkpoint", NULL };
+ * push, "offline pull backup end" is offline); "other" takes the rest. */
+static const char *const scenarioGroups[] = { "offline", "push", "pull", "checkpoint",
+                                              "snapshot", "commit", NULL };
 
 static bool
 testScenarioWanted(const char *name)
@@ -310,17 +312,139 @@ testCheckpointNames(void)
     return g_strjoinv(",", (char **) names->pdata);
 }
 
-/* QEMU's nodes: only the disks'; their bitmaps: exactly @checkpoints,
- * persistent, none inconsistent. */
+/* The disks' images as the live definition has them: per disk, the
+ * node indexes from the top down. */
+typedef struct {
+    GPtrArray *chains;      /* GArray of unsigned int, one per disk, vda first */
+} testLayout;
+
+static void
+testLayoutClear(testLayout *l)
+{
+    g_clear_pointer(&l->chains, g_ptr_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(testLayout, testLayoutClear);
+
+static int
+testGetLayout(testLayout *l)
+{
+    g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(xmlXPathContext) ctxt = NULL;
+    xmlXPathObjectPtr disks = NULL;
+    int i;
+
+    l->chains = g_ptr_array_new_with_free_func((GDestroyNotify) g_array_unref);
+    if (!xml)
+        FAIL("domain XML: %s", virGetLastErrorMessage());
+    if (!(doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL, XML_PARSE_NONET)) ||
+        !(ctxt = xmlXPathNewContext(doc)))
+        FAIL("cannot parse the domain XML");
+    disks = xmlXPathEval(BAD_CAST "/domain/devices/disk", ctxt);
+    for (i = 0; disks && disks->nodesetval && i < disks->nodesetval->nodeNr; i++) {
+        GArray *chain = g_array_new(FALSE, FALSE, sizeof(unsigned int));
+        xmlXPathObjectPtr idx;
+        int j;
+
+        ctxt->node = disks->nodesetval->nodeTab[i];
+        idx = xmlXPathEval(BAD_CAST "./source/@index | .//backingStore/@index", ctxt);
+        for (j = 0; idx && idx->nodesetval && j < idx->nodesetval->nodeNr; j++) {
+            g_autofree char *v = (char *) xmlNodeGetContent(idx->nodesetval->nodeTab[j]);
+            unsigned int n = strtoul(v, NULL, 10);
+
+            g_array_append_val(chain, n);
+        }
+        xmlXPathFreeObject(idx);
+        g_ptr_array_add(l->chains, chain);
+    }
+    xmlXPathFreeObject(disks);
+    if (l->chains->len != 2)
+        FAIL("%u disks in the domain XML", l->chains->len);
+    for (i = 0; i < 2; i++) {
+        if (((GArray *) g_ptr_array_index(l->chains, i))->len == 0)
+            FAIL("disk %d has no node index: %s", i, xml);
+    }
+    return 0;
+}
+
+static unsigned int
+testLayoutNode(const testLayout *l, unsigned int disk, unsigned int depth)
+{
+    GArray *chain = g_ptr_array_index(l->chains, disk);
+
+    return depth < chain->len ? g_array_index(chain, unsigned int, depth) : 0;
+}
+
+static unsigned int
+testLayoutDepth(const testLayout *l, unsigned int disk)
+{
+    return ((GArray *) g_ptr_array_index(l->chains, disk))->len;
+}
+
+/* Where node @name sits: disk and depth, or false for none of them. */
+static bool
+testLayoutFind(const testLayout *l, const char *name, unsigned int *disk,
+               unsigned int *depth)
+{
+    unsigned int d, k;
+
+    for (d = 0; d < l->chains->len; d++) {
+        for (k = 0; k < testLayoutDepth(l, d); k++) {
+            g_autofree char *f = g_strdup_printf("libvirt-%u-format", testLayoutNode(l, d, k));
+            g_autofree char *s = g_strdup_printf("libvirt-%u-storage", testLayoutNode(l, d, k));
+
+            if (g_str_equal(name, f) || g_str_equal(name, s)) {
+                *disk = d;
+                *depth = k;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* Whether @path is an image of the disks' chains. */
+static bool
+testLayoutHasFile(const char *path)
+{
+    g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
+    g_autofree char *quoted = g_strdup_printf("'%s'", path);
+
+    return xml && strstr(xml, quoted);
+}
+
+/* QEMU's nodes: only those of the disks' chains (as the definition has
+ * them), each device on the top one; bitmaps: on a top image exactly
+ * @checkpoints, below it some of them; persistent, none inconsistent. */
 static int
 testCheckNodes(const char *checkpoints)
 {
     g_autoptr(virJSONValue) nodes = testQMP("{\"execute\":\"query-named-block-nodes\","
                                             "\"arguments\":{\"flat\":true}}");
+    g_autoptr(virJSONValue) block = testQMP("{\"execute\":\"query-block\"}");
+    g_auto(GStrv) allowed = g_strsplit(checkpoints, ",", -1);
+    g_auto(testLayout) layout = { 0 };
     size_t i, n;
 
-    if (!nodes)
+    if (!nodes || !block || testGetLayout(&layout) < 0)
         return -1;
+    n = json_object_array_length(block);
+    for (i = 0; i < n; i++) {
+        virJSONValue *dev = json_object_array_get_idx(block, i);
+        const char *qdev = virJSONValueObjectGetString(dev, "qdev");
+        virJSONValue *inserted = virJSONValueObjectGet(dev, "inserted");
+        const char *node = inserted ? virJSONValueObjectGetString(inserted, "node-name") : NULL;
+        unsigned int d;
+        g_autofree char *want = NULL;
+
+        if (!qdev || !strstr(qdev, "virtio-disk"))
+            continue;
+        d = strstr(qdev, "virtio-disk1") ? 1 : 0;
+        want = g_strdup_printf("libvirt-%u-format", testLayoutNode(&layout, d, 0));
+        if (!node || !g_str_equal(node, want))
+            FAIL("device '%s' runs on node '%s', the definition names '%s'",
+                 qdev, NULLSTR(node), want);
+    }
     n = json_object_array_length(nodes);
     for (i = 0; i < n; i++) {
         virJSONValue *node = json_object_array_get_idx(nodes, i);
@@ -328,12 +452,10 @@ testCheckNodes(const char *checkpoints)
         virJSONValue *bitmaps = virJSONValueObjectGet(node, "dirty-bitmaps");
         g_autoptr(GPtrArray) have = g_ptr_array_new_with_free_func(g_free);
         g_autofree char *joined = NULL;
+        unsigned int disk = 0, depth = 0;
         size_t j, nb;
 
-        if (!name || (!g_str_equal(name, "libvirt-1-format") &&
-                      !g_str_equal(name, "libvirt-1-storage") &&
-                      !g_str_equal(name, "libvirt-2-format") &&
-                      !g_str_equal(name, "libvirt-2-storage")))
+        if (!name || !testLayoutFind(&layout, name, &disk, &depth))
             FAIL("leftover block node '%s'", NULLSTR(name));
         if (!g_str_has_suffix(name, "-format"))
             continue;
@@ -349,12 +471,15 @@ testCheckNodes(const char *checkpoints)
                 FAIL("node '%s' has the non-persistent bitmap '%s'", name, bname);
             if (json_object_object_get_ex(b, "inconsistent", &v) && json_object_get_boolean(v))
                 FAIL("bitmap '%s' of node '%s' is inconsistent", bname, name);
+            if (!*checkpoints || !g_strv_contains((const char *const *) allowed, bname))
+                FAIL("node '%s' has the bitmap '%s' of no checkpoint ('%s')",
+                     name, bname, checkpoints);
             g_ptr_array_add(have, g_strdup(bname));
         }
         g_ptr_array_sort(have, testStrPtrCompare);
         g_ptr_array_add(have, NULL);
         joined = g_strjoinv(",", (char **) have->pdata);
-        if (!g_str_equal(joined, checkpoints))
+        if (depth == 0 && !g_str_equal(joined, checkpoints))
             FAIL("node '%s' has bitmaps '%s', the metadata checkpoints '%s'",
                  name, joined, checkpoints);
     }
@@ -476,6 +601,23 @@ static const char *const testScratch[] = {
     "scratch-vda.qcow2", "scratch-vdb.qcow2", "nbd.sock", ".nbd.sock.fleece", NULL,
 };
 static const char *const testTargets[] = { "push-vda.qcow2", "push-vdb.qcow2", NULL };
+/* Snapshots the matrix makes (overlays DISK.NAME beside the disks). */
+static const char *const testSnapshots[] = { "s1", "s2", NULL };
+/* The image a commit of the current case takes out of the chain (the
+ * file and the snapshot's metadata stay), under the disks' directory. */
+static const char *testCommittedImage;
+
+/* The snapshot whose metadata the current case deletes (its overlays
+ * stay in the chains). */
+static const char *testDeletedSnapshot;
+
+static bool
+testCommitted(const char *path)
+{
+    g_autofree char *p = testCommittedImage ? testPath(testCommittedImage) : NULL;
+
+    return p && g_str_equal(p, path);
+}
 
 static int
 testCheckFiles(void)
@@ -494,6 +636,40 @@ testCheckFiles(void)
     }
     if (g_file_test(indexTmp, G_FILE_TEST_EXISTS))
         FAIL("leftover '%s'", tmpName);
+    if (!offline) {
+        g_autofree char *sndir = g_build_filename(root, "snapshots", "testvm", NULL);
+        g_autoptr(GDir) sd = g_dir_open(sndir, 0, NULL);
+
+        while (sd && (ent = g_dir_read_name(sd))) {
+            if ((ent[0] == '.' && !g_str_equal(ent, ".current")) ||
+                g_str_has_suffix(ent, ".new"))
+                FAIL("leftover snapshot journal '%s'", ent);
+        }
+    }
+    /* a snapshot either happened (its overlays are the disks' tops and
+     * its metadata exists) or left nothing */
+    for (i = 0; !offline && testSnapshots[i]; i++) {
+        virDomainSnapshotPtr snap = virDomainSnapshotLookupByName(dom, testSnapshots[i], 0);
+        bool meta = snap != NULL;
+        size_t k;
+
+        virDomainSnapshotFree(snap);
+        virResetLastError();
+        for (k = 0; k < 2; k++) {
+            g_autofree char *overlay = g_strdup_printf("%s/vd%c.%s", diskdir, (char) ('a' + k),
+                                                       testSnapshots[i]);
+            bool exists = g_file_test(overlay, G_FILE_TEST_EXISTS);
+            bool inChain = testLayoutHasFile(overlay);
+
+            if (exists != inChain && !(exists && testCommitted(overlay)))
+                FAIL("overlay '%s' %s, %s the disk's chain", overlay,
+                     exists ? "exists" : "is gone", inChain ? "in" : "not in");
+            if (meta != inChain && !testCommitted(overlay) &&
+                !(testDeletedSnapshot && g_str_equal(testDeletedSnapshot, testSnapshots[i])))
+                FAIL("snapshot '%s' has %smetadata, its overlay '%s' is %sin the chain",
+                     testSnapshots[i], meta ? "" : "no ", overlay, inChain ? "" : "not ");
+        }
+    }
     for (i = 0; testScratch[i]; i++) {
         g_autofree char *path = testPath(testScratch[i]);
 
@@ -596,6 +772,50 @@ testDeleteCheckpoints(void)
     return rc;
 }
 
+/* Wait until disk @disk has no block job, or (@ready) until its active
+ * commit is synchronised; 1 when it is, 0 when the job is gone. */
+static int
+testWaitBlockJob(const char *disk, bool ready)
+{
+    int i;
+
+    for (i = 0; i < 3000; i++) {
+        virDomainBlockJobInfo info;
+        int rc = virDomainGetBlockJobInfo(dom, disk, &info, 0);
+
+        if (rc < 0)
+            FAIL("block job info of '%s': %s", disk, virGetLastErrorMessage());
+        if (rc == 0)
+            return 0;
+        if (ready && info.type == VIR_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT &&
+            info.end && info.cur == info.end)
+            return 1;
+        g_usleep(10000);
+    }
+    FAIL("the block job of '%s' did not %s", disk, ready ? "synchronise" : "end");
+}
+
+/* A commit the crash interrupted: the user looks at it, then pivots an
+ * active commit (what was asked for) or waits for the other to end. */
+static int
+testRecoverBlockJobs(void)
+{
+    const char *disks[] = { "vda", "vdb" };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(disks); i++) {
+        const char *info[] = { "blockjob", "testvm", disks[i], "--info", NULL };
+        const char *pivot[] = { "blockjob", "testvm", disks[i], "--pivot", NULL };
+        int rc;
+
+        if (testFleece(info, NULL) < 0 || (rc = testWaitBlockJob(disks[i], true)) < 0)
+            return -1;
+        if (rc > 0 && testFleece(pivot, NULL) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* After the crash: what a user does next, with a fresh fleece process,
  * then ends a backup found running. */
 static int
@@ -613,7 +833,48 @@ testRecover(void)
         if (testFleece(abort, NULL) < 0)
             return -1;
     }
-    return testWaitBackupGone();
+    if (testWaitBackupGone() < 0)
+        return -1;
+    return testRecoverBlockJobs();
+}
+
+/* QEMU runs the guest: nothing Fleece stopped is left stopped. */
+static int
+testCheckRunning(void)
+{
+    g_autoptr(virJSONValue) st = testQMP("{\"execute\":\"query-status\"}");
+    virJSONValue *v;
+
+    if (!st)
+        return -1;
+    if (!json_object_object_get_ex(st, "running", &v) || !json_object_get_boolean(v))
+        FAIL("QEMU does not run the guest: %s", json_object_to_json_string(st));
+    return 0;
+}
+
+/* When the case began with checkpoint c1 and a full backup of it: an
+ * incremental backup since c1, over that full backup, holds the disks'
+ * bytes. */
+static int
+testCheckSinceC1(void)
+{
+    g_autofree char *full0 = testPath("full-c1-vda.qcow2");
+    size_t i;
+
+    if (!g_file_test(full0, G_FILE_TEST_EXISTS))
+        return 0;
+    if (testBackup("inc-c1.xml", NULL, true) < 0)
+        return -1;
+    for (i = 0; i < 2; i++) {
+        g_autofree char *f = g_strdup_printf("%s/full-c1-vd%c.qcow2", diskdir, (char) ('a' + i));
+        g_autofree char *n = g_strdup_printf("%s/inc-c1-vd%c.qcow2", diskdir, (char) ('a' + i));
+        const char *rebase[] = { "qemu-img", "rebase", "-u", "-F", "qcow2", "-b", f, n, NULL };
+
+        if (testRun(rebase, NULL) < 0 || testCompare(n, i) < 0)
+            return -1;
+        unlink(n);
+    }
+    return 0;
 }
 
 /* Everything the matrix checks after a crash and its recovery. */
@@ -639,11 +900,24 @@ testVerify(void)
             FAIL("domain state %d (%s)", state, virGetLastErrorMessage());
         if (qemuAgentTestFrozen(agent))
             FAIL("the guest is still frozen");
+        if (testCheckRunning() < 0)
+            return -1;
         if (!(names = testCheckpointNames()) || testCheckNodes(names) < 0)
             return -1;
         if (testCheckEmptyArray("{\"execute\":\"query-jobs\"}", "block job") < 0 ||
             testCheckEmptyArray("{\"execute\":\"query-block-exports\"}", "export") < 0 ||
             testCheckNoServer() < 0 || testCheckNoTLS() < 0 || testCheckFiles() < 0)
+            return -1;
+        for (i = 0; i < 2; i++) {
+            virDomainBlockJobInfo info;
+            g_autofree char *disk = g_strdup_printf("vd%c", (char) ('a' + i));
+
+            if (virDomainGetBlockJobInfo(dom, disk, &info, 0) != 0)
+                FAIL("disk '%s' still has a block job: %s", disk, virGetLastErrorMessage());
+        }
+        /* a checkpoint made before the operation still covers every write
+         * since, wherever its bitmap is now */
+        if (testCheckSinceC1() < 0)
             return -1;
     }
 
@@ -682,17 +956,64 @@ testVerify(void)
     return 0;
 }
 
+/* Every disk back on its own image (an active commit into it, pivoted),
+ * no snapshot metadata, no overlay file. */
+static int
+testUnsnapshot(void)
+{
+    virDomainSnapshotPtr *snaps = NULL;
+    g_auto(testLayout) layout = { 0 };
+    int n, i;
+    size_t k;
+
+    if (testGetLayout(&layout) < 0)
+        return -1;
+    for (k = 0; k < 2; k++) {
+        g_autofree char *disk = g_strdup_printf("vd%c", (char) ('a' + k));
+
+        if (testLayoutDepth(&layout, k) < 2)
+            continue;
+        if (virDomainBlockCommit(dom, disk, NULL, NULL, 0,
+                                 VIR_DOMAIN_BLOCK_COMMIT_ACTIVE) < 0)
+            FAIL("commit of '%s': %s", disk, virGetLastErrorMessage());
+        if (testWaitBlockJob(disk, true) != 1)
+            FAIL("the commit of '%s' did not synchronise", disk);
+        if (virDomainBlockJobAbort(dom, disk, VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT) < 0)
+            FAIL("pivot of '%s': %s", disk, virGetLastErrorMessage());
+    }
+    if ((n = virDomainListAllSnapshots(dom, &snaps, VIR_DOMAIN_SNAPSHOT_LIST_ROOTS)) < 0)
+        FAIL("list snapshots: %s", virGetLastErrorMessage());
+    for (i = 0; i < n; i++) {
+        if (virDomainSnapshotDelete(snaps[i], VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN |
+                                    VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY) < 0)
+            virTestDiag("delete snapshot: %s", virGetLastErrorMessage());
+        virDomainSnapshotFree(snaps[i]);
+    }
+    free(snaps);
+    for (i = 0; testSnapshots[i]; i++) {
+        for (k = 0; k < 2; k++) {
+            g_autofree char *overlay = g_strdup_printf("vd%c.%s", (char) ('a' + k),
+                                                       testSnapshots[i]);
+
+            testRemove(overlay);
+        }
+    }
+    return 0;
+}
+
 /* Back to the state every case starts from: no checkpoint, no backup,
- * no file. */
+ * no snapshot, no file. */
 static int
 testReset(void)
 {
     size_t i;
 
-    if (testDeleteCheckpoints() < 0)
+    if (testUnsnapshot() < 0 || testDeleteCheckpoints() < 0)
         return -1;
     for (i = 0; testTargets[i]; i++)
         testRemove(testTargets[i]);
+    testRemove("full-c1-vda.qcow2");
+    testRemove("full-c1-vdb.qcow2");
     return 0;
 }
 
@@ -704,6 +1025,9 @@ typedef struct {
     const char *const args[8];   /* the fleece command */
     const char *settings;        /* and ROOT/etc/fleece.conf for it, if any */
     bool offline;                /* on the shut-off domain offvm */
+    const char *committed;       /* the image a commit takes out of the chain */
+    const char *deleted;         /* the snapshot whose metadata goes */
+    int (*check)(void);          /* what else must hold afterwards */
 } testScenario;
 
 static int
@@ -763,6 +1087,78 @@ testSetupPushThrottled(void)
     return rc;
 }
 
+/* Checkpoint c1 with a full backup of both disks, then guest writes. */
+static int
+testSetupC1Full(void)
+{
+    return testBackup("c1-full.xml", "c1", true) < 0 ||
+           testGuestWrite(0, "2M", "64k") < 0 || testGuestWrite(1, "5M", "64k") < 0 ? -1 : 0;
+}
+
+static int
+testSnapshot(const char *name)
+{
+    g_autofree char *xml = g_strdup_printf("<domainsnapshot><name>%s</name></domainsnapshot>",
+                                           name);
+    virDomainSnapshotPtr snap = virDomainSnapshotCreateXML(dom, xml,
+                                                           VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY);
+
+    if (!snap)
+        FAIL("snapshot '%s': %s", name, virGetLastErrorMessage());
+    virDomainSnapshotFree(snap);
+    return 0;
+}
+
+/* c1, snapshot s1, writes into the overlays. */
+static int
+testSetupS1(void)
+{
+    return testSetupC1Full() < 0 || testSnapshot("s1") < 0 ||
+           testGuestWrite(0, "0", "64k") < 0 || testGuestWrite(1, "4M", "64k") < 0 ? -1 : 0;
+}
+
+/* ... then snapshot s2 over s1, more writes. */
+static int
+testSetupS2(void)
+{
+    return testSetupS1() < 0 || testSnapshot("s2") < 0 ||
+           testGuestWrite(0, "3M", "64k") < 0 ? -1 : 0;
+}
+
+/* Snapshots s1 and s2 (s2 current), no checkpoint. */
+static int
+testSetupTwoSnapshots(void)
+{
+    return testSnapshot("s1") < 0 || testSnapshot("s2") < 0 ? -1 : 0;
+}
+
+/* The metadata delete of s1 happened entirely (s2 a root) or not at
+ * all (s2 a child of s1); s2 stays current. */
+static int
+testCheckDeleteS1(void)
+{
+    virDomainSnapshotPtr s1 = virDomainSnapshotLookupByName(dom, "s1", 0);
+    virDomainSnapshotPtr s2 = virDomainSnapshotLookupByName(dom, "s2", 0);
+    virDomainSnapshotPtr parent = s2 ? virDomainSnapshotGetParent(s2, 0) : NULL;
+    int current = s2 ? virDomainSnapshotIsCurrent(s2, 0) : -1;
+    int rc = 0;
+
+    if (!s2 || current != 1) {
+        virTestDiag("snapshot s2 %s", s2 ? "is no longer current" : "is gone");
+        rc = -1;
+    } else if (s1 ? !parent || !g_str_equal(virDomainSnapshotGetName(parent), "s1")
+                  : parent != NULL) {
+        virTestDiag("s1 %s, s2's parent is '%s'", s1 ? "exists" : "is gone",
+                    parent ? virDomainSnapshotGetName(parent) : "(none)");
+        rc = -1;
+    }
+    virResetLastError();
+    virDomainSnapshotFree(parent);
+    virDomainSnapshotFree(s1);
+    virDomainSnapshotFree(s2);
+    return rc;
+}
+
 static const testScenario scenarios[] = {
     { "checkpoint create --quiesce", testSetupNone,
       { "checkpoint-create-as", "testvm", "c1", "--quiesce" } },
@@ -785,11 +1181,22 @@ static const testScenario scenarios[] = {
       { "backup-end", "testvm" } },
     { "push backup abort", testSetupPushThrottled,
       { "domjobabort", "testvm" } },
+    { "disk-only snapshot", testSetupC1Full,
+      { "snapshot-create-as", "testvm", "s1", "--disk-only" } },
+    { "active commit with pivot", testSetupS1,
+      { "blockcommit", "testvm", "vda", "--active", "--pivot", "--wait" },
+      .committed = "vda.s1" },
+    { "commit below the active image", testSetupS2,
+      { "blockcommit", "testvm", "vda", "--top", "@vda.s1", "--wait" },
+      .committed = "vda.s1" },
+    { "snapshot delete --metadata", testSetupTwoSnapshots,
+      { "snapshot-delete", "testvm", "s1", "--metadata" },
+      .deleted = "s1", .check = testCheckDeleteS1 },
     { "offline pull backup begin with a checkpoint", testSetupC1,
       { "backup-begin", "offvm", "@off-pull-inc.xml", "--checkpointxml", "@c2.xml" },
-      NULL, true },
+      .offline = true },
     { "offline pull backup end", testSetupPull,
-      { "backup-end", "offvm" }, NULL, true },
+      { "backup-end", "offvm" }, .offline = true },
 };
 
 typedef struct {
@@ -896,12 +1303,15 @@ testStep(const void *opaque)
 
     unlink(log);
     offline = tc->sc->offline;
+    testCommittedImage = tc->sc->committed;
+    testDeletedSnapshot = tc->sc->deleted;
     if (tc->sc->setup() < 0 ||
         testRunUnderMock(tc->sc, tc->stopAt, log, &killed) < 0)
         goto fail;
     if (tc->stopAt > 0 && !killed)
         virTestDiag("the operation ended before step %d", tc->stopAt);
-    if (testRecover() < 0 || testVerify() < 0)
+    if (testRecover() < 0 || testVerify() < 0 ||
+        (tc->sc->check && tc->sc->check() < 0))
         goto fail;
     return testReset();
 
@@ -958,7 +1368,20 @@ testWriteXMLs(void)
         "<disk name='vda' type='file'><target file='%1$s/verify-inc-vda.qcow2'/></disk>"
         "</disks></domainbackup>", diskdir);
 
+    g_autofree char *c1full = g_strdup_printf(
+        "<domainbackup><disks>"
+        "<disk name='vda' type='file'><target file='%1$s/full-c1-vda.qcow2'/></disk>"
+        "<disk name='vdb' type='file'><target file='%1$s/full-c1-vdb.qcow2'/></disk>"
+        "</disks></domainbackup>", diskdir);
+    g_autofree char *c1inc = g_strdup_printf(
+        "<domainbackup><incremental>c1</incremental><disks>"
+        "<disk name='vda' type='file'><target file='%1$s/inc-c1-vda.qcow2'/></disk>"
+        "<disk name='vdb' type='file'><target file='%1$s/inc-c1-vdb.qcow2'/></disk>"
+        "</disks></domainbackup>", diskdir);
+
     return testWriteFile("push.xml", push) < 0 ||
+           testWriteFile("c1-full.xml", c1full) < 0 ||
+           testWriteFile("inc-c1.xml", c1inc) < 0 ||
            testWriteFile("pull.xml", pull) < 0 ||
            testWriteFile("pull-inc.xml", pullInc) < 0 ||
            testWriteFile("verify-full.xml", vfull) < 0 ||

@@ -14,10 +14,14 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -38,6 +42,7 @@ static virConnectPtr conn;
 static virDomainPtr dom;
 static int pattern = 0x20;
 static unsigned int backupCounter;
+static char *selfpath;
 
 static char *
 path(const char *name)
@@ -190,6 +195,38 @@ bitmapsOf(const char *file)
     }
     json_object_put(top);
     return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* Whether QEMU holds the image @file read-only (-1: not found). */
+static int
+readOnlyOf(const char *file)
+{
+    g_autofree char *reply = NULL;
+    json_object *top = NULL;
+    json_object *ret;
+    int ro = -1;
+    size_t i;
+
+    if (virDomainQemuMonitorCommand(dom, "{\"execute\":\"query-named-block-nodes\","
+                                    "\"arguments\":{\"flat\":true}}", &reply, 0) < 0 ||
+        !(top = json_tokener_parse(reply)) ||
+        !json_object_object_get_ex(top, "return", &ret)) {
+        json_object_put(top);
+        return -1;
+    }
+    for (i = 0; i < json_object_array_length(ret); i++) {
+        json_object *node = json_object_array_get_idx(ret, i);
+        json_object *f, *drv, *r;
+
+        if (json_object_object_get_ex(node, "file", &f) &&
+            g_str_equal(json_object_get_string(f), file) &&
+            json_object_object_get_ex(node, "drv", &drv) &&
+            g_str_equal(json_object_get_string(drv), "qcow2") &&
+            json_object_object_get_ex(node, "ro", &r))
+            ro = json_object_get_boolean(r);
+    }
+    json_object_put(top);
+    return ro;
 }
 
 static int
@@ -417,6 +454,33 @@ testOffline(void)
     return checkAll(since);
 }
 
+/* c2's bitmap is on the top image and on the read-only one below it
+ * (the domain was started on the chain): both go, and the image below
+ * is read-only again. */
+static int
+testDeleteCheckpointInBacking(void)
+{
+    g_autofree char *top = path("vda.s4");
+    g_autofree char *base = path("vda.qcow2");
+    g_autofree char *b1 = NULL;
+    g_autofree char *b2 = NULL;
+    virDomainCheckpointPtr c2 = virDomainCheckpointLookupByName(dom, "c2", 0);
+    const char *since[] = { "c1", "c3", NULL };
+
+    CHECK(c2, "lookup c2");
+    CHECK((b1 = bitmapsOf(base)) && strstr(b1, "c2,") && readOnlyOf(base) == 1,
+          "c2 in the read-only backing image: '%s'", NULLSTR(b1));
+    g_clear_pointer(&b1, g_free);
+    CHECK(virDomainCheckpointDelete(c2, 0) == 0, "delete c2: %s", virGetLastErrorMessage());
+    virDomainCheckpointFree(c2);
+    CHECK((b1 = bitmapsOf(top)) && !strstr(b1, "c2") && (b2 = bitmapsOf(base)) &&
+          !strstr(b2, "c2") && strstr(b2, "c1,"), "bitmaps '%s' / '%s'", NULLSTR(b1),
+          NULLSTR(b2));
+    CHECK(readOnlyOf(base) == 1 && readOnlyOf(top) == 0, "base read-only again");
+    CHECK(guestWrite("6M", "64k"), "write");
+    return checkAll(since);
+}
+
 static int
 testDelete(void)
 {
@@ -434,6 +498,149 @@ testDelete(void)
           (xml = virDomainSnapshotGetXMLDesc(s4, 0)) &&
           strstr(xml, "<parent>\n    <name>s1</name>"), "s4 re-parented: %s", NULLSTR(xml));
     virDomainSnapshotFree(s4);
+    return 0;
+}
+
+/* Child mode: pivot vda, to be killed right after QEMU was asked to
+ * switch (see runPivotChild). */
+static int
+childPivot(void)
+{
+    virConnectPtr c = virConnectOpen(uri);
+    virDomainPtr d = c ? virDomainLookupByName(c, "testvm") : NULL;
+
+    if (d)
+        virDomainBlockJobAbort(d, "vda", VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT);
+    return 2;   /* not reached when it was killed */
+}
+
+/* Run the pivot in a child with the test-only crash mock
+ * (tests/crashmock.c), which stops it at its first step after
+ * block-job-complete, and kill it there: 0 if it was killed there. */
+static int
+runPivotChild(void)
+{
+    const char *argv[] = { selfpath, "--child-pivot", root, NULL };
+    const char *mock = g_getenv("FLEECE_TEST_CRASHMOCK");
+    g_auto(GStrv) env = g_get_environ();
+    GPid pid;
+    int status = 0;
+
+    env = g_environ_setenv(env, "LD_PRELOAD", mock, TRUE);
+    env = g_environ_setenv(env, "FLEECE_CRASHMOCK_STOP_AFTER", "qmp:block-job-complete", TRUE);
+    env = g_environ_setenv(env, "ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=0", TRUE);
+    if (!g_spawn_async(NULL, (char **) argv, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                       &pid, NULL) ||
+        waitpid(pid, &status, WUNTRACED) < 0 || !WIFSTOPPED(status))
+        return -1;
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return 0;
+}
+
+/* One QMP command on the domain's monitor socket, straight to QEMU (a
+ * Fleece call would first finish the interrupted pivot): its reply. */
+static char *
+rawQMP(const char *cmd)
+{
+    g_autofree char *sock = g_build_filename(root, "run", "testvm.qmp", NULL);
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    g_autoptr(GString) in = g_string_new(NULL);
+    g_autofree char *out = g_strdup_printf("{\"execute\":\"qmp_capabilities\"}\n%s\n", cmd);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    int lines = 0;
+    char buf[4096];
+    ssize_t n;
+
+    g_strlcpy(addr.sun_path, sock, sizeof(addr.sun_path));
+    if (fd < 0 || connect(fd, (struct sockaddr *) &addr, sizeof(addr)) < 0 ||
+        write(fd, out, strlen(out)) != (ssize_t) strlen(out)) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    /* greeting, capabilities, the reply (events may come between) */
+    while (lines < 3 && (n = read(fd, buf, sizeof(buf))) > 0) {
+        const char *p;
+
+        g_string_append_len(in, buf, n);
+        lines = 0;
+        for (p = in->str; (p = strstr(p, "\"return\"")); p++)
+            lines++;
+        if (strstr(in->str, "\"QMP\""))
+            lines++;
+    }
+    close(fd);
+    return g_string_free(g_steal_pointer(&in), FALSE);
+}
+
+/* QEMU's pid, from the status file. */
+static pid_t
+qemuPid(void)
+{
+    g_autofree char *status = g_build_filename(root, "run", "testvm.xml", NULL);
+    g_autofree char *xml = NULL;
+    const char *p;
+
+    if (!g_file_get_contents(status, &xml, NULL, NULL) || !(p = strstr(xml, " pid='")))
+        return 0;
+    return (pid_t) strtol(p + 6, NULL, 10);
+}
+
+/* The process pivoting vda is killed just after QEMU was asked to
+ * switch, and QEMU dies before any other process looks: the
+ * configuration that is left must hold every write.  (The guest was
+ * stopped for the pivot: the old top over base reads what base reads.) */
+static int
+testPivotKilledThenQemuDies(void)
+{
+    g_autofree char *ref = path("ref.qcow2");
+    g_autofree char *top = path("vda.s4");
+    g_autofree char *base = path("vda.qcow2");
+    g_autofree char *reply = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *full = path("after-crash.qcow2");
+    const char *cmpTop[] = { "qemu-img", "compare", "-q", top, ref, NULL };
+    const char *cmpBase[] = { "qemu-img", "compare", "-q", base, ref, NULL };
+    const char *cmpFull[] = { "qemu-img", "compare", "-q", full, ref, NULL };
+    pid_t pid;
+    int state = 0, reason = 0, i;
+
+    if (!g_getenv("FLEECE_TEST_CRASHMOCK"))
+        return testApiSkipBecause("FLEECE_TEST_CRASHMOCK is not set");
+    CHECK(guestWrite("1M", "128k"), "write");
+    CHECK(virDomainBlockCommit(dom, "vda", NULL, NULL, 0,
+                               VIR_DOMAIN_BLOCK_COMMIT_ACTIVE) == 0, "active commit");
+    CHECK(waitCommit("vda", true), "synchronised");
+    CHECK(guestWrite("2M", "64k"), "write while synchronised");
+    CHECK((pid = qemuPid()) > 0, "QEMU's pid");
+    CHECK(runPivotChild() == 0, "the pivoting process was not killed after block-job-complete");
+    /* QEMU switched, the guest still stopped */
+    for (i = 0; i < 500; i++) {
+        g_clear_pointer(&reply, g_free);
+        if (!(reply = rawQMP("{\"execute\":\"query-jobs\"}")) ||
+            strstr(reply, "\"concluded\""))
+            break;
+        g_usleep(10000);
+    }
+    CHECK(reply && strstr(reply, "\"concluded\""), "the job did not conclude: %s", NULLSTR(reply));
+    g_clear_pointer(&reply, g_free);
+    CHECK((reply = rawQMP("{\"execute\":\"query-status\"}")) && strstr(reply, "\"paused\""),
+          "the guest runs during the pivot: %s", NULLSTR(reply));
+    kill(pid, SIGKILL);
+    for (i = 0; i < 500 && testApiProcessAlive(pid); i++)
+        g_usleep(10000);
+    CHECK(virDomainGetState(dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_SHUTOFF,
+          "state %d", state);
+    CHECK((xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE)), "XML");
+    /* the configuration may name the old top (the switch was not
+     * recorded): it holds every write, as base does */
+    CHECK(strstr(xml, top) || strstr(xml, "vda.qcow2'"), "%s", xml);
+    CHECK(testApiRunCmd(cmpTop, NULL), "the old top over base differs from the disk");
+    CHECK(testApiRunCmd(cmpBase, NULL), "base differs from the disk");
+    CHECK(virDomainCreate(dom) == 0, "start: %s", virGetLastErrorMessage());
+    CHECK(backup("after-crash.qcow2", NULL, NULL), "full backup");
+    CHECK(testApiRunCmd(cmpFull, NULL), "the disk QEMU runs on differs from the reference");
     return 0;
 }
 
@@ -455,10 +662,17 @@ cleanupAll(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
     const char *needed[] = { "qemu-system-x86_64", "qemu-img", "qemu-io" };
     size_t i;
+
+    if (argc == 3 && g_str_equal(argv[1], "--child-pivot")) {
+        root = g_strdup(argv[2]);
+        uri = g_strdup_printf("qemu:///embed?root=%s", root);
+        return childPivot();
+    }
+    selfpath = g_canonicalize_filename(argv[0], NULL);
 
     for (i = 0; i < G_N_ELEMENTS(needed); i++) {
         g_autofree char *p = g_find_program_in_path(needed[i]);
@@ -482,7 +696,10 @@ main(void)
         testApiRun("commit below the active image, every checkpoint byte-correct", testCommitInactive);
         testApiRun("active commit with pivot, every checkpoint byte-correct", testCommitActive);
         testApiRun("snapshot of a shut-off domain", testOffline);
+        testApiRun("checkpoint delete: bitmaps in a read-only backing image", testDeleteCheckpointInBacking);
         testApiRun("metadata-only delete re-parents children", testDelete);
+        testApiRun("pivot killed after QEMU switched, then QEMU killed: no write lost",
+                   testPivotKilledThenQemuDies);
     }
     cleanupAll();
     return testApiFinish();

@@ -119,6 +119,8 @@ static const fleeceOptDef opts_undefine[] = {
     OPT_DOMAIN,
     { "checkpoints-metadata", FLEECE_OT_BOOL, 0,
       N_("also forget the checkpoint metadata of an inactive domain") },
+    { "snapshots-metadata", FLEECE_OT_BOOL, 0,
+      N_("also forget the snapshot metadata of an inactive domain") },
     { NULL },
 };
 
@@ -132,6 +134,8 @@ cmdUndefine(fleeceControl *ctl, const fleeceCmd *cmd)
 
     if (fleeceOptBool(cmd, "checkpoints-metadata"))
         flags |= VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA;
+    if (fleeceOptBool(cmd, "snapshots-metadata"))
+        flags |= VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA;
     if (!(dom = fleeceCommandOptDomain(ctl, cmd, NULL)))
         return false;
     name = g_strdup(virDomainGetName(dom));
@@ -664,6 +668,7 @@ const fleeceCmdDef fleeceDomainCmds[] = {
     { "undefine", cmdUndefine, opts_undefine, N_("forget a domain"),
       N_("Removes the persistent definition of a domain.  A running domain "
          "becomes transient.  An inactive domain with checkpoints needs "
-         "--checkpoints-metadata, which also drops their metadata."), 0 },
+         "--checkpoints-metadata, one with snapshots --snapshots-metadata, "
+         "which also drop their metadata."), 0 },
     { NULL },
 };

@@ -147,6 +147,34 @@ qemuBlockJobAny(qemuDomainObj *obj)
     return obj->blockjobs && obj->blockjobs->len > 0;
 }
 
+bool
+qemuBlockJobPivoting(qemuDomainObj *obj)
+{
+    guint i;
+
+    for (i = 0; obj->active && obj->blockjobs && i < obj->blockjobs->len; i++) {
+        qemuBlockJob *job = g_ptr_array_index(obj->blockjobs, i);
+
+        if (job->phase == QEMU_BLOCKJOB_PHASE_PIVOTING)
+            return true;
+    }
+    return false;
+}
+
+bool
+qemuBlockJobIsBase(qemuDomainObj *obj, const char *node)
+{
+    guint i;
+
+    for (i = 0; obj->blockjobs && i < obj->blockjobs->len; i++) {
+        qemuBlockJob *job = g_ptr_array_index(obj->blockjobs, i);
+
+        if (g_str_equal(job->base, node))
+            return true;
+    }
+    return false;
+}
+
 static qemuBlockJob *
 qemuBlockJobFind(qemuDomainObj *obj, const char *disk)
 {
@@ -343,6 +371,42 @@ qemuBlockJobMergeBitmaps(qemuMonitor *mon, qemuBlockJob *job, const char *extra)
     return qemuQMPTransaction(mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT);
 }
 
+/* A guest that Fleece stopped for a pivot goes on: the status still
+ * says running while QEMU is paused (a user's pause is recorded in the
+ * status, and stays). */
+static void
+qemuBlockJobResumeGuest(qemuDomainObj *obj, qemuMonitor *mon)
+{
+    g_autoptr(virJSONValue) reply = NULL;
+    g_autoptr(qemuQMPStatus) st = NULL;
+    virErrorPtr orig = NULL;
+
+    if (obj->state != VIR_DOMAIN_RUNNING)
+        return;
+    virErrorPreserveLast(&orig);
+    if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
+                       QEMU_QMP_QUERY_STATUS, NULL) < 0 ||
+        !(st = qemuQMPParseStatus(reply)) ||
+        (g_str_equal(st->status, "paused") &&
+         qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_CONT, NULL) < 0))
+        VIR_WARN("cannot resume domain '%s' after the pivot of a commit: %s",
+                 obj->name, virGetLastErrorMessage());
+    virResetLastError();
+    virErrorRestore(&orig);
+}
+
+/* The job is over: a guest stopped for its pivot goes on, then the
+ * record goes (a process killed in between finds the record and does
+ * both again). */
+static int
+qemuBlockJobDrop(qemuDomainObj *obj, qemuMonitor *mon, qemuBlockJob *job)
+{
+    if (job->phase == QEMU_BLOCKJOB_PHASE_PIVOTING)
+        qemuBlockJobResumeGuest(obj, mon);
+    qemuBlockJobForget(obj, job);
+    return qemuDomainObjSaveStatus(obj);
+}
+
 /* The job concluded successfully and the bitmaps are in base: dismiss
  * it, update the chain, free QEMU's nodes of the committed images,
  * delete their files if asked, forget the job. */
@@ -384,13 +448,12 @@ qemuBlockJobComplete(qemuDomainObj *obj, qemuMonitor *mon, qemuBlockJob *job,
         }
     }
     VIR_INFO("commit of disk '%s' of domain '%s' completed", job->disk, obj->name);
-    qemuBlockJobForget(obj, job);
-    if (qemuDomainObjSaveStatus(obj) < 0)
-        return -1;
+    /* the configuration names base before a guest stopped for the pivot
+     * goes on */
     if (obj->persistent && obj->newDef &&
         qemuDomainObjSaveConfig(obj->driver, obj->newDef) < 0)
         return -1;
-    return 0;
+    return qemuBlockJobDrop(obj, mon, job);
 }
 
 /* Whether the top committed image is still in the chain QEMU runs the
@@ -400,37 +463,30 @@ qemuBlockJobStillInChain(qemuDomainObj *obj, qemuMonitor *mon, qemuBlockJob *job
 {
     g_autoptr(virJSONValue) reply = NULL;
     g_autoptr(GPtrArray) devs = NULL;
-    g_autoptr(GPtrArray) nodes = NULL;
     virDomainDiskDef *disk = virDomainDiskByTarget(obj->def, job->disk);
+    g_autofree char *needle = NULL;
     guint i;
-    size_t j;
 
-    if (!disk || !disk->alias)
+    if (!disk || !disk->alias || !job->images[0].path)
         return 0;
     if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, &reply,
                        QEMU_QMP_QUERY_BLOCK, NULL) < 0 ||
-        !(devs = qemuQMPParseBlock(reply)) ||
-        !(nodes = qemuCheckpointQueryNodes(mon)))
+        !(devs = qemuQMPParseBlock(reply)))
         return -1;
+    needle = g_strdup_printf("/%s/", disk->alias);
     for (i = 0; i < devs->len; i++) {
         qemuQMPBlockDevice *dev = g_ptr_array_index(devs, i);
-        qemuQMPBlockNode *node;
 
-        if (!dev->qdev || !strstr(dev->qdev, disk->alias) || !dev->nodeName ||
-            !(node = qemuQMPBlockNodeFind(nodes, dev->nodeName)))
+        if (!dev->qdev || !strstr(dev->qdev, needle))
             continue;
-        if (node->file && g_str_equal(node->file, job->images[0].path))
-            return 1;
-        for (j = 0; node->backingChain && node->backingChain[j]; j++) {
-            if (g_str_equal(node->backingChain[j], job->images[0].path))
-                return 1;
-        }
-        return 0;
+        return dev->chain &&
+               g_strv_contains((const char *const *) dev->chain, job->images[0].path);
     }
     return 0;
 }
 
-/* Bring one job up to date with QEMU's. */
+/* Bring one job up to date with QEMU's.  1: the pivot was asked for
+ * and QEMU has not made it yet. */
 static int
 qemuBlockJobReconcileOne(qemuDomainObj *obj, qemuMonitor *mon, qemuBlockJob *job)
 {
@@ -449,8 +505,7 @@ qemuBlockJobReconcileOne(qemuDomainObj *obj, qemuMonitor *mon, qemuBlockJob *job
         if (in) {
             VIR_WARN("forgetting the commit of disk '%s' of domain '%s': QEMU never ran it",
                      job->disk, obj->name);
-            qemuBlockJobForget(obj, job);
-            return qemuDomainObjSaveStatus(obj);
+            return qemuBlockJobDrop(obj, mon, job);
         }
         return qemuBlockJobComplete(obj, mon, job, false);
     }
@@ -471,16 +526,14 @@ qemuBlockJobReconcileOne(qemuDomainObj *obj, qemuMonitor *mon, qemuBlockJob *job
             if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_JOB_DISMISS,
                                "s:id", job->jobid, NULL) < 0)
                 return -1;
-            qemuBlockJobForget(obj, job);
-            return qemuDomainObjSaveStatus(obj);
+            return qemuBlockJobDrop(obj, mon, job);
         }
         if (job->active && job->phase != QEMU_BLOCKJOB_PHASE_PIVOTING) {
             /* cancelled in its synchronised phase: the disk stays */
             if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_JOB_DISMISS,
                                "s:id", job->jobid, NULL) < 0)
                 return -1;
-            qemuBlockJobForget(obj, job);
-            return qemuDomainObjSaveStatus(obj);
+            return qemuBlockJobDrop(obj, mon, job);
         }
         if (job->active &&
             qemuBlockJobMergeBitmaps(mon, job, QEMU_BLOCKJOB_ACTIVEWRITE) < 0)
@@ -506,7 +559,14 @@ qemuBlockJobReconcileOne(qemuDomainObj *obj, qemuMonitor *mon, qemuBlockJob *job
     return 0;
 }
 
-/* Switch an active commit in its synchronised phase to base. */
+/* Switch an active commit in its synchronised phase to base.
+ *
+ * The guest is stopped from before the switch until the configuration
+ * names base: while it runs on the overlay, the overlay over base is
+ * the disk; once QEMU switched, base is.  With no guest write between
+ * the switch and the record, both read the same, so a QEMU that dies at
+ * any point leaves a configuration (the overlay, until the record)
+ * that holds every write. */
 static int
 qemuBlockJobPivot(qemuDomainObj *obj, qemuMonitor *mon, qemuBlockJob *job)
 {
@@ -533,9 +593,13 @@ qemuBlockJobPivot(qemuDomainObj *obj, qemuMonitor *mon, qemuBlockJob *job)
             qemuQMPTransaction(mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT) < 0)
             return -1;
     }
+    /* the guest stops last: as short a pause as can be */
+    if (obj->state == VIR_DOMAIN_RUNNING &&
+        qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_STOP, NULL) < 0)
+        goto resume;
     if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL, QEMU_QMP_BLOCK_JOB_COMPLETE,
                        "s:device", job->jobid, NULL) < 0)
-        return -1;
+        goto resume;
     while (g_get_monotonic_time() < deadline) {
         g_autoptr(GPtrArray) jobs = NULL;
         qemuQMPJob *qj = qemuBlockJobQuery(mon, job->jobid, &jobs);
@@ -544,11 +608,28 @@ qemuBlockJobPivot(qemuDomainObj *obj, qemuMonitor *mon, qemuBlockJob *job)
             return -1;
         if (!qj || qj->status == QEMU_QMP_JOB_STATUS_CONCLUDED)
             return qemuBlockJobReconcileOne(obj, mon, job);
-        g_usleep(10 * 1000);
+        g_usleep(1000);
     }
+    /* the switch may still come: the guest waits for the next look */
     virReportError(VIR_ERR_OPERATION_TIMEOUT,
                    _("the pivot of disk '%s' did not complete"), job->disk);
     return -1;
+
+ resume:
+    /* QEMU was not asked to switch: the overlay stays the disk */
+    qemuBlockJobResumeGuest(obj, mon);
+    return -1;
+}
+
+/* Bring one job up to date, making a pivot that was asked for. */
+static int
+qemuBlockJobSettle(qemuDomainObj *obj, qemuMonitor *mon, qemuBlockJob *job)
+{
+    int rc = qemuBlockJobReconcileOne(obj, mon, job);
+
+    if (rc > 0)
+        return qemuBlockJobPivot(obj, mon, job);
+    return rc;
 }
 
 int
@@ -563,11 +644,8 @@ qemuBlockJobReconcile(qemuDomainObj *obj, qemuMonitor *mon)
         return -1;
     for (i = obj->blockjobs->len; i > 0; i--) {
         qemuBlockJob *job = g_ptr_array_index(obj->blockjobs, i - 1);
-        int rc = qemuBlockJobReconcileOne(obj, mon, job);
 
-        if (rc < 0)
-            return -1;
-        if (rc > 0 && qemuBlockJobPivot(obj, mon, job) < 0)
+        if (qemuBlockJobSettle(obj, mon, job) < 0)
             return -1;
     }
     return 0;
@@ -757,9 +835,7 @@ qemuDomainGetBlockJobInfo(virDomain *dom, const char *path, virDomainBlockJobInf
     if (!(mon = qemuProcessConnectMonitor(obj)))
         return -1;
     if (!readonly) {
-        int rc = qemuBlockJobReconcileOne(obj, mon, job);
-
-        if (rc < 0)
+        if (qemuBlockJobSettle(obj, mon, job) < 0)
             return -1;
         if (!(job = qemuBlockJobFind(obj, disk->dst)))
             return 0;
@@ -808,7 +884,7 @@ qemuDomainBlockJobAbort(virDomain *dom, const char *path, unsigned int flags)
     if (!(mon = qemuProcessConnectMonitor(obj)))
         return -1;
     if ((job = qemuBlockJobFind(obj, disk_dst)) &&
-        qemuBlockJobReconcileOne(obj, mon, job) < 0)
+        qemuBlockJobSettle(obj, mon, job) < 0)
         return -1;
     if (!(job = qemuBlockJobFind(obj, disk_dst))) {
         virReportError(VIR_ERR_OPERATION_INVALID,
@@ -844,8 +920,7 @@ qemuDomainBlockJobAbort(virDomain *dom, const char *path, unsigned int flags)
             if (qj && qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
                                      QEMU_QMP_JOB_DISMISS, "s:id", job->jobid, NULL) < 0)
                 return -1;
-            qemuBlockJobForget(obj, job);
-            return qemuDomainObjSaveStatus(obj);
+            return qemuBlockJobDrop(obj, mon, job);
         }
         g_usleep(10 * 1000);
     }

@@ -72,6 +72,11 @@ int qemuBlockJobsParse(xmlXPathContextPtr ctxt, GPtrArray **jobs);
 
 /* Whether any block job is recorded for @obj. */
 bool qemuBlockJobAny(qemuDomainObj *obj);
+/* Whether a pivot was asked for and not recorded as done: found by a
+ * process holding the lock, its process died. */
+bool qemuBlockJobPivoting(qemuDomainObj *obj);
+/* Whether format node @node is the base a recorded commit writes into. */
+bool qemuBlockJobIsBase(qemuDomainObj *obj, const char *node);
 
 /* Bring the recorded jobs up to date with QEMU (obj locked and
  * running); finished ones are completed.  @mon may be NULL. */

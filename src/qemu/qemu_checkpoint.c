@@ -12,6 +12,8 @@
 #include "qemu_checkpoint.h"
 #include "qemu_checkpoint_index.h"
 #include "qemu_backup.h"
+#include "qemu_blockjob.h"
+#include "qemu_command.h"
 #include "qemu_driver.h"
 #include "qemu_agent.h"
 #include "qemu_img.h"
@@ -826,6 +828,57 @@ qemuCheckpointJournalHas(const qemuCheckpointDeleteJournal *j, const char *name)
     return false;
 }
 
+/* Reopen backing images of the disks of @chks.  @writable: read-write
+ * each read-only one holding a bitmap of @chks (QEMU refuses to remove
+ * a bitmap from a read-only image).  Otherwise read-only again each one
+ * left writable (by this or by a process killed after reopening it),
+ * except the base a commit writes into. */
+static int
+qemuCheckpointReopenBacking(qemuDomainObj *obj, qemuMonitor *mon, GPtrArray *nodes,
+                            GPtrArray *chks, bool writable)
+{
+    g_autoptr(GHashTable) done = g_hash_table_new(g_str_hash, g_str_equal);
+    guint c;
+    size_t i;
+
+    for (c = 0; c < chks->len; c++) {
+        const virDomainCheckpointDef *chk = g_ptr_array_index(chks, c);
+
+        for (i = 0; i < chk->ndisks; i++) {
+            const virDomainCheckpointDiskDef *cd = &chk->disks[i];
+            const char *name = cd->bitmap ? cd->bitmap : chk->name;
+            virDomainDiskDef *disk;
+            const virStorageSource *src;
+
+            if (cd->type != VIR_DOMAIN_CHECKPOINT_TYPE_BITMAP ||
+                !(disk = virDomainDiskByTarget(obj->def, cd->name)) || !disk->src)
+                continue;
+            for (src = disk->src->backingStore; src && src->nodeformat;
+                 src = src->backingStore) {
+                qemuQMPBlockNode *node = qemuQMPBlockNodeFind(nodes, src->nodeformat);
+                g_autoptr(virJSONValue) opts = NULL;
+                g_autoptr(virJSONValue) list = NULL;
+
+                if (!node || g_hash_table_contains(done, src->nodeformat))
+                    continue;
+                if (writable ? !node->readOnly || !qemuQMPBlockNodeFindBitmap(node, name)
+                             : node->readOnly || qemuBlockJobIsBase(obj, src->nodeformat))
+                    continue;
+                g_hash_table_add(done, src->nodeformat);
+                if (!(opts = qemuBlockFormatNodeStruct(disk, src, !writable)))
+                    return -1;
+                list = json_object_new_array();
+                json_object_array_add(list, g_steal_pointer(&opts));
+                if (qemuQMPExecute(mon, QEMU_MONITOR_TIMEOUT_DEFAULT, NULL,
+                                   QEMU_QMP_BLOCKDEV_REOPEN, "v:options", &list, NULL) < 0)
+                    return -1;
+                node->readOnly = !writable;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Remove the bitmaps of the journalled checkpoints still known in
  * @list: one transaction when running, qemu-img when shut off. */
 static int
@@ -868,9 +921,22 @@ qemuCheckpointDeleteBitmaps(qemuDomainObj *obj, qemuMonitor **mon, bool *owned,
         if (!(nodes = qemuCheckpointQueryNodes(*mon)) ||
             !(actions = qemuCheckpointDeleteActions(qemuDomainObjDisksDef(obj), nodes, chks, &n)))
             return -1;
-        if (n == 0)
-            return 0;
-        return qemuQMPTransaction(*mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT);
+        /* bitmaps in read-only backing images: writable for the
+         * transaction, read-only again after it (or after a process
+         * killed in between) */
+        if (n > 0 &&
+            (qemuCheckpointReopenBacking(obj, *mon, nodes, chks, true) < 0 ||
+             qemuQMPTransaction(*mon, &actions, QEMU_MONITOR_TIMEOUT_DEFAULT) < 0)) {
+            virErrorPtr orig = NULL;
+
+            virErrorPreserveLast(&orig);
+            if (qemuCheckpointReopenBacking(obj, *mon, nodes, chks, false) < 0)
+                VIR_WARN("backing images of domain '%s' left writable: %s",
+                         obj->name, virGetLastErrorMessage());
+            virErrorRestore(&orig);
+            return -1;
+        }
+        return qemuCheckpointReopenBacking(obj, *mon, nodes, chks, false);
     }
 
     for (i = 0; i < chks->len; i++) {

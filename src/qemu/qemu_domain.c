@@ -456,6 +456,12 @@ qemuDomainObjRecover(qemuDomainObj *obj)
     qemuDomainRecoverFreeze(obj);
     if (!obj->driver->readonly && qemuSnapshotHasJournal(obj))
         qemuSnapshotRecover(obj);
+    if (!obj->driver->readonly && qemuBlockJobPivoting(obj) &&
+        qemuBlockJobReconcile(obj, NULL) < 0) {
+        VIR_WARN("cannot finish the pivot of domain '%s' yet: %s", obj->name,
+                 virGetLastErrorMessage());
+        virResetLastError();
+    }
 }
 
 /* Whether an unlocked load must take the lock to recover the above. */
@@ -467,7 +473,8 @@ qemuDomainObjNeedsRecovery(qemuDomainObj *obj)
     g_autofree char *frozen = qemuDomainFrozenPath(obj);
 
     return virFileRewriteLeftover(status) || virFileRewriteLeftover(config) ||
-           virFileExists(frozen) || qemuSnapshotHasJournal(obj);
+           virFileExists(frozen) || qemuSnapshotHasJournal(obj) ||
+           qemuBlockJobPivoting(obj);
 }
 
 static bool

@@ -429,34 +429,31 @@ qemuDomainUndefineFlags(virDomain *dom, unsigned int flags)
                        _("cannot undefine transient domain '%s'"), obj->name);
         return -1;
     }
+    /* every refusal before anything goes */
     if (!obj->active && obj->storage) {
         virReportError(VIR_ERR_OPERATION_INVALID,
                        _("cannot undefine domain '%s' while its backup runs in the storage daemon"),
                        obj->name);
         return -1;
     }
-    ncheckpoints = qemuDomainCheckpointCount(driver, obj->name);
-    if (ncheckpoints > 0 && !obj->active) {
-        if (!(flags & VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA)) {
-            virReportError(VIR_ERR_OPERATION_INVALID,
-                           _("cannot delete inactive domain with %d checkpoints"),
-                           ncheckpoints);
-            return -1;
-        }
-        if (qemuDomainRemoveCheckpointMetadata(driver, obj->name) < 0)
-            return -1;
+    ncheckpoints = obj->active ? 0 : qemuDomainCheckpointCount(driver, obj->name);
+    nsnapshots = obj->active ? 0 : qemuSnapshotCount(driver, obj->name);
+    if (ncheckpoints > 0 && !(flags & VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA)) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("cannot delete inactive domain with %d checkpoints"),
+                       ncheckpoints);
+        return -1;
     }
-    nsnapshots = qemuSnapshotCount(driver, obj->name);
-    if (nsnapshots > 0 && !obj->active) {
-        if (!(flags & VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) {
-            virReportError(VIR_ERR_OPERATION_INVALID,
-                           _("cannot delete inactive domain with %d snapshots"),
-                           nsnapshots);
-            return -1;
-        }
-        if (qemuSnapshotRemoveAll(driver, obj->name) < 0)
-            return -1;
+    if (nsnapshots > 0 && !(flags & VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("cannot delete inactive domain with %d snapshots"),
+                       nsnapshots);
+        return -1;
     }
+    if (ncheckpoints > 0 && qemuDomainRemoveCheckpointMetadata(driver, obj->name) < 0)
+        return -1;
+    if (nsnapshots > 0 && qemuSnapshotRemoveAll(driver, obj->name) < 0)
+        return -1;
     cfg = qemuDriverConfigPath(driver, obj->name);
     if (virFileRemove(cfg) < 0)
         return -1;
@@ -585,6 +582,13 @@ qemuDomainDestroy(virDomain *dom)
     if (qemuDomainJobBegin(&obj->job, QEMU_JOB_DESTROY) < 0)
         return -1;
     id = obj->id;
+    /* a commit QEMU finished gets its bookkeeping (bitmaps in base, the
+     * configuration naming base) while QEMU can still be asked */
+    if (qemuBlockJobReconcile(obj, NULL) < 0) {
+        VIR_WARN("block jobs of domain '%s' not brought up to date before it stops: %s",
+                 obj->name, virGetLastErrorMessage());
+        virResetLastError();
+    }
     if (obj->backup) {
         g_autoptr(qemuDomainJobData) done = NULL;
 

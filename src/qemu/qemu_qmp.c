@@ -1430,6 +1430,7 @@ qemuQMPBlockDeviceFree(qemuQMPBlockDevice *dev)
     g_free(dev->device);
     g_free(dev->qdev);
     g_free(dev->nodeName);
+    g_strfreev(dev->chain);
     g_free(dev);
 }
 
@@ -1440,6 +1441,8 @@ qemuQMPParseBlockDevice(virJSONValue *obj)
     g_autoptr(qemuQMPBlockDevice) dev = g_new0(qemuQMPBlockDevice, 1);
     const char *device = virJSONValueObjectGetString(obj, KEY(DEVICE));
     virJSONValue *inserted = virJSONValueObjectGet(obj, KEY(INSERTED));
+    g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func(g_free);
+    virJSONValue *image;
 
     if (!device) {
         qemuQMPReportBadReply(QEMU_QMP_QUERY_BLOCK, KEY(DEVICE));
@@ -1449,6 +1452,18 @@ qemuQMPParseBlockDevice(virJSONValue *obj)
     dev->qdev = g_strdup(virJSONValueObjectGetString(obj, KEY(QDEV)));
     dev->nodeName = g_strdup(virJSONValueObjectGetString(inserted,
                                                          KEY(NODE_NAME)));
+    for (image = virJSONValueObjectGet(inserted, KEY(IMAGE)); image;
+         image = virJSONValueObjectGet(image, KEY(BACKING_IMAGE))) {
+        const char *fn = virJSONValueObjectGetString(image, KEY(FILENAME));
+
+        if (!fn) {
+            qemuQMPReportBadReply(QEMU_QMP_QUERY_BLOCK, KEY(IMAGE));
+            return NULL;
+        }
+        g_ptr_array_add(chain, g_strdup(fn));
+    }
+    g_ptr_array_add(chain, NULL);
+    dev->chain = (char **) g_ptr_array_steal(chain, NULL);
     return g_steal_pointer(&dev);
 }
 

@@ -326,6 +326,7 @@ struct _qemuQMPBlockDevice {
     char *device;                 /* may be "" with -blockdev */
     char *qdev;                   /* the device's QOM path or id */
     char *nodeName;               /* top node of the inserted medium */
+    char **chain;                 /* its image and those below, top first */
 };
 void qemuQMPBlockDeviceFree(qemuQMPBlockDevice *dev);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuQMPBlockDevice, qemuQMPBlockDeviceFree);

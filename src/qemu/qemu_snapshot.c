@@ -31,8 +31,41 @@ VIR_LOG_INIT("qemu.snapshot");
 
 #define QEMU_SNAPSHOT_FILE_SUFFIX ".xml"
 #define QEMU_SNAPSHOT_JOURNAL ".create.xml"
+#define QEMU_SNAPSHOT_JOURNAL_DELETE ".delete"
 #define QEMU_SNAPSHOT_CURRENT ".current"
 #define QEMU_SNAPSHOT_FILE_MAX (16 * 1024 * 1024)
+
+/* Keys of the delete journal, one "KEY VALUE" per line. */
+typedef enum {
+    QEMU_SNAPSHOT_DELETE_KEY_PARENT,
+    QEMU_SNAPSHOT_DELETE_KEY_CURRENT,
+    QEMU_SNAPSHOT_DELETE_KEY_DELETE,
+
+    QEMU_SNAPSHOT_DELETE_KEY_LAST
+} qemuSnapshotDeleteKey;
+VIR_ENUM_DECL(qemuSnapshotDeleteKey);
+VIR_ENUM_IMPL(qemuSnapshotDeleteKey, QEMU_SNAPSHOT_DELETE_KEY_LAST,
+              "parent", "current", "delete");
+
+/* A metadata delete in progress: what its journal holds. */
+typedef struct {
+    char *parent;          /* new parent of the children left, NULL = root */
+    char *current;         /* current snapshot afterwards, NULL = none */
+    GPtrArray *names;      /* char *: the snapshots deleted */
+} qemuSnapshotDeleteJournal;
+
+static void
+qemuSnapshotDeleteJournalFree(qemuSnapshotDeleteJournal *j)
+{
+    if (!j)
+        return;
+    g_free(j->parent);
+    g_free(j->current);
+    if (j->names)
+        g_ptr_array_unref(j->names);
+    g_free(j);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuSnapshotDeleteJournal, qemuSnapshotDeleteJournalFree);
 
 /* What the journal says about one disk. */
 typedef struct {
@@ -88,14 +121,6 @@ qemuSnapshotPath(qemuDomainObj *obj, const char *file)
     g_autofree char *dir = qemuSnapshotDir(obj->driver, obj->name);
 
     return g_build_filename(dir, file, NULL);
-}
-
-static char *
-qemuSnapshotDefPath(qemuDomainObj *obj, const char *name)
-{
-    g_autofree char *file = g_strconcat(name, QEMU_SNAPSHOT_FILE_SUFFIX, NULL);
-
-    return qemuSnapshotPath(obj, file);
 }
 
 static int
@@ -395,9 +420,143 @@ qemuSnapshotPlanParse(const char *xml)
 bool
 qemuSnapshotHasJournal(qemuDomainObj *obj)
 {
+    g_autofree char *dir = qemuSnapshotDir(obj->driver, obj->name);
     g_autofree char *path = qemuSnapshotPath(obj, QEMU_SNAPSHOT_JOURNAL);
+    g_autofree char *del = qemuSnapshotPath(obj, QEMU_SNAPSHOT_JOURNAL_DELETE);
 
-    return virFileExists(path) || virFileRewriteLeftover(path);
+    /* a half-written metadata file needs the lock to go too */
+    return virFileExists(path) || virFileExists(del) || virFileRewriteLeftover(dir);
+}
+
+
+/* ---- the delete journal ---------------------------------------------------- */
+
+static char *
+qemuSnapshotDeleteJournalFormat(const qemuSnapshotDeleteJournal *j)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+    guint i;
+
+    if (j->parent)
+        g_string_append_printf(s, "%s %s\n",
+                               qemuSnapshotDeleteKeyTypeToString(QEMU_SNAPSHOT_DELETE_KEY_PARENT),
+                               j->parent);
+    if (j->current)
+        g_string_append_printf(s, "%s %s\n",
+                               qemuSnapshotDeleteKeyTypeToString(QEMU_SNAPSHOT_DELETE_KEY_CURRENT),
+                               j->current);
+    for (i = 0; i < j->names->len; i++)
+        g_string_append_printf(s, "%s %s\n",
+                               qemuSnapshotDeleteKeyTypeToString(QEMU_SNAPSHOT_DELETE_KEY_DELETE),
+                               (const char *) g_ptr_array_index(j->names, i));
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+static qemuSnapshotDeleteJournal *
+qemuSnapshotDeleteJournalParse(const char *text)
+{
+    g_autoptr(qemuSnapshotDeleteJournal) j = g_new0(qemuSnapshotDeleteJournal, 1);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    size_t i;
+
+    j->names = g_ptr_array_new_with_free_func(g_free);
+    for (i = 0; lines[i]; i++) {
+        char *sp = strchr(lines[i], ' ');
+        int key;
+
+        if (!*lines[i])
+            continue;
+        if (sp)
+            *sp = '\0';
+        if (!sp || (key = qemuSnapshotDeleteKeyTypeFromString(lines[i])) < 0) {
+            virReportError(VIR_ERR_INTERNAL_ERROR,
+                           _("malformed snapshot journal line '%s'"), lines[i]);
+            return NULL;
+        }
+        switch ((qemuSnapshotDeleteKey) key) {
+        case QEMU_SNAPSHOT_DELETE_KEY_PARENT:
+            g_free(j->parent);
+            j->parent = g_strdup(sp + 1);
+            break;
+        case QEMU_SNAPSHOT_DELETE_KEY_CURRENT:
+            g_free(j->current);
+            j->current = g_strdup(sp + 1);
+            break;
+        case QEMU_SNAPSHOT_DELETE_KEY_DELETE:
+            g_ptr_array_add(j->names, g_strdup(sp + 1));
+            break;
+        case QEMU_SNAPSHOT_DELETE_KEY_LAST:
+            break;
+        }
+    }
+    return g_steal_pointer(&j);
+}
+
+static bool
+qemuSnapshotDeleteJournalHas(const qemuSnapshotDeleteJournal *j, const char *name)
+{
+    guint i;
+
+    for (i = 0; name && i < j->names->len; i++) {
+        if (g_str_equal(g_ptr_array_index(j->names, i), name))
+            return true;
+    }
+    return false;
+}
+
+/* Apply a journalled delete (idempotent: the normal path and recovery):
+ * the snapshots left whose parent goes move to the journal's parent,
+ * the current snapshot is set, the files go, then the journal. */
+static int
+qemuSnapshotDeleteApply(qemuDomainObj *obj, qemuSnapshotList *list,
+                        const qemuSnapshotDeleteJournal *j)
+{
+    guint i;
+
+    for (i = 0; i < list->defs->len; i++) {
+        virDomainSnapshotDef *c = g_ptr_array_index(list->defs, i);
+
+        if (qemuSnapshotDeleteJournalHas(j, c->name) ||
+            !qemuSnapshotDeleteJournalHas(j, c->parent_name))
+            continue;
+        g_free(c->parent_name);
+        c->parent_name = g_strdup(j->parent);
+        if (qemuSnapshotWriteDef(obj, c) < 0)
+            return -1;
+    }
+    if (qemuSnapshotWriteCurrent(obj, j->current) < 0)
+        return -1;
+    for (i = 0; i < j->names->len; i++) {
+        g_autofree char *file = g_strconcat(g_ptr_array_index(j->names, i),
+                                            QEMU_SNAPSHOT_FILE_SUFFIX, NULL);
+
+        if (qemuSnapshotRemoveFile(obj, file) < 0)
+            return -1;
+    }
+    return qemuSnapshotRemoveFile(obj, QEMU_SNAPSHOT_JOURNAL_DELETE);
+}
+
+/* A metadata delete was interrupted: finish it. */
+static int
+qemuSnapshotRecoverDelete(qemuDomainObj *obj)
+{
+    g_autofree char *path = qemuSnapshotPath(obj, QEMU_SNAPSHOT_JOURNAL_DELETE);
+    g_autofree char *text = NULL;
+    g_autoptr(qemuSnapshotDeleteJournal) j = NULL;
+    g_autoptr(qemuSnapshotList) list = NULL;
+
+    if (virFileReadAll(path, QEMU_SNAPSHOT_FILE_MAX, &text) < 0)
+        return -1;
+    if (!(j = qemuSnapshotDeleteJournalParse(text))) {
+        VIR_WARN("dropping unreadable snapshot journal '%s': %s", path,
+                 virGetLastErrorMessage());
+        virResetLastError();
+        return qemuSnapshotRemoveFile(obj, QEMU_SNAPSHOT_JOURNAL_DELETE);
+    }
+    VIR_WARN("finishing the interrupted deletion of %u snapshot(s) of domain '%s'",
+             j->names->len, obj->name);
+    list = qemuSnapshotListLoad(obj);
+    return qemuSnapshotDeleteApply(obj, list, j);
 }
 
 
@@ -578,13 +737,15 @@ qemuSnapshotTransactionRan(qemuDomainObj *obj, qemuMonitor *mon, qemuSnapshotPla
     for (i = 0; i < plan->ndisks; i++) {
         virDomainDiskDef *disk = virDomainDiskByTarget(obj->def, plan->disks[i].name);
         g_autofree char *node = g_strdup_printf("libvirt-%u-format", plan->disks[i].index);
+        g_autofree char *needle = NULL;
 
         if (!disk || !disk->alias)
             continue;
+        needle = g_strdup_printf("/%s/", disk->alias);
         for (j = 0; j < devs->len; j++) {
             qemuQMPBlockDevice *dev = g_ptr_array_index(devs, j);
 
-            if (dev->qdev && strstr(dev->qdev, disk->alias) && dev->nodeName &&
+            if (dev->qdev && strstr(dev->qdev, needle) && dev->nodeName &&
                 g_str_equal(dev->nodeName, node))
                 return 1;
         }
@@ -595,13 +756,21 @@ qemuSnapshotTransactionRan(qemuDomainObj *obj, qemuMonitor *mon, qemuSnapshotPla
 void
 qemuSnapshotRecover(qemuDomainObj *obj)
 {
+    g_autofree char *dir = qemuSnapshotDir(obj->driver, obj->name);
     g_autofree char *path = qemuSnapshotPath(obj, QEMU_SNAPSHOT_JOURNAL);
+    g_autofree char *del = qemuSnapshotPath(obj, QEMU_SNAPSHOT_JOURNAL_DELETE);
     g_autofree char *xml = NULL;
     g_autoptr(qemuSnapshotPlan) plan = NULL;
     g_autoptr(qemuMonitor) mon = NULL;
     int rc;
 
-    virFileRewriteCleanup(path);
+    /* files whose rewrite a crash interrupted */
+    virFileRewriteCleanup(dir);
+    if (virFileExists(del) && qemuSnapshotRecoverDelete(obj) < 0) {
+        VIR_WARN("cannot finish the snapshot deletion of domain '%s' yet: %s",
+                 obj->name, virGetLastErrorMessage());
+        virResetLastError();
+    }
     if (!virFileExists(path))
         return;
     if (virFileReadAll(path, QEMU_SNAPSHOT_FILE_MAX, &xml) < 0 ||
@@ -1171,8 +1340,9 @@ qemuDomainSnapshotDelete(virDomainSnapshot *snapshot, unsigned int flags)
 {
     g_auto(qemuSnapshotCtx) ctx = { 0 };
     g_autoptr(GPtrArray) gone = g_ptr_array_new();
+    g_autoptr(qemuSnapshotDeleteJournal) j = NULL;
+    g_autofree char *text = NULL;
     virDomainSnapshotDef *def;
-    const char *newCurrent;
     guint i;
 
     virCheckFlags(VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN |
@@ -1198,38 +1368,23 @@ qemuDomainSnapshotDelete(virDomainSnapshot *snapshot, unsigned int flags)
                 g_ptr_array_add(gone, c);
         }
     }
-    /* crash-tolerant order: survivors move to their new parent, the
-     * current snapshot moves, then the files go */
-    for (i = 0; i < ctx.list->defs->len; i++) {
-        virDomainSnapshotDef *c = g_ptr_array_index(ctx.list->defs, i);
-
-        if (g_ptr_array_find(gone, c, NULL) || !c->parent_name ||
-            !g_str_equal(c->parent_name, def->name) ||
-            (flags & VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY))
-            continue;
-        g_free(c->parent_name);
-        c->parent_name = g_strdup(def->parent_name);
-        if (qemuSnapshotWriteDef(ctx.obj, c) < 0)
-            return -1;
+    /* the journal first: a process killed at any point leaves it, and
+     * the next one finishes the delete */
+    j = g_new0(qemuSnapshotDeleteJournal, 1);
+    j->names = g_ptr_array_new_with_free_func(g_free);
+    for (i = 0; i < gone->len; i++)
+        g_ptr_array_add(j->names,
+                        g_strdup(((virDomainSnapshotDef *) g_ptr_array_index(gone, i))->name));
+    if (!(flags & VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY))
+        j->parent = g_strdup(def->parent_name);
+    j->current = g_strdup(ctx.list->current);
+    if (j->current && qemuSnapshotDeleteJournalHas(j, j->current)) {
+        g_free(j->current);
+        j->current = g_strdup((flags & VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY) ?
+                              def->name : def->parent_name);
     }
-    newCurrent = ctx.list->current;
-    if (newCurrent) {
-        virDomainSnapshotDef *cur = qemuSnapshotListFind(ctx.list, newCurrent);
-
-        if (cur && g_ptr_array_find(gone, cur, NULL))
-            newCurrent = (flags & VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY) ?
-                         def->name : def->parent_name;
-        if (qemuSnapshotWriteCurrent(ctx.obj, newCurrent) < 0)
-            return -1;
-    }
-    for (i = 0; i < gone->len; i++) {
-        virDomainSnapshotDef *g = g_ptr_array_index(gone, i);
-        g_autofree char *path = qemuSnapshotDefPath(ctx.obj, g->name);
-
-        if (unlink(path) < 0 && errno != ENOENT) {
-            virReportSystemError(errno, _("cannot remove '%s'"), path);
-            return -1;
-        }
-    }
-    return 0;
+    if (!(text = qemuSnapshotDeleteJournalFormat(j)) ||
+        qemuSnapshotWriteFile(ctx.obj, QEMU_SNAPSHOT_JOURNAL_DELETE, text) < 0)
+        return -1;
+    return qemuSnapshotDeleteApply(ctx.obj, ctx.list, j);
 }
