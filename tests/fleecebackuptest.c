@@ -923,6 +923,121 @@ testKilled(void)
     return 0;
 }
 
+/* SIGINT in the middle of the read: the run rolls back (backup ended,
+ * its checkpoint and files gone) and the chain goes on. */
+static int
+testInterrupted(void)
+{
+    g_autoptr(GArray) pts = repoPoints();
+    guint next = g_array_index(pts, guint, pts->len - 1) + 1;
+    g_autofree char *name = g_strdup_printf("%08u.data", next);
+    g_autofree char *data = g_build_filename(repo, DOM, "vda", name, NULL);
+    g_autofree char *journal = g_build_filename(repo, DOM, "journal.json", NULL);
+    g_auto(GStrv) env = fbkEnv();
+    g_autoptr(GError) err = NULL;
+    g_autofree char *errText = NULL;
+    g_auto(fbkRes) r = { 0 };
+    g_autoptr(GArray) after = NULL;
+    char *argv[] = { (char *) fbkBin, "-c", uri, "run", DOM, repo, "--rate-limit", "4M",
+                     "--scratch-dir", scratchdir, NULL };
+    int errfd = -1, status = 0, i;
+    GPid pid;
+
+    CHECK(guestWrite("vda", 0xe1, 16 * MiB, 16 * MiB), "writes");
+    CHECK(g_spawn_async_with_pipes(NULL, argv, env, G_SPAWN_DO_NOT_REAP_CHILD |
+                                   G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid,
+                                   NULL, NULL, &errfd, &err), "spawn");
+    for (i = 0; i < 3000 && !g_file_test(data, G_FILE_TEST_EXISTS); i++)
+        g_usleep(2000);
+    g_usleep(200000);
+    kill(pid, SIGINT);
+    waitpid(pid, &status, 0);
+    g_spawn_close_pid(pid);
+    {
+        char buf[4096];
+        ssize_t n = read(errfd, buf, sizeof(buf) - 1);
+
+        buf[MAX(n, 0)] = '\0';
+        errText = g_strdup(buf);
+        close(errfd);
+    }
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1 && strstr(errText, "error: interrupted"),
+          "status %d: %s", status, errText);
+    CHECK(!g_file_test(journal, G_FILE_TEST_EXISTS) && !g_file_test(data, G_FILE_TEST_EXISTS),
+          "journal or data file left");
+    after = repoPoints();
+    CHECK(after->len == pts->len, "a point was committed");
+    CHECK(nothingLeft() == 0, "leftovers");
+    CHECK(onlyNeededCheckpoints() == 0, "the interrupted run's checkpoint is left");
+    FBK_OK(&r, "run", DOM, repo, "--json", "--scratch-dir", scratchdir);
+    {
+        json_object *res = jsonParse(r.out);
+
+        CHECK(res && g_str_equal(jstr(runDisk(res, "vda"), "level"), "inc"), "%s", r.out);
+        CHECK(rememberPoint(json_object_get_int(jget(res, "point")), NULL), "references");
+        CHECK(restoreMatches(json_object_get_int(jget(res, "point")), "vda") == 0, "restore");
+        json_object_put(res);
+    }
+    return 0;
+}
+
+/* The repository's file system fills up during the read. */
+static int
+testNoSpace(void)
+{
+    g_autofree char *mnt = g_build_filename(root, "small", NULL);
+    g_autofree char *small = g_build_filename(mnt, "repo", NULL);
+    g_autofree char *marker = g_build_filename(small, "fleece-backup.json", NULL);
+    g_autofree char *jtext = NULL;
+    g_autofree char *prefix = NULL;
+    const char *mount[] = { "mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt, NULL };
+    const char *umount[] = { "umount", mnt, NULL };
+    g_auto(fbkRes) r = { 0 };
+    virDomainCheckpointPtr *cps = NULL;
+    json_object *o;
+    int n, i, stray = 0, ret = -1;
+
+    g_mkdir(mnt, 0700);
+    if (geteuid() != 0 || !sh(mount)) {
+        printf("# SKIP cannot mount a small tmpfs here\n");
+        return 0;
+    }
+    fbk(&r, "run", DOM, small, "--scratch-dir", scratchdir, NULL);
+    if (r.status != 1 || !strstr(r.err, "No space left on device")) {
+        fbkShow(&r);
+        goto cleanup;
+    }
+    if (!g_file_get_contents(marker, &jtext, NULL, NULL) || !(o = jsonParse(jtext)))
+        goto cleanup;
+    prefix = g_strdup_printf("fbk-%s-", jstr(o, "id"));
+    json_object_put(o);
+    if ((n = virDomainListAllCheckpoints(dom, &cps, 0)) < 0)
+        goto cleanup;
+    for (i = 0; i < n; i++) {
+        stray += g_str_has_prefix(virDomainCheckpointGetName(cps[i]), prefix);
+        virDomainCheckpointFree(cps[i]);
+    }
+    free(cps);
+    if (stray || nothingLeft() < 0) {
+        printf("# %d stray checkpoints\n", stray);
+        goto cleanup;
+    }
+    {
+        g_autofree char *vda = g_build_filename(small, DOM, "vda", NULL);
+        g_autoptr(GDir) d = g_dir_open(vda, 0, NULL);
+        g_autofree char *jr = g_build_filename(small, DOM, "journal.json", NULL);
+
+        if ((d && g_dir_read_name(d)) || g_file_test(jr, G_FILE_TEST_EXISTS)) {
+            printf("# files left in the full repository\n");
+            goto cleanup;
+        }
+    }
+    ret = 0;
+ cleanup:
+    sh(umount);
+    return ret;
+}
+
 /* The checkpoint the next incremental needs was deleted. */
 static int
 testCheckpointGone(void)
@@ -1122,6 +1237,9 @@ testBadInput(void)
     FBK_FAILS(&r, 1, "another fleece-backup command is using domain 'fb'", "run", DOM, repo);
     FBK_FAILS(&r, 1, "another fleece-backup command", "verify", repo, DOM);
     close(fd);
+    /* no guest agent to quiesce with: refused, nothing left */
+    FBK_FAILS(&r, 1, "no guest agent channel", "run", DOM, repo, "--quiesce");
+    CHECK(onlyNeededCheckpoints() == 0 && nothingLeft() == 0, "after a refused quiesce");
     /* a shut-off domain cannot be pulled */
     CHECK(virDomainDestroy(dom) == 0, "stop");
     FBK_FAILS(&r, 1, "is not running", "run", DOM, repo);
@@ -1199,6 +1317,8 @@ main(int argc, char **argv)
         testApiRun("verify finds a flipped byte, restore refuses it", testFlippedByte);
         testApiRun("prune merges what it drops; every point stays correct", testPrune);
         testApiRun("commands killed at random instants", testKilled);
+        testApiRun("a run interrupted with SIGINT rolls back", testInterrupted);
+        testApiRun("a run that fills the repository's file system rolls back", testNoSpace);
         testApiRun("auto after the checkpoint was deleted", testCheckpointGone);
         testApiRun("auto after QEMU was killed: full of the broken disk only", testQemuKilled);
         testApiRun("restore into a shut-off domain's disk", testRestoreToDisk);
