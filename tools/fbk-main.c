@@ -193,7 +193,7 @@ fbkUsage(FILE *out)
               "\n"
               "  run DOMAIN REPO [--level full|inc|diff|auto] [--disk DISK]...\n"
               "      [--quiesce] [--scratch-dir DIR] [--connections N]\n"
-              "      [--request-size BYTES] [--rate-limit BYTES_PER_SECOND]\n"
+              "      [--request-size BYTES] [--requests N] [--rate-limit BYTES_PER_SECOND]\n"
               "                         pull backup of a running domain into REPO\n"
               "  list REPO [DOMAIN]     the points in REPO\n"
               "  verify REPO [DOMAIN] [--deep]\n"
@@ -229,15 +229,16 @@ typedef struct {
 
 static const fbkOptDef fbkCmdOpts[] = {
     { "level", true }, { "disk", true }, { "quiesce", false }, { "scratch-dir", true },
-    { "connections", true }, { "request-size", true }, { "rate-limit", true },
+    { "connections", true }, { "request-size", true }, { "requests", true },
+    { "rate-limit", true },
     { "deep", false }, { "point", true }, { "to", true }, { "to-disk", true },
     { "format", true }, { "force", false }, { "keep", true }, { "dry-run", false },
 };
 
 /* Which options each command takes. */
-static const char *const fbkCmdAllowed[][9] = {
+static const char *const fbkCmdAllowed[][10] = {
     { "run", "level", "disk", "quiesce", "scratch-dir", "connections", "request-size",
-      "rate-limit", NULL },
+      "requests", "rate-limit", NULL },
     { "list", NULL },
     { "verify", "deep", NULL },
     { "restore", "point", "disk", "to", "to-disk", "format", "force", NULL },
@@ -416,7 +417,7 @@ fbkDispatch(const char *cmd, fbkCmdLine *cl, json_object **result, GError **erro
         fbkRunArgs args = { 0 };
         const char *level = g_hash_table_lookup(v, "level");
         g_autofree char **disks = NULL;
-        guint64 n = 4, req = 4 << 20, rate = 0;
+        guint64 n = FBK_NBD_CONNECTIONS, req = FBK_NBD_REQUEST, depth = FBK_NBD_DEPTH, rate = 0;
         int l = level ? fbkLevelFromString(level) : FBK_LEVEL_AUTO;
 
         if (!fbkWords(cl, cmd, 2, 2, "DOMAIN REPO [OPTIONS]", error))
@@ -428,6 +429,7 @@ fbkDispatch(const char *cmd, fbkCmdLine *cl, json_object **result, GError **erro
         }
         if (!fbkNumberOpt(cl, "connections", 1, 16, &n, error) ||
             !fbkNumberOpt(cl, "request-size", FBK_BLOCK_SIZE, 32 << 20, &req, error) ||
+            !fbkNumberOpt(cl, "requests", 1, 256, &depth, error) ||
             !fbkNumberOpt(cl, "rate-limit", 1 << 20, G_MAXUINT64, &rate, error))
             return -1;
         if (cl->disks->len) {
@@ -442,6 +444,7 @@ fbkDispatch(const char *cmd, fbkCmdLine *cl, json_object **result, GError **erro
         args.scratchDir = g_hash_table_lookup(v, "scratch-dir");
         args.connections = n;
         args.requestSize = req;
+        args.depth = depth;
         args.rateLimit = rate;
         return fbkCmdRun(&args, result, error);
     }

@@ -18,7 +18,9 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#define _GNU_SOURCE     /* sync_file_range */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -27,6 +29,7 @@
 #include "fbk.h"
 
 #define FBK_NBD_WINDOW (1ULL << 30)     /* block status per call, at most */
+#define FBK_NBD_WRITEBACK (32ULL << 20) /* start writeback this often */
 #define FBK_BLK_DATA 1
 #define FBK_BLK_DIRTY 2
 
@@ -333,6 +336,10 @@ fbkReadProcess(fbkReader *r, fbkSlot *s, GError **error)
             g_prefix_error(error, _("data file: "));
             return -1;
         }
+        /* start writing back every few MiB, so that the sync before the
+         * commit has little left to do */
+        if ((dataoff + runLen) / FBK_NBD_WRITEBACK != dataoff / FBK_NBD_WRITEBACK)
+            sync_file_range(st->params->dataFd, 0, 0, SYNC_FILE_RANGE_WRITE);
         for (i = runStart; i < runStart + runLen; i += FBK_BLOCK_SIZE) {
             guint64 len = MIN(FBK_BLOCK_SIZE, runStart + runLen - i);
             fbkRecord rec = { s->req.offset + i, dataoff + (i - runStart),

@@ -692,7 +692,7 @@ fbkRunReadDisk(fbkRun *run, fbkRunDisk *rd, GHashTable *exports, GHashTable *bit
     params.exportName = exportName;
     params.connections = args->connections;
     params.requestSize = args->requestSize;
-    params.depth = FBK_NBD_DEPTH;
+    params.depth = args->depth;
     params.rateLimit = args->rateLimit;
     params.progress = &counter;
 

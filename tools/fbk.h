@@ -261,7 +261,10 @@ fbkDigest fbkResolvedDigest(GArray *resolved);
 
 /* ---- reading a disk over NBD (fbk-nbd.c) ---------------------------------- */
 
-/* Requests in flight per NBD connection. */
+/* Defaults of run: NBD connections per disk, the largest request,
+ * requests in flight per connection. */
+#define FBK_NBD_CONNECTIONS 4
+#define FBK_NBD_REQUEST (256 * 1024)
 #define FBK_NBD_DEPTH 16
 
 typedef struct {
@@ -352,6 +355,7 @@ typedef struct {
     const char *scratchDir;
     int connections;
     guint64 requestSize;
+    int depth;
     guint64 rateLimit;
 } fbkRunArgs;
 
