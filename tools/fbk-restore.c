@@ -194,6 +194,7 @@ fbkRestoreToFile(fbkDomainRepo *dr, fbkPoint *p, fbkPointDisk *pd, const char *t
     g_autofree char *dir = g_path_get_dirname(to);
     g_autoptr(fbkQcow2Writer) w = NULL;
     g_autofree char *label = g_strdup_printf("%s@%u", pd->name, p->number);
+    g_autofree char *summary = NULL;
     fbkProgressCounter counter = { 0, 0 };
     fbkProgress *prog;
     int fd, rc;
@@ -226,7 +227,10 @@ fbkRestoreToFile(fbkDomainRepo *dr, fbkPoint *p, fbkPointDisk *pd, const char *t
         if (rc == 0)
             rc = fbkQcow2WriterFinish(w, error);
     }
-    fbkProgressEnd(prog, rc == 0 ? to : NULL);
+    if (rc == 0)
+        summary = g_strdup_printf(_("%s: point %u restored to '%s' (%s)"), pd->name, p->number,
+                                  to, raw ? "raw" : "qcow2");
+    fbkProgressEnd(prog, summary);
     close(fd);
     if (rc == 0 && rename(part, to) < 0) {
         fbkErrorSystem(error, errno, _("cannot rename '%s'"), part);
@@ -312,6 +316,7 @@ fbkRestoreThroughQemuNBD(fbkDomainRepo *dr, fbkPoint *p, fbkPointDisk *pd,
     g_autofree char *sockopt = NULL;
     g_autoptr(GError) err = NULL;
     g_autofree char *label = g_strdup_printf("%s@%u", pd->name, p->number);
+    g_autofree char *summary = NULL;
     fbkProgressCounter counter = { 0, 0 };
     fbkNBDSink sink = { NULL, 0 };
     fbkProgress *prog = NULL;
@@ -370,7 +375,9 @@ fbkRestoreThroughQemuNBD(fbkDomainRepo *dr, fbkPoint *p, fbkPointDisk *pd,
                     nbd_get_error());
         ret = -1;
     }
-    fbkProgressEnd(prog, ret == 0 ? image : NULL);
+    if (ret == 0)
+        summary = g_strdup_printf(_("%s: point %u restored into '%s'"), pd->name, p->number, image);
+    fbkProgressEnd(prog, summary);
 
  cleanup:
     if (sink.h) {

@@ -626,9 +626,13 @@ fbkRunBegin(fbkRun *run, GError **error)
 static int
 fbkBackupEnd(virDomainPtr dom, GError **error)
 {
+    int code;
+
     if (virDomainBackupEnd(dom, 0) == 0)
         return 0;
-    if (virGetLastErrorCode() == VIR_ERR_NO_SUPPORT && virDomainAbortJob(dom) == 0)
+    code = virGetLastErrorCode();
+    if ((code == VIR_ERR_NO_SUPPORT || code == VIR_ERR_OPERATION_UNSUPPORTED ||
+         code == VIR_ERR_RPC) && virDomainAbortJob(dom) == 0)
         return 0;
     fbkErrorLibvirt(error, _("cannot end the backup of domain '%s'"), virDomainGetName(dom));
     return -1;
