@@ -282,6 +282,9 @@ typedef struct {
     char *reason;
     bool tracked;
     char *scratch;
+    int dataFd;
+    fbkNBDReadResult res;
+    double seconds;
     fbkPointDisk *result;
 } fbkRunDisk;
 
@@ -290,6 +293,9 @@ fbkRunDiskFree(fbkRunDisk *rd)
 {
     if (!rd)
         return;
+    if (rd->dataFd >= 0)
+        close(rd->dataFd);
+    fbkNBDReadResultClear(&rd->res);
     g_free(rd->since);
     g_free(rd->reason);
     g_free(rd->scratch);
@@ -445,6 +451,7 @@ fbkRunPlan(fbkRun *run, GError **error)
             goto cleanup;
         }
         rd = g_new0(fbkRunDisk, 1);
+        rd->dataFd = -1;
         rd->dd = dd;
         rd->level = args->level;
         rd->tracked = g_str_equal(dd->format, "qcow2") && !dd->readonly;
@@ -664,30 +671,25 @@ fbkBackupCheckCompleted(virDomainPtr dom, GError **error)
 
 /* ---- reading and committing ------------------------------------------------------ */
 
+/* Read one disk into its data file (left unsynced: fbkRunFinishDisk
+ * syncs it while the backup ends). */
 static int
 fbkRunReadDisk(fbkRun *run, fbkRunDisk *rd, GHashTable *exports, GHashTable *bitmaps,
                GError **error)
 {
     const fbkRunArgs *args = run->args;
     g_autofree char *diskdir = fbkDomainRepoPath(run->dr, rd->dd->name);
-    g_autofree char *base = g_strdup_printf("%08u", run->number);
-    g_autofree char *dataRel = g_strdup_printf("%s/%s.data", rd->dd->name, base);
-    g_autofree char *mapRel = g_strdup_printf("%s/%s.map", rd->dd->name, base);
+    g_autofree char *dataRel = g_strdup_printf("%s/%08u.data", rd->dd->name, run->number);
     g_autofree char *dataPath = fbkDomainRepoPath(run->dr, dataRel);
-    g_autofree char *mapPath = fbkDomainRepoPath(run->dr, mapRel);
     g_autofree char *label = NULL;
     g_autofree char *summary = NULL;
     g_autofree char *sizeText = NULL;
-    g_auto(fbkNBDReadResult) res = { 0 };
     fbkProgressCounter counter = { 0, 0 };
     fbkNBDReadParams params = { 0 };
-    fbkPointDisk *pd;
     fbkProgress *prog;
     gint64 t0 = g_get_monotonic_time();
-    fbkDigest mapDigest;
     guint64 size = 0;
     const char *exportName = g_hash_table_lookup(exports, rd->dd->name);
-    int fd = -1;
     int rc;
 
     if (!exportName)
@@ -738,70 +740,120 @@ fbkRunReadDisk(fbkRun *run, fbkRunDisk *rd, GHashTable *exports, GHashTable *bit
     }
     if (fbkFsyncDir(run->dr->dir, error) < 0)
         return -1;
-    if ((fd = open(dataPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+    if ((rd->dataFd = open(dataPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
         fbkErrorSystem(error, errno, _("cannot create '%s'"), dataPath);
         return -1;
     }
-    params.dataFd = fd;
+    params.dataFd = rd->dataFd;
     label = g_strdup_printf("%s (%s)", rd->dd->name, fbkLevelToString(rd->level));
     prog = fbkProgressStart(label, &counter);
-    rc = fbkNBDRead(&params, &res, error);
-    if (rc == 0 && fsync(fd) < 0) {
-        fbkErrorSystem(error, errno, _("cannot sync '%s'"), dataPath);
-        rc = -1;
+    rc = fbkNBDRead(&params, &rd->res, error);
+    rd->seconds = (g_get_monotonic_time() - t0) / 1e6;
+
+    sizeText = fbkFormatSize(rd->res.bytesRead);
+    if (rc == 0 && rd->level == FBK_LEVEL_FULL)
+        summary = g_strdup_printf(_("%s: full (%s), %s read in %.2f s"), rd->dd->name,
+                                  rd->reason, sizeText, rd->seconds);
+    else if (rc == 0)
+        summary = g_strdup_printf(_("%s: %s since point %u, %s read in %.2f s"), rd->dd->name,
+                                  fbkLevelToString(rd->level), rd->basePoint->number,
+                                  sizeText, rd->seconds);
+    fbkProgressEnd(prog, summary);
+    return rc;
+}
+
+/* Sync the data file, write the map and compute the disk's digest. */
+static int
+fbkRunFinishDisk(fbkRun *run, fbkRunDisk *rd, GError **error)
+{
+    g_autofree char *diskdir = fbkDomainRepoPath(run->dr, rd->dd->name);
+    g_autofree char *dataRel = g_strdup_printf("%s/%08u.data", rd->dd->name, run->number);
+    g_autofree char *mapRel = g_strdup_printf("%s/%08u.map", rd->dd->name, run->number);
+    g_autofree char *mapPath = fbkDomainRepoPath(run->dr, mapRel);
+    g_autoptr(GArray) before = NULL;
+    g_autoptr(GArray) now = NULL;
+    const fbkNBDReadResult *res = &rd->res;
+    fbkPointDisk *pd;
+
+    if (fsync(rd->dataFd) < 0) {
+        fbkErrorSystem(error, errno, _("cannot sync '%s'"), dataRel);
+        return -1;
     }
-    close(fd);
-    if (rc == 0)
-        rc = fbkMapWrite(mapPath, res.size, (const fbkRecord *) res.records->data,
-                         res.records->len, &mapDigest, error);
-    if (rc == 0)
-        rc = fbkFsyncDir(diskdir, error);
+    close(rd->dataFd);
+    rd->dataFd = -1;
 
     pd = g_new0(fbkPointDisk, 1);
+    rd->result = pd;
     pd->name = g_strdup(rd->dd->name);
     pd->level = pd->taken = rd->level;
     pd->base = rd->basePoint ? rd->basePoint->number : 0;
     pd->since = g_strdup(rd->since);
     pd->reason = g_strdup(rd->reason);
     pd->tracked = rd->tracked && run->checkpoint;
-    pd->size = res.size;
-    pd->map = g_steal_pointer(&mapRel);
-    pd->data = g_steal_pointer(&dataRel);
-    pd->dataSize = res.dataSize;
-    pd->nrecords = res.records ? res.records->len : 0;
-    pd->bytesRead = res.bytesRead;
-    pd->seconds = (g_get_monotonic_time() - t0) / 1e6;
+    pd->size = res->size;
+    pd->map = g_strdup(mapRel);
+    pd->data = g_strdup(dataRel);
+    pd->dataSize = res->dataSize;
+    pd->nrecords = res->records->len;
+    pd->bytesRead = res->bytesRead;
+    pd->seconds = rd->seconds;
     pd->merged = g_ptr_array_new_with_free_func(g_free);
-    rd->result = pd;
-    if (rc == 0)
-        pd->mapDigest = mapDigest;
 
-    /* the digest of the disk at this point */
-    if (rc == 0) {
-        g_autoptr(GArray) before = NULL;
-        g_autoptr(GArray) now = NULL;
+    if (fbkMapWrite(mapPath, res->size, (const fbkRecord *) res->records->data,
+                    res->records->len, &pd->mapDigest, error) < 0 ||
+        fbkFsyncDir(diskdir, error) < 0)
+        return -1;
 
-        if (rd->basePoint) {
-            g_autoptr(GPtrArray) chain = fbkChainGet(run->dr, rd->basePoint, pd->name, error);
+    /* the digest of the disk at this point: its base's, overlaid */
+    if (rd->basePoint) {
+        g_autoptr(GPtrArray) chain = fbkChainGet(run->dr, rd->basePoint, pd->name, error);
 
-            if (!chain || !(before = fbkResolve(run->dr, chain, error)))
-                rc = -1;
-        }
-        if (rc == 0) {
-            now = fbkResolveOverlay(before, (const fbkRecord *) res.records->data,
-                                    res.records->len, 0);
-            pd->digest = fbkResolvedDigest(now);
-        }
+        if (!chain || !(before = fbkResolve(run->dr, chain, error)))
+            return -1;
     }
+    now = fbkResolveOverlay(before, (const fbkRecord *) res->records->data,
+                            res->records->len, 0);
+    pd->digest = fbkResolvedDigest(now);
+    return 0;
+}
 
-    sizeText = fbkFormatSize(pd->bytesRead);
-    if (rc == 0 && pd->level == FBK_LEVEL_FULL)
-        summary = g_strdup_printf(_("%s: full (%s), %s read in %.2f s"), pd->name,
-                                  pd->reason, sizeText, pd->seconds);
-    else if (rc == 0)
-        summary = g_strdup_printf(_("%s: %s since point %u, %s read in %.2f s"), pd->name,
-                                  fbkLevelToString(pd->level), pd->base, sizeText, pd->seconds);
-    fbkProgressEnd(prog, summary);
+typedef struct {
+    fbkRun *run;
+    GError *error;
+} fbkFinishJob;
+
+static gpointer
+fbkRunFinishThread(gpointer opaque)
+{
+    fbkFinishJob *job = opaque;
+    guint i;
+
+    for (i = 0; i < job->run->disks->len && !job->error; i++)
+        fbkRunFinishDisk(job->run, g_ptr_array_index(job->run->disks, i), &job->error);
+    return NULL;
+}
+
+/* End the backup while the data files are synced and the maps written
+ * (both wait for something else: QEMU, the disk). */
+static int
+fbkRunEndAndFinish(fbkRun *run, GError **error)
+{
+    fbkFinishJob job = { run, NULL };
+    GThread *t = g_thread_new("fbk-finish", fbkRunFinishThread, &job);
+    int rc;
+
+    run->began = false;
+    rc = fbkBackupEnd(run->dom, error);
+    if (rc == 0)
+        rc = fbkBackupCheckCompleted(run->dom, error);
+    g_thread_join(t);
+    if (job.error) {
+        if (rc == 0)
+            g_propagate_error(error, job.error);
+        else
+            g_error_free(job.error);
+        return -1;
+    }
     return rc;
 }
 
@@ -1219,8 +1271,7 @@ fbkCmdRun(const fbkRunArgs *args, json_object **result, GError **error)
         if (fbkRunReadDisk(&run, g_ptr_array_index(run.disks, i), exports, bitmaps, error) < 0)
             goto rollback;
     }
-    run.began = false;
-    if (fbkBackupEnd(run.dom, error) < 0 || fbkBackupCheckCompleted(run.dom, error) < 0)
+    if (fbkRunEndAndFinish(&run, error) < 0)
         goto rollback;
     if (fbkCheckInterrupted(error) || fbkRunCommit(&run, t0, error) < 0)
         goto rollback;
