@@ -40,21 +40,18 @@ for p in qemu-img nbdcopy virtnbdbackup virsh libvirtd unshare; do
     command -v "$p" >/dev/null || { echo "missing $p" >&2; exit 1; }
 done
 
+# shellcheck source=tests/libvirtd-private.sh
+. "$(dirname "$0")/../tests/libvirtd-private.sh"
+
 T=$(mktemp -d /var/tmp/fbkbench.XXXXXX)
 URI="qemu:///embed?root=$T/root"
 LVBASE=$T/libvirt
-LVURI="qemu:///system?socket=$LVBASE/run/libvirt-sock"
-LVPID=""
 KVM=kvm
 [ -w /dev/kvm ] || KVM=qemu
 
 cleanup() {
     "$F" -c "$URI" destroy fbench >/dev/null 2>&1 || true
-    if [ -n "$LVPID" ]; then
-        virsh -c "$LVURI" destroy lvbench >/dev/null 2>&1 || true
-        kill "$LVPID" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$LVPID" 2>/dev/null || break; sleep 0.1; done
-    fi
+    lv_stop
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -135,44 +132,10 @@ echo "<domaincheckpoint><name>bench0</name></domaincheckpoint>" > "$T/ck0.xml"
 "$F" -c "$URI" -q backup-begin fbench "$T/push-full.xml" --checkpointxml "$T/ck0.xml" --wait >/dev/null
 
 # ---- 3. virtnbdbackup on a private libvirtd ---------------------------------------
-lvstart() {
-    mkdir -p "$LVBASE"/{etc/libvirt,run,lib,log,cache,drivers}
-    ln -sf /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_{qemu,storage,secret}.so \
-        "$LVBASE/drivers/"
-    cat > "$LVBASE/etc/libvirt/libvirtd.conf" <<EOF
-unix_sock_dir = "/run/libvirt"
-auth_unix_ro = "none"
-auth_unix_rw = "none"
-unix_sock_group = "root"
-unix_sock_rw_perms = "0700"
-log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
-EOF
-    printf 'stdio_handler = "file"\ncgroup_controllers = [ ]\nuser = "root"\ngroup = "root"\n' \
-        > "$LVBASE/etc/libvirt/qemu.conf"
-    LIBVIRT_DRIVER_DIR=$LVBASE/drivers unshare --mount --propagation private -- /bin/sh -c "
-        mount --bind $LVBASE/etc/libvirt /etc/libvirt &&
-        mount --bind $LVBASE/run /run/libvirt &&
-        mount --bind $LVBASE/lib /var/lib/libvirt &&
-        mount --bind $LVBASE/log /var/log/libvirt &&
-        mount --bind $LVBASE/cache /var/cache/libvirt &&
-        exec /usr/sbin/libvirtd -f /etc/libvirt/libvirtd.conf" >"$T/libvirtd.out" 2>&1 &
-    LVPID=$!
-    for _ in $(seq 300); do
-        [ -S "$LVBASE/run/libvirt-sock" ] && virsh -c "$LVURI" version >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "private libvirtd did not come up:" >&2
-    cat "$T/libvirtd.out" >&2
-    exit 1
-}
-
 VNB_URI=${FBK_BENCH_URI:-}
 if [ -z "$VNB_URI" ]; then
     echo "starting a private libvirtd for virtnbdbackup ..."
-    for d in /etc/libvirt /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
-        mkdir -p "$d"
-    done
-    lvstart
+    lv_start "$LVBASE" || { echo "$LVERROR" >&2; exit 1; }
     VNB_URI=$LVURI
     VNB_WHERE="a private libvirtd 9.0"
 else

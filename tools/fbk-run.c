@@ -563,12 +563,47 @@ fbkRunJournal(fbkRun *run)
     return j;
 }
 
+/* Begin with the guest's file systems frozen by the caller (libvirt's
+ * own API has no quiesce flag for a backup). */
+static int
+fbkRunBeginFrozen(fbkRun *run, const char *bxml, const char *cxml)
+{
+    int rc;
+
+    if (virDomainFSFreeze(run->dom, NULL, 0, 0) < 0)
+        return -1;
+    rc = virDomainBackupBegin(run->dom, bxml, cxml, 0);
+    if (virDomainFSThaw(run->dom, NULL, 0, 0) < 0) {
+        g_autofree char *msg = g_strdup(virGetLastErrorMessage());
+
+        fbkWarn(_("cannot thaw the guest's file systems: %s"), msg);
+        if (rc == 0)
+            virResetLastError();
+    }
+    return rc;
+}
+
+static int
+fbkRunBeginOnce(fbkRun *run, const char *bxml, const char *cxml)
+{
+    if (!run->args->quiesce)
+        return virDomainBackupBegin(run->dom, bxml, cxml, 0);
+#ifdef FBK_HAVE_BACKUP_QUIESCE
+    if (virDomainBackupBegin(run->dom, bxml, cxml, VIR_DOMAIN_BACKUP_BEGIN_QUIESCE) == 0)
+        return 0;
+    /* a server without Fleece's flag */
+    if (!(virGetLastErrorCode() == VIR_ERR_INVALID_ARG &&
+          strstr(virGetLastErrorMessage(), "flags")))
+        return -1;
+#endif
+    return fbkRunBeginFrozen(run, bxml, cxml);
+}
+
 static int
 fbkRunBegin(fbkRun *run, GError **error)
 {
     g_autofree char *bxml = NULL;
     g_autofree char *cxml = NULL;
-    unsigned int flags = run->args->quiesce ? VIR_DOMAIN_BACKUP_BEGIN_QUIESCE : 0;
     bool retried = false;
     guint i;
 
@@ -578,28 +613,7 @@ fbkRunBegin(fbkRun *run, GError **error)
     g_clear_pointer(&cxml, g_free);
     if (run->checkpoint)
         cxml = fbkRunCheckpointXML(run);
-    if (virDomainBackupBegin(run->dom, bxml, cxml, flags) == 0) {
-        run->began = true;
-        run->time = g_get_real_time() / G_USEC_PER_SEC;
-        return 0;
-    }
-    /* libvirt itself has no QUIESCE flag: freeze around the begin */
-    if ((flags & VIR_DOMAIN_BACKUP_BEGIN_QUIESCE) &&
-        virGetLastErrorCode() == VIR_ERR_INVALID_ARG &&
-        strstr(virGetLastErrorMessage(), "flags")) {
-        int rc;
-
-        if (virDomainFSFreeze(run->dom, NULL, 0, 0) < 0) {
-            fbkErrorLibvirt(error, _("cannot freeze the guest's file systems"));
-            return -1;
-        }
-        rc = virDomainBackupBegin(run->dom, bxml, cxml, 0);
-        if (rc < 0)
-            fbkErrorLibvirt(error, _("cannot begin the backup of domain '%s'"), run->dr->name);
-        if (virDomainFSThaw(run->dom, NULL, 0, 0) < 0)
-            fbkWarn(_("cannot thaw the guest's file systems: %s"), virGetLastErrorMessage());
-        if (rc < 0)
-            return -1;
+    if (fbkRunBeginOnce(run, bxml, cxml) == 0) {
         run->began = true;
         run->time = g_get_real_time() / G_USEC_PER_SEC;
         return 0;
@@ -633,13 +647,19 @@ fbkRunBegin(fbkRun *run, GError **error)
 static int
 fbkBackupEnd(virDomainPtr dom, GError **error)
 {
+#ifdef FBK_HAVE_BACKUP_END
     int code;
 
     if (virDomainBackupEnd(dom, 0) == 0)
         return 0;
     code = virGetLastErrorCode();
-    if ((code == VIR_ERR_NO_SUPPORT || code == VIR_ERR_OPERATION_UNSUPPORTED ||
-         code == VIR_ERR_RPC) && virDomainAbortJob(dom) == 0)
+    if (code != VIR_ERR_NO_SUPPORT && code != VIR_ERR_OPERATION_UNSUPPORTED &&
+        code != VIR_ERR_RPC) {
+        fbkErrorLibvirt(error, _("cannot end the backup of domain '%s'"), virDomainGetName(dom));
+        return -1;
+    }
+#endif
+    if (virDomainAbortJob(dom) == 0)
         return 0;
     fbkErrorLibvirt(error, _("cannot end the backup of domain '%s'"), virDomainGetName(dom));
     return -1;
