@@ -510,7 +510,8 @@ testSetup(void)
     g_autofree char *refb = path("ref-vdb.qcow2");
     char *xml = NULL;
     const char *mka[] = { "qemu-img", "create", "-q", "-f", "qcow2", vda, "64M", NULL };
-    const char *mkb[] = { "qemu-img", "create", "-q", "-f", "qcow2", vdb, "32M", NULL };
+    /* vdb ends in a partial block: 32 MiB + 4 KiB */
+    const char *mkb[] = { "qemu-img", "create", "-q", "-f", "qcow2", vdb, "32772K", NULL };
 
     CHECK(sh(mka) && sh(mkb) && copyFile(vda, refa) && copyFile(vdb, refb), "images");
     xml = g_strdup_printf(
@@ -528,7 +529,8 @@ testSetup(void)
     CHECK(guestWrite("vda", 0x11, 0, MiB) &&
           guestWrite("vda", 0x12, 10 * MiB, 64 * 1024) &&
           guestWrite("vda", 0x13, 63 * MiB, MiB) &&
-          guestWrite("vdb", 0x21, 4 * MiB, 128 * 1024), "first writes");
+          guestWrite("vdb", 0x21, 4 * MiB, 128 * 1024) &&
+          guestWrite("vdb", 0x22, 32 * MiB, 4096), "first writes");
     return 0;
 }
 
@@ -546,9 +548,10 @@ testFull(void)
           "%s", r.out);
     CHECK(a && b && g_str_equal(jstr(a, "level"), "full") && g_str_equal(jstr(b, "level"), "full"),
           "levels %s", r.out);
-    /* allocated data only: 2 MiB + 64 KiB on vda, 128 KiB on vdb */
+    /* allocated data only: 2 MiB + 64 KiB on vda, 128 KiB + the last
+     * (4 KiB) block on vdb */
     CHECK(json_object_get_int64(jget(a, "bytes-read")) == 2 * MiB + 64 * 1024 &&
-          json_object_get_int64(jget(b, "bytes-read")) == 128 * 1024, "bytes read %s", r.out);
+          json_object_get_int64(jget(b, "bytes-read")) == 128 * 1024 + 4096, "bytes read %s", r.out);
     json_object_put(res);
     CHECK(rememberPoint(1, NULL), "references");
     CHECK(nothingLeft() == 0, "leftovers");
@@ -1161,6 +1164,36 @@ testRestoreToDisk(void)
     return 0;
 }
 
+/* A disk grown while the domain was off: its checkpoint is still good,
+ * but the chain cannot continue across sizes: auto takes a full of it. */
+static int
+testResized(void)
+{
+    g_autofree char *vdb = path("vdb.qcow2");
+    g_autofree char *ref = path("ref-vdb.qcow2");
+    const char *grow[] = { "qemu-img", "resize", "-q", vdb, "40M", NULL };
+    const char *growRef[] = { "qemu-img", "resize", "-q", ref, "40M", NULL };
+    g_auto(fbkRes) r = { 0 };
+    json_object *res;
+
+    CHECK(virDomainDestroy(dom) == 0 && sh(grow) && sh(growRef) && startDomain(), "resize");
+    CHECK(guestWrite("vdb", 0xf1, 39 * MiB, 64 * 1024) &&
+          guestWrite("vda", 0xf2, 1 * MiB, 64 * 1024), "writes");
+    FBK_FAILS(&r, 1, "disk 'vdb' changed size since point", "run", DOM, repo, "--level", "inc",
+              "--scratch-dir", scratchdir);
+    CHECK(onlyNeededCheckpoints() == 0 && nothingLeft() == 0, "after the refused incremental");
+    FBK_OK(&r, "run", DOM, repo, "--json", "--scratch-dir", scratchdir);
+    CHECK((res = jsonParse(r.out)), "JSON");
+    CHECK(g_str_equal(jstr(runDisk(res, "vda"), "level"), "inc") &&
+          g_str_equal(jstr(runDisk(res, "vdb"), "level"), "full") &&
+          strstr(jstr(runDisk(res, "vdb"), "reason"), "changed size"), "%s", r.out);
+    CHECK(rememberPoint(json_object_get_int(jget(res, "point")), NULL), "references");
+    CHECK(restoreMatches(json_object_get_int(jget(res, "point")), "vdb") == 0 &&
+          restoreMatches(json_object_get_int(jget(res, "point")), "vda") == 0, "restore");
+    json_object_put(res);
+    return 0;
+}
+
 static int
 testProgress(void)
 {
@@ -1322,6 +1355,7 @@ main(int argc, char **argv)
         testApiRun("auto after the checkpoint was deleted", testCheckpointGone);
         testApiRun("auto after QEMU was killed: full of the broken disk only", testQemuKilled);
         testApiRun("restore into a shut-off domain's disk", testRestoreToDisk);
+        testApiRun("a disk grown while shut off: full of that disk", testResized);
         testApiRun("progress bar, lines, quiet", testProgress);
         testApiRun("bad input", testBadInput);
     }

@@ -874,6 +874,8 @@ fbkJournalWrite(fbkDomainRepo *dr, json_object *journal, GError **error)
     return fbkFileWriteAtomic(path, text, error);
 }
 
+/* Not synced: a journal that comes back after a power loss only makes
+ * the next command redo a finished clean-up, which is idempotent. */
 int
 fbkJournalRemove(fbkDomainRepo *dr, GError **error)
 {
@@ -883,7 +885,7 @@ fbkJournalRemove(fbkDomainRepo *dr, GError **error)
         fbkErrorSystem(error, errno, _("cannot remove '%s'"), path);
         return -1;
     }
-    return fbkFsyncDir(dr->dir, error);
+    return 0;
 }
 
 /* ---- chains ----------------------------------------------------------------- */

@@ -316,6 +316,7 @@ typedef struct {
     char *socketDir;
     char *scratchDir;
     char *socket;
+    bool reuseScratch;              /* the scratch images are ours */
     bool began;
     gint64 time;
 } fbkRun;
@@ -566,13 +567,13 @@ fbkRunJournal(fbkRun *run)
 /* Begin with the guest's file systems frozen by the caller (libvirt's
  * own API has no quiesce flag for a backup). */
 static int
-fbkRunBeginFrozen(fbkRun *run, const char *bxml, const char *cxml)
+fbkRunBeginFrozen(fbkRun *run, const char *bxml, const char *cxml, unsigned int flags)
 {
     int rc;
 
     if (virDomainFSFreeze(run->dom, NULL, 0, 0) < 0)
         return -1;
-    rc = virDomainBackupBegin(run->dom, bxml, cxml, 0);
+    rc = virDomainBackupBegin(run->dom, bxml, cxml, flags);
     if (virDomainFSThaw(run->dom, NULL, 0, 0) < 0) {
         g_autofree char *msg = g_strdup(virGetLastErrorMessage());
 
@@ -586,17 +587,64 @@ fbkRunBeginFrozen(fbkRun *run, const char *bxml, const char *cxml)
 static int
 fbkRunBeginOnce(fbkRun *run, const char *bxml, const char *cxml)
 {
+    unsigned int flags = run->reuseScratch ? VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL : 0;
+
     if (!run->args->quiesce)
-        return virDomainBackupBegin(run->dom, bxml, cxml, 0);
+        return virDomainBackupBegin(run->dom, bxml, cxml, flags);
 #ifdef FBK_HAVE_BACKUP_QUIESCE
-    if (virDomainBackupBegin(run->dom, bxml, cxml, VIR_DOMAIN_BACKUP_BEGIN_QUIESCE) == 0)
+    if (virDomainBackupBegin(run->dom, bxml, cxml,
+                             flags | VIR_DOMAIN_BACKUP_BEGIN_QUIESCE) == 0)
         return 0;
     /* a server without Fleece's flag */
     if (!(virGetLastErrorCode() == VIR_ERR_INVALID_ARG &&
           strstr(virGetLastErrorMessage(), "flags")))
         return -1;
 #endif
-    return fbkRunBeginFrozen(run, bxml, cxml);
+    return fbkRunBeginFrozen(run, bxml, cxml, flags);
+}
+
+/* Make each disk's scratch image (an empty qcow2 of the disk's size):
+ * no process to spawn for it.  The size is the one the disk had at its
+ * latest point; a disk never backed up, or one whose size is unknown,
+ * leaves it to the server (false).  A size that changed since makes the
+ * begin fail, and it is retried with images the server makes. */
+static bool
+fbkRunMakeScratch(fbkRun *run)
+{
+    guint i;
+
+    for (i = 0; i < run->disks->len; i++) {
+        fbkRunDisk *rd = g_ptr_array_index(run->disks, i);
+
+        if (!fbkRunLatestWith(run->dr, rd->dd->name, false))
+            return false;
+    }
+    for (i = 0; i < run->disks->len; i++) {
+        fbkRunDisk *rd = g_ptr_array_index(run->disks, i);
+        fbkPoint *p = fbkRunLatestWith(run->dr, rd->dd->name, false);
+        g_autoptr(fbkQcow2Writer) w = NULL;
+        g_autoptr(GError) err = NULL;
+        int fd;
+
+        if ((fd = open(rd->scratch, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+            return false;
+        w = fbkQcow2WriterNew(fd, fbkPointFindDisk(p, rd->dd->name)->size);
+        if (fbkQcow2WriterFinish(w, &err) < 0) {
+            close(fd);
+            return false;
+        }
+        close(fd);
+    }
+    return true;
+}
+
+static void
+fbkRunRemoveScratch(fbkRun *run)
+{
+    guint i;
+
+    for (i = 0; i < run->disks->len; i++)
+        unlink(((fbkRunDisk *) g_ptr_array_index(run->disks, i))->scratch);
 }
 
 static int
@@ -607,6 +655,8 @@ fbkRunBegin(fbkRun *run, GError **error)
     bool retried = false;
     guint i;
 
+    if (!(run->reuseScratch = fbkRunMakeScratch(run)))
+        fbkRunRemoveScratch(run);
  again:
     g_free(bxml);
     bxml = fbkRunBackupXML(run);
@@ -617,6 +667,14 @@ fbkRunBegin(fbkRun *run, GError **error)
         run->began = true;
         run->time = g_get_real_time() / G_USEC_PER_SEC;
         return 0;
+    }
+    /* our scratch images did not fit (a disk changed size): the
+     * server makes them */
+    if (run->reuseScratch) {
+        fbkRunRemoveScratch(run);
+        run->reuseScratch = false;
+        virResetLastError();
+        goto again;
     }
     /* auto: a checkpoint gone bad between the plan and the begin */
     if (run->args->level == FBK_LEVEL_AUTO && !retried &&
@@ -754,12 +812,14 @@ fbkRunReadDisk(fbkRun *run, fbkRunDisk *rd, GHashTable *exports, GHashTable *bit
         }
     }
 
-    if (g_mkdir_with_parents(diskdir, 0755) < 0) {
-        fbkErrorSystem(error, errno, _("cannot create '%s'"), diskdir);
-        return -1;
+    if (!g_file_test(diskdir, G_FILE_TEST_IS_DIR)) {
+        if (g_mkdir_with_parents(diskdir, 0755) < 0) {
+            fbkErrorSystem(error, errno, _("cannot create '%s'"), diskdir);
+            return -1;
+        }
+        if (fbkFsyncDir(run->dr->dir, error) < 0)
+            return -1;
     }
-    if (fbkFsyncDir(run->dr->dir, error) < 0)
-        return -1;
     if ((rd->dataFd = open(dataPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
         fbkErrorSystem(error, errno, _("cannot create '%s'"), dataPath);
         return -1;
