@@ -663,6 +663,26 @@ fbkDomainRepoRemovePoint(fbkDomainRepo *dr, guint number, GError **error)
     return fbkFsyncDir(dir, error);
 }
 
+/* A name this tool gives data and map files: NNNNNNNN.data, .map, or
+ * NNNNNNNN-mG.data, .map (rewritten by prune).  Other files are left
+ * alone. */
+static bool
+fbkDataFileName(const char *name)
+{
+    const char *p = name + strspn(name, "0123456789");
+
+    if (p - name != 8)
+        return false;
+    if (g_str_has_prefix(p, "-m")) {
+        const char *q = p + 2 + strspn(p + 2, "0123456789");
+
+        if (q == p + 2)
+            return false;
+        p = q;
+    }
+    return g_str_equal(p, ".data") || g_str_equal(p, ".map");
+}
+
 /* Every file name an index references. */
 static GHashTable *
 fbkDomainRepoReferenced(fbkDomainRepo *dr)
@@ -711,9 +731,9 @@ fbkDomainRepoOrphans(fbkDomainRepo *dr, GError **error)
             guint n;
 
             if (g_str_equal(ent, FBK_POINTS_DIR)) {
-                if (!fbkPointFileName(f, &n))
+                if (!fbkPointFileName(f, &n) && g_str_has_suffix(f, ".json.new"))
                     g_ptr_array_add(orphans, g_steal_pointer(&rel));
-            } else if (!g_hash_table_contains(refs, rel)) {
+            } else if (fbkDataFileName(f) && !g_hash_table_contains(refs, rel)) {
                 g_ptr_array_add(orphans, g_steal_pointer(&rel));
             }
         }
