@@ -766,6 +766,31 @@ testPrune(void)
 
 static int reCreated;
 
+/* Remove every persistent bitmap of a (shut-off) image: the ones left
+ * when checkpoints are undefined with their metadata only. */
+static bool
+removeBitmaps(const char *name)
+{
+    g_autofree char *img = path(name);
+    const char *info[] = { "qemu-img", "info", "--output=json", img, NULL };
+    g_autofree char *out = NULL;
+    json_object *o, *bms;
+    size_t i;
+    bool ok = true;
+
+    if (!testApiRunCmd(info, &out) || !(o = jsonParse(out)))
+        return false;
+    bms = jget(jget(jget(o, "format-specific"), "data"), "bitmaps");
+    for (i = 0; bms && i < json_object_array_length(bms); i++) {
+        const char *rm[] = { "qemu-img", "bitmap", "--remove", img,
+                             jstr(json_object_array_get_idx(bms, i), "name"), NULL };
+
+        ok &= sh(rm);
+    }
+    json_object_put(o);
+    return ok;
+}
+
 /* A process killed inside virDomainBackupBegin or End can leave the
  * driver with a backup job nothing clears (issue 10): a new backup is
  * refused for good, abort finds no job, end finds no backup.  Detect it,
@@ -792,6 +817,7 @@ repairStuckDriver(void)
     virDomainDestroy(dom);
     CHECK(virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA) == 0, "undefine");
     virDomainFree(dom);
+    CHECK(removeBitmaps("vda.qcow2") && removeBitmaps("vdb.qcow2"), "bitmaps left in the images");
     CHECK((dom = virDomainDefineXML(conn, domainXML)), "define");
     CHECK(startDomain(), "start");
     return 0;
