@@ -18,7 +18,6 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#define _GNU_SOURCE     /* sync_file_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -29,7 +28,6 @@
 #include "fbk.h"
 
 #define FBK_NBD_WINDOW (1ULL << 30)     /* block status per call, at most */
-#define FBK_NBD_WRITEBACK (16ULL << 20) /* start writeback this often */
 #define FBK_BLK_DATA 1
 #define FBK_BLK_DIRTY 2
 
@@ -52,8 +50,6 @@ typedef struct {
     guint64 issued;                 /* bytes asked for, atomic (rate limit) */
     gint64 started;
     GMutex lock;
-    GCond cond;
-    bool readDone;                  /* under lock */
     GError *error;                  /* the first one */
     gint failed;                    /* atomic */
 } fbkReadState;
@@ -62,6 +58,7 @@ typedef struct {
     fbkReadState *st;
     struct nbd_handle *h;
     GArray *records;                /* fbkRecord, this connection's */
+    fbkWriteBehind wb;              /* this connection's writes */
 } fbkReader;
 
 static void
@@ -338,6 +335,7 @@ fbkReadProcess(fbkReader *r, fbkSlot *s, GError **error)
             g_prefix_error(error, _("data file: "));
             return -1;
         }
+        fbkWriteBehindAdd(&r->wb, dataoff, runLen);
 
         for (i = runStart; i < runStart + runLen; i += FBK_BLOCK_SIZE) {
             guint64 len = MIN(FBK_BLOCK_SIZE, runStart + runLen - i);
@@ -449,33 +447,6 @@ fbkReadThread(gpointer opaque)
     return NULL;
 }
 
-/* Start writing the data file back while it is being filled, off the
- * readers' threads (the kernel may make this wait), so that the sync
- * before the commit has little left to do. */
-static gpointer
-fbkWritebackThread(gpointer opaque)
-{
-    fbkReadState *st = opaque;
-    guint64 synced = 0;
-
-    g_mutex_lock(&st->lock);
-    while (!st->readDone) {
-        gint64 until = g_get_monotonic_time() + G_USEC_PER_SEC / 10;
-        guint64 written;
-
-        g_cond_wait_until(&st->cond, &st->lock, until);
-        written = __atomic_load_n(&st->nextDataOff, __ATOMIC_RELAXED);
-        if (written - synced < FBK_NBD_WRITEBACK)
-            continue;
-        g_mutex_unlock(&st->lock);
-        sync_file_range(st->params->dataFd, synced, written - synced, SYNC_FILE_RANGE_WRITE);
-        synced = written;
-        g_mutex_lock(&st->lock);
-    }
-    g_mutex_unlock(&st->lock);
-    return NULL;
-}
-
 static gint
 fbkRecordCompare(gconstpointer a, gconstpointer b)
 {
@@ -500,7 +471,6 @@ fbkNBDRead(const fbkNBDReadParams *params, fbkNBDReadResult *res, GError **error
     g_autofree fbkReader *readers = g_new0(fbkReader, nconn);
     g_autofree GThread **threads = g_new0(GThread *, nconn);
     g_autoptr(GArray) zeros = g_array_new(FALSE, FALSE, sizeof(fbkRecord));
-    GThread *writeback;
     guint64 total = 0;
     int64_t sz;
     int ret = -1;
@@ -513,13 +483,13 @@ fbkNBDRead(const fbkNBDReadParams *params, fbkNBDReadResult *res, GError **error
                                       : NULL;
     st.requests = g_array_new(FALSE, FALSE, sizeof(fbkRequest));
     g_mutex_init(&st.lock);
-    g_cond_init(&st.cond);
 
     for (i = 0; i < nconn; i++) {
         GError *err = NULL;
 
         readers[i].st = &st;
         readers[i].records = g_array_new(FALSE, FALSE, sizeof(fbkRecord));
+        fbkWriteBehindInit(&readers[i].wb, params->dataFd);
         if (!(readers[i].h = fbkNBDOpen(params, st.bitmapContext, &err))) {
             g_propagate_error(error, err);
             goto cleanup;
@@ -552,16 +522,10 @@ fbkNBDRead(const fbkNBDReadParams *params, fbkNBDReadResult *res, GError **error
 
     /* 2: read */
     st.started = g_get_monotonic_time();
-    writeback = g_thread_new("fbk-writeback", fbkWritebackThread, &st);
     for (i = 0; i < nconn; i++)
         threads[i] = g_thread_new("fbk-read", fbkReadThread, &readers[i]);
     for (i = 0; i < nconn; i++)
         g_thread_join(threads[i]);
-    g_mutex_lock(&st.lock);
-    st.readDone = true;
-    g_cond_signal(&st.cond);
-    g_mutex_unlock(&st.lock);
-    g_thread_join(writeback);
     if (st.error) {
         g_propagate_error(error, g_steal_pointer(&st.error));
         goto cleanup;
@@ -592,6 +556,5 @@ fbkNBDRead(const fbkNBDReadParams *params, fbkNBDReadResult *res, GError **error
     g_free(st.blocks);
     g_free(st.bitmapContext);
     g_mutex_clear(&st.lock);
-    g_cond_clear(&st.cond);
     return ret;
 }

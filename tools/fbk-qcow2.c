@@ -39,6 +39,7 @@ struct _fbkQcow2Writer {
     gint64 l2Index;             /* which L1 entry it is, -1: none */
     guint64 nextCluster;        /* next free host cluster */
     guint64 nextOffset;         /* guest offsets must ascend */
+    fbkWriteBehind wb;
 };
 
 fbkQcow2Writer *
@@ -54,6 +55,7 @@ fbkQcow2WriterNew(int fd, guint64 size)
     w->l2 = g_new0(guint64, QCOW2_L2_ENTRIES);
     w->l2Index = -1;
     w->nextCluster = 1;         /* cluster 0: the header */
+    fbkWriteBehindInit(&w->wb, fd);
     return w;
 }
 
@@ -77,6 +79,7 @@ fbkQcow2FlushL2(fbkQcow2Writer *w, GError **error)
     host = w->nextCluster++ * QCOW2_CLUSTER;
     if (fbkPwriteAll(w->fd, w->l2, QCOW2_CLUSTER, host, error) < 0)
         return -1;
+    fbkWriteBehindAdd(&w->wb, host, QCOW2_CLUSTER);
     w->l1[w->l2Index] = host;
     memset(w->l2, 0, QCOW2_CLUSTER);
     w->l2Index = -1;
@@ -113,6 +116,7 @@ fbkQcow2WriterWrite(fbkQcow2Writer *w, guint64 offset, const void *buf, size_t l
         host = w->nextCluster * QCOW2_CLUSTER;
         if (fbkPwriteAll(w->fd, p, chunk, host, error) < 0)
             return -1;
+        fbkWriteBehindAdd(&w->wb, host, chunk);
         for (i = 0; i < n; i++)
             w->l2[(cluster + i) % QCOW2_L2_ENTRIES] =
                 GUINT64_TO_BE((host + i * QCOW2_CLUSTER) | QCOW2_COPIED);

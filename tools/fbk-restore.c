@@ -144,7 +144,12 @@ fbkSinkQcow2(void *opaque, guint64 offset, const void *buf, size_t len, GError *
 static int
 fbkSinkRaw(void *opaque, guint64 offset, const void *buf, size_t len, GError **error)
 {
-    return fbkPwriteAll(*(int *) opaque, buf, len, offset, error);
+    fbkWriteBehind *wb = opaque;
+
+    if (fbkPwriteAll(wb->fd, buf, len, offset, error) < 0)
+        return -1;
+    fbkWriteBehindAdd(wb, offset, len);
+    return 0;
 }
 
 typedef struct {
@@ -215,7 +220,10 @@ fbkRestoreToFile(fbkDomainRepo *dr, fbkPoint *p, fbkPointDisk *pd, const char *t
             fbkErrorSystem(error, errno, _("cannot size '%s'"), part);
             rc = -1;
         } else {
-            rc = fbkRebuild(dr, p, pd->name, fbkSinkRaw, &fd, &counter, error);
+            fbkWriteBehind wb;
+
+            fbkWriteBehindInit(&wb, fd);
+            rc = fbkRebuild(dr, p, pd->name, fbkSinkRaw, &wb, &counter, error);
             if (rc == 0 && fsync(fd) < 0) {
                 fbkErrorSystem(error, errno, _("cannot sync '%s'"), part);
                 rc = -1;

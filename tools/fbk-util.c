@@ -4,6 +4,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#define _GNU_SOURCE     /* sync_file_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -129,6 +130,42 @@ fbkPreadAll(int fd, void *buf, size_t len, guint64 off, GError **error)
         off += n;
     }
     return 0;
+}
+
+/* Writing a large file through the page cache lets dirty pages pile up
+ * until the kernel throttles the writer and the final sync has all of
+ * them to do.  Instead, each range written is handed to writeback at
+ * once, and the one before it, by then mostly written, is waited for
+ * and dropped from the cache.  Errors are the final fsync's business. */
+void
+fbkWriteBehindInit(fbkWriteBehind *wb, int fd)
+{
+    memset(wb, 0, sizeof(*wb));
+    wb->fd = fd;
+}
+
+void
+fbkWriteBehindAdd(fbkWriteBehind *wb, guint64 offset, guint64 len)
+{
+    /* contiguous small writes are grouped */
+    if (wb->pending && wb->offset + wb->len == offset && wb->len < FBK_WRITE_BEHIND) {
+        wb->len += len;
+        return;
+    }
+    if (wb->pending) {
+        sync_file_range(wb->fd, wb->offset, wb->len, SYNC_FILE_RANGE_WRITE);
+        if (wb->prevLen) {
+            sync_file_range(wb->fd, wb->prevOffset, wb->prevLen,
+                            SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                            SYNC_FILE_RANGE_WAIT_AFTER);
+            posix_fadvise(wb->fd, wb->prevOffset, wb->prevLen, POSIX_FADV_DONTNEED);
+        }
+        wb->prevOffset = wb->offset;
+        wb->prevLen = wb->len;
+    }
+    wb->pending = 1;
+    wb->offset = offset;
+    wb->len = len;
 }
 
 int

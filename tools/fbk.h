@@ -76,6 +76,22 @@ int fbkFileWriteAtomic(const char *path, const char *content, GError **error);
 int fbkFsyncPath(const char *path, GError **error);
 int fbkFsyncDir(const char *dir, GError **error);
 int fbkPwriteAll(int fd, const void *buf, size_t len, guint64 off, GError **error);
+
+/* Write-behind of a large file being written: ranges are handed to the
+ * kernel's writeback as they come, and dropped from the page cache once
+ * written (Linux sync_file_range). */
+#define FBK_WRITE_BEHIND (4ULL << 20)
+typedef struct {
+    int fd;
+    int pending;
+    guint64 offset;
+    guint64 len;
+    guint64 prevOffset;
+    guint64 prevLen;
+} fbkWriteBehind;
+
+void fbkWriteBehindInit(fbkWriteBehind *wb, int fd);
+void fbkWriteBehindAdd(fbkWriteBehind *wb, guint64 offset, guint64 len);
 int fbkPreadAll(int fd, void *buf, size_t len, guint64 off, GError **error);
 /* Remove a directory tree; errors ignored (clean-up). */
 void fbkRemoveTree(const char *path);
