@@ -1253,16 +1253,31 @@ fbkRunResult(fbkRun *run, gint64 t0)
     return res;
 }
 
+/* The name of a private directory, chosen before it is made (so that the
+ * journal names it before it exists). */
 static char *
-fbkMakeTmpDir(const char *parent, GError **error)
+fbkTmpDirName(const char *parent)
 {
-    g_autofree char *tmpl = g_build_filename(parent, FBK_TMP_PREFIX "XXXXXX", NULL);
+    static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    char suffix[11];
+    size_t i;
 
-    if (!g_mkdtemp_full(tmpl, 0700)) {
-        fbkErrorSystem(error, errno, _("cannot create a private directory in '%s'"), parent);
-        return NULL;
+    for (i = 0; i < sizeof(suffix) - 1; i++)
+        suffix[i] = chars[g_random_int_range(0, sizeof(chars) - 1)];
+    suffix[sizeof(suffix) - 1] = '\0';
+    return g_strdup_printf("%s/" FBK_TMP_PREFIX "%s", parent, suffix);
+}
+
+/* Make it, 0700; an existing one (someone else's) is an error, as with
+ * mkdtemp. */
+static int
+fbkTmpDirCreate(const char *path, GError **error)
+{
+    if (mkdir(path, 0700) < 0) {
+        fbkErrorSystem(error, errno, _("cannot create the private directory '%s'"), path);
+        return -1;
     }
-    return g_steal_pointer(&tmpl);
+    return 0;
 }
 
 int
@@ -1319,13 +1334,8 @@ fbkCmdRun(const fbkRunArgs *args, json_object **result, GError **error)
             run.checkpoint = g_strdup_printf(FBK_CHECKPOINT_PREFIX "%s-%u-%04x", repo->id,
                                              run.number, g_random_int_range(0, 0x10000));
     }
-    if (!(run.socketDir = fbkMakeTmpDir(g_get_tmp_dir(), error)))
-        goto cleanup;
-    if (!(run.scratchDir = fbkMakeTmpDir(args->scratchDir ? args->scratchDir : "/var/tmp",
-                                         error))) {
-        fbkRemoveTmpDir(run.socketDir);
-        goto cleanup;
-    }
+    run.socketDir = fbkTmpDirName(g_get_tmp_dir());
+    run.scratchDir = fbkTmpDirName(args->scratchDir ? args->scratchDir : "/var/tmp");
     run.socket = g_build_filename(run.socketDir, "nbd.sock", NULL);
     for (i = 0; i < run.disks->len; i++) {
         fbkRunDisk *rd = g_ptr_array_index(run.disks, i);
@@ -1338,11 +1348,17 @@ fbkCmdRun(const fbkRunArgs *args, json_object **result, GError **error)
     journal = fbkRunJournal(&run);
     if (fbkJournalWrite(dr, journal, error) < 0) {
         json_object_put(journal);
-        fbkRemoveTmpDir(run.socketDir);
-        fbkRemoveTmpDir(run.scratchDir);
         goto cleanup;
     }
     json_object_put(journal);
+    if (fbkTmpDirCreate(run.socketDir, error) < 0) {
+        g_clear_pointer(&run.socketDir, g_free);    /* not ours to remove */
+        goto rollback;
+    }
+    if (fbkTmpDirCreate(run.scratchDir, error) < 0) {
+        g_clear_pointer(&run.scratchDir, g_free);
+        goto rollback;
+    }
 
     if (fbkRunBegin(&run, error) < 0 ||
         fbkBackupExports(run.dom, exports, bitmaps, error) < 0)
