@@ -549,6 +549,7 @@ fbkNBDRead(const fbkNBDReadParams *params, fbkNBDReadResult *res, GError **error
             nbd_close(readers[i].h);
         if (readers[i].records)
             g_array_unref(readers[i].records);
+        fbkWriteBehindClear(&readers[i].wb);
     }
     if (st.error)
         g_error_free(st.error);

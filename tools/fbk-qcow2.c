@@ -64,6 +64,7 @@ fbkQcow2WriterFree(fbkQcow2Writer *w)
 {
     if (!w)
         return;
+    fbkWriteBehindClear(&w->wb);
     g_free(w->l1);
     g_free(w->l2);
     g_free(w);

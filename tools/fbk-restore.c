@@ -224,6 +224,7 @@ fbkRestoreToFile(fbkDomainRepo *dr, fbkPoint *p, fbkPointDisk *pd, const char *t
 
             fbkWriteBehindInit(&wb, fd);
             rc = fbkRebuild(dr, p, pd->name, fbkSinkRaw, &wb, &counter, error);
+            fbkWriteBehindClear(&wb);
             if (rc == 0 && fsync(fd) < 0) {
                 fbkErrorSystem(error, errno, _("cannot sync '%s'"), part);
                 rc = -1;

@@ -36,6 +36,7 @@
 
 #define FBK_CHECKPOINT_PREFIX "fbk-"
 #define FBK_TMP_PREFIX "fleece-backup-"
+#define FBK_EXPORT_BITMAP_PREFIX "backup-"
 
 /* ---- small XML readers -------------------------------------------------------- */
 
@@ -161,44 +162,6 @@ fbkDomainDisks(virDomainPtr dom, GError **error)
     }
     fbkXMLClear(&x);
     return g_steal_pointer(&disks);
-}
-
-/* Per disk of the running backup: export name and bitmap. */
-static int
-fbkBackupExports(virDomainPtr dom, GHashTable *exports, GHashTable *bitmaps, GError **error)
-{
-    g_autofree char *xml = virDomainBackupGetXMLDesc(dom, 0);
-    fbkXML x = { 0 };
-    xmlXPathObjectPtr res;
-    int i;
-
-    if (!xml) {
-        fbkErrorLibvirt(error, _("cannot read the backup's XML"));
-        return -1;
-    }
-    if (fbkXMLParse(&x, xml, error) < 0)
-        return -1;
-    if ((res = fbkXMLNodes(&x, "/domainbackup/disks/disk"))) {
-        for (i = 0; i < res->nodesetval->nodeNr; i++) {
-            xmlNodePtr n = res->nodesetval->nodeTab[i];
-            char *name = fbkXMLAttr(n, "name");
-            char *exp = fbkXMLAttr(n, "exportname");
-            char *bm = fbkXMLAttr(n, "exportbitmap");
-
-            if (name && exp)
-                g_hash_table_insert(exports, g_strdup(name), exp);
-            else
-                g_free(exp);
-            if (name && bm)
-                g_hash_table_insert(bitmaps, g_strdup(name), bm);
-            else
-                g_free(bm);
-            g_free(name);
-        }
-        xmlXPathFreeObject(res);
-    }
-    fbkXMLClear(&x);
-    return 0;
 }
 
 /* The server socket of the running backup, or NULL. */
@@ -513,11 +476,16 @@ fbkRunBackupXML(fbkRun *run)
             g_string_append_printf(s, "    <disk name='%s' backup='no'/>\n", dd->name);
             continue;
         }
-        g_string_append_printf(s, "    <disk name='%s' backup='yes' type='file'", dd->name);
+        /* export and bitmap named here, as the server would name them:
+         * no need to ask for them afterwards */
+        g_string_append_printf(s, "    <disk name='%s' backup='yes' type='file' exportname='%s'",
+                               dd->name, dd->name);
         if (rd->level == FBK_LEVEL_FULL)
             g_string_append(s, " backupmode='full'");
         else
-            g_string_append_printf(s, " backupmode='incremental' incremental='%s'", rd->since);
+            g_string_append_printf(s, " backupmode='incremental' incremental='%s' "
+                                   "exportbitmap='" FBK_EXPORT_BITMAP_PREFIX "%s'",
+                                   rd->since, dd->name);
         g_string_append_printf(s, ">\n      <scratch file='%s'/>\n    </disk>\n", rd->scratch);
     }
     g_string_append(s, "  </disks>\n</domainbackup>\n");
@@ -752,8 +720,7 @@ fbkBackupCheckCompleted(virDomainPtr dom, GError **error)
 /* Read one disk into its data file (left unsynced: fbkRunFinishDisk
  * syncs it while the backup ends). */
 static int
-fbkRunReadDisk(fbkRun *run, fbkRunDisk *rd, GHashTable *exports, GHashTable *bitmaps,
-               GError **error)
+fbkRunReadDisk(fbkRun *run, fbkRunDisk *rd, GError **error)
 {
     const fbkRunArgs *args = run->args;
     g_autofree char *diskdir = fbkDomainRepoPath(run->dr, rd->dd->name);
@@ -767,13 +734,11 @@ fbkRunReadDisk(fbkRun *run, fbkRunDisk *rd, GHashTable *exports, GHashTable *bit
     fbkProgress *prog;
     gint64 t0 = g_get_monotonic_time();
     guint64 size = 0;
-    const char *exportName = g_hash_table_lookup(exports, rd->dd->name);
+    g_autofree char *bitmap = g_strdup_printf(FBK_EXPORT_BITMAP_PREFIX "%s", rd->dd->name);
     int rc;
 
-    if (!exportName)
-        exportName = rd->dd->name;
     params.socket = run->socket;
-    params.exportName = exportName;
+    params.exportName = rd->dd->name;
     params.connections = args->connections;
     params.requestSize = args->requestSize;
     params.depth = args->depth;
@@ -803,12 +768,7 @@ fbkRunReadDisk(fbkRun *run, fbkRunDisk *rd, GHashTable *exports, GHashTable *bit
             rd->reason = g_strdup_printf(_("disk '%s' changed size (%s, now %s)"),
                                          rd->dd->name, was, now);
         } else {
-            params.bitmap = g_hash_table_lookup(bitmaps, rd->dd->name);
-            if (!params.bitmap) {
-                g_set_error(error, FBK_ERROR, FBK_ERROR_FAILED,
-                            _("the backup exports no dirty bitmap for disk '%s'"), rd->dd->name);
-                return -1;
-            }
+            params.bitmap = bitmap;
         }
     }
 
@@ -1285,8 +1245,6 @@ fbkCmdRun(const fbkRunArgs *args, json_object **result, GError **error)
 {
     g_autoptr(fbkRepo) repo = NULL;
     g_autoptr(fbkDomainRepo) dr = NULL;
-    g_autoptr(GHashTable) exports = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    g_autoptr(GHashTable) bitmaps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     gint64 t0 = g_get_monotonic_time();
     fbkRun run = { 0 };
     json_object *journal;
@@ -1360,11 +1318,10 @@ fbkCmdRun(const fbkRunArgs *args, json_object **result, GError **error)
         goto rollback;
     }
 
-    if (fbkRunBegin(&run, error) < 0 ||
-        fbkBackupExports(run.dom, exports, bitmaps, error) < 0)
+    if (fbkRunBegin(&run, error) < 0)
         goto rollback;
     for (i = 0; i < run.disks->len; i++) {
-        if (fbkRunReadDisk(&run, g_ptr_array_index(run.disks, i), exports, bitmaps, error) < 0)
+        if (fbkRunReadDisk(&run, g_ptr_array_index(run.disks, i), error) < 0)
             goto rollback;
     }
     if (fbkRunEndAndFinish(&run, error) < 0)

@@ -135,13 +135,48 @@ fbkPreadAll(int fd, void *buf, size_t len, guint64 off, GError **error)
 /* Writing a large file through the page cache lets dirty pages pile up
  * until the kernel throttles the writer and the final sync has all of
  * them to do.  Instead, each range written is handed to writeback at
- * once, and the one before it, by then mostly written, is waited for
- * and dropped from the cache.  Errors are the final fsync's business. */
+ * once, and once more than a window of them is in flight, the oldest are
+ * waited for and dropped from the cache.  A small file never waits.
+ * Errors are the final fsync's business. */
+typedef struct {
+    guint64 offset;
+    guint64 len;
+} fbkRange;
+
 void
 fbkWriteBehindInit(fbkWriteBehind *wb, int fd)
 {
     memset(wb, 0, sizeof(*wb));
     wb->fd = fd;
+    wb->queue = g_array_new(FALSE, FALSE, sizeof(fbkRange));
+}
+
+void
+fbkWriteBehindClear(fbkWriteBehind *wb)
+{
+    if (wb->queue)
+        g_array_unref(wb->queue);
+    wb->queue = NULL;
+}
+
+static void
+fbkWriteBehindSubmit(fbkWriteBehind *wb)
+{
+    fbkRange r = { wb->offset, wb->len };
+
+    sync_file_range(wb->fd, r.offset, r.len, SYNC_FILE_RANGE_WRITE);
+    g_array_append_val(wb->queue, r);
+    wb->queued += r.len;
+    while (wb->queued > FBK_WRITE_BEHIND_WINDOW && wb->queue->len > 1) {
+        fbkRange old = g_array_index(wb->queue, fbkRange, 0);
+
+        sync_file_range(wb->fd, old.offset, old.len,
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                        SYNC_FILE_RANGE_WAIT_AFTER);
+        posix_fadvise(wb->fd, old.offset, old.len, POSIX_FADV_DONTNEED);
+        wb->queued -= old.len;
+        g_array_remove_index(wb->queue, 0);
+    }
 }
 
 void
@@ -152,17 +187,8 @@ fbkWriteBehindAdd(fbkWriteBehind *wb, guint64 offset, guint64 len)
         wb->len += len;
         return;
     }
-    if (wb->pending) {
-        sync_file_range(wb->fd, wb->offset, wb->len, SYNC_FILE_RANGE_WRITE);
-        if (wb->prevLen) {
-            sync_file_range(wb->fd, wb->prevOffset, wb->prevLen,
-                            SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                            SYNC_FILE_RANGE_WAIT_AFTER);
-            posix_fadvise(wb->fd, wb->prevOffset, wb->prevLen, POSIX_FADV_DONTNEED);
-        }
-        wb->prevOffset = wb->offset;
-        wb->prevLen = wb->len;
-    }
+    if (wb->pending)
+        fbkWriteBehindSubmit(wb);
     wb->pending = 1;
     wb->offset = offset;
     wb->len = len;

@@ -78,19 +78,22 @@ int fbkFsyncDir(const char *dir, GError **error);
 int fbkPwriteAll(int fd, const void *buf, size_t len, guint64 off, GError **error);
 
 /* Write-behind of a large file being written: ranges are handed to the
- * kernel's writeback as they come, and dropped from the page cache once
- * written (Linux sync_file_range). */
-#define FBK_WRITE_BEHIND (4ULL << 20)
+ * kernel's writeback as they come, and beyond a window in flight the
+ * oldest are waited for and dropped from the page cache (Linux
+ * sync_file_range). */
+#define FBK_WRITE_BEHIND (4ULL << 20)           /* grouped up to this */
+#define FBK_WRITE_BEHIND_WINDOW (32ULL << 20)   /* in flight, per writer */
 typedef struct {
     int fd;
     int pending;
     guint64 offset;
     guint64 len;
-    guint64 prevOffset;
-    guint64 prevLen;
+    GArray *queue;          /* submitted ranges not yet waited for */
+    guint64 queued;
 } fbkWriteBehind;
 
 void fbkWriteBehindInit(fbkWriteBehind *wb, int fd);
+void fbkWriteBehindClear(fbkWriteBehind *wb);
 void fbkWriteBehindAdd(fbkWriteBehind *wb, guint64 offset, guint64 len);
 int fbkPreadAll(int fd, void *buf, size_t len, guint64 off, GError **error);
 /* Remove a directory tree; errors ignored (clean-up). */
