@@ -50,7 +50,8 @@ KVM=kvm
 [ -w /dev/kvm ] || KVM=qemu
 
 cleanup() {
-    "$F" -c "$URI" destroy fbench >/dev/null 2>&1 || true
+    set +e
+    "$F" -c "$URI" destroy fbench >/dev/null 2>&1
     lv_stop
     rm -rf "$T"
 }

@@ -77,4 +77,5 @@ lv_stop() {
     done
     kill -9 "$LVPID" 2>/dev/null
     LVPID=""
+    return 0
 }
