@@ -1,40 +1,83 @@
 #!/bin/bash
-# fleecebackuplibvirttest.sh: the fleece-backup sources, built against
-# libvirt itself (fleece-backup-libvirt), run against a private libvirtd
-# 9.0 on real QEMU.  Proves that the client needs nothing but the API
-# libvirt and Fleece share, and behaves the same with libvirt as server:
-# full, incremental, differential, restores compared with offline
-# references (qemu-io replays, qemu-img compare), verify, the checkpoints
-# it keeps, auto after a deleted checkpoint and after QEMU was killed, and
-# a run killed mid-read rolled back (the backup ended with
-# virDomainAbortJob, libvirt's way).
+# fleecebackupservertest.sh: fleece-backup through a daemon, on real QEMU:
 #
-# Usage: fleecebackuplibvirttest.sh FLEECE_BACKUP_LIBVIRT SRCDIR   (TAP)
+#   libvirtd  a private libvirtd 9.0 (bench/libvirtd-private.sh), with the
+#             sources built against libvirt itself (fleece-backup-libvirt)
+#             or with fleece-backup through libfleece's remote driver;
+#   fleeced   Fleece's daemon on a private root, fleece-backup through
+#             libfleece's remote driver.
+#
+# Proves that the client needs nothing but the API libvirt and Fleece
+# share (with libvirt it ends a pull backup with virDomainAbortJob), and
+# behaves the same whatever serves it: full, incremental, differential,
+# restores compared with offline references (qemu-io replays, qemu-img
+# compare), verify, the checkpoints it keeps, auto after a deleted
+# checkpoint and after QEMU was killed, a run killed mid-read rolled back.
+# libvirtd is an outside oracle: without it (or root) that mode skips.
+#
+# Usage: fleecebackupservertest.sh libvirtd|fleeced BINARY SRCDIR [FLEECED]
+# Output: TAP.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
 
-BIN=$1
-SRCDIR=$2
-for p in qemu-system-x86_64 qemu-img qemu-io virsh unshare; do
+MODE=$1
+BIN=$2
+SRCDIR=$3
+FLEECED=${4:-}
+for p in qemu-system-x86_64 qemu-img qemu-io virsh; do
     if ! command -v "$p" >/dev/null; then
         echo "1..0 # SKIP $p not installed"
         exit 0
     fi
 done
-# shellcheck source=tests/libvirtd-private.sh
-. "$SRCDIR/libvirtd-private.sh"
 
-T=$(mktemp -d /tmp/fleecebackuplv.XXXXXX)
+T=$(mktemp -d /tmp/fleecebackupsrv.XXXXXX)
+server_started=
+URI=
 cleanup() {
-    lv_stop
+    if [ "$MODE" = fleeced ]; then
+        for p in "$T"/root/run/*.pid; do
+            [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
+        done
+        [ -f "$T/fleeced.pid" ] && kill "$(cat "$T/fleeced.pid")" 2>/dev/null
+    elif [ -n "$server_started" ]; then
+        virsh -c "$URI" destroy lvfb >/dev/null 2>&1
+        "$SRCDIR/../bench/libvirtd-private.sh" stop "$T/lvd" >/dev/null 2>&1
+        for p in "$T"/lvd/run/qemu/*.pid; do
+            [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
+        done
+    fi
+    sleep 0.2
     rm -rf "$T"
 }
 trap cleanup EXIT
-if ! lv_start "$T/lv"; then
-    echo "1..0 # SKIP no private libvirtd: $LVERROR"
-    exit 0
-fi
+
+case $MODE in
+fleeced)
+    mkdir -p "$T/root"
+    if ! "$FLEECED" --root "$T/root" --daemon --pidfile "$T/fleeced.pid"; then
+        echo "Bail out! fleeced did not start"
+        exit 1
+    fi
+    URI="qemu+unix:///system?socket=$T/root/run/libvirt-sock"
+    QEMUPID=$T/root/run/lvfb.pid
+    ;;
+libvirtd)
+    if ! "$SRCDIR/../bench/libvirtd-private.sh" start "$T/lvd" >/dev/null 2>"$T/lvd.err"; then
+        echo "1..0 # SKIP no private libvirtd here: $(head -1 "$T/lvd.err")"
+        exit 0
+    fi
+    server_started=yes
+    URI="qemu+unix:///system?socket=$T/lvd/run/libvirt-sock"
+    QEMUPID=$T/lvd/run/qemu/lvfb.pid
+    ;;
+*)
+    echo "Bail out! unknown mode '$MODE'"
+    exit 1
+    ;;
+esac
+LVURI=$URI
 
 REPO=$T/repo
 DISKS=$T/disks
@@ -78,7 +121,7 @@ restores() {   # POINT DISK
     fb restore "$REPO" lvfb --point "$1" --disk "$2" --to "$T/r.qcow2" --force -q &&
         qemu-img compare -q "$T/r.qcow2" "$DISKS/exp-$1-$2.qcow2"
 }
-qemupid() { cat "$T/lv/run/qemu/lvfb.pid" 2>/dev/null; }
+qemupid() { cat "$QEMUPID" 2>/dev/null; }
 
 qemu-img create -q -f qcow2 "$DISKS/vda.qcow2" 64M
 qemu-img create -q -f qcow2 "$DISKS/vdb.qcow2" 32M
@@ -95,7 +138,7 @@ cat > "$T/lvfb.xml" <<EOF
 <source file='$DISKS/vdb.qcow2'/><target dev='vdb' bus='virtio'/></disk>
 </devices></domain>
 EOF
-check "libvirt defines and starts the domain" \
+check "$MODE defines and starts the domain" \
     eval 'vsh define "$T/lvfb.xml" >/dev/null && vsh start lvfb >/dev/null'
 gw vda "write -P 0x11 0 1M"
 gw vda "write -P 0x12 40M 64k"
@@ -103,7 +146,7 @@ gw vdb "write -P 0x13 4M 128k"
 
 # 1: full
 fb run lvfb "$REPO" --json --scratch-dir "$T/scratch"
-check "full backup through libvirt" \
+check "full backup through $MODE" \
     [ "$(json "j['point'], [d['level'] for d in j['disks']], [d['bytes-read'] for d in j['disks']]")" \
       = "1 ['full', 'full'] [1114112, 131072]" ]
 remember 1
@@ -113,7 +156,7 @@ gw vda "write -P 0x21 2M 64k"
 gw vda "write -z 0 64k"
 gw vdb "write -P 0x22 0 4k"
 fb run lvfb "$REPO" --json --scratch-dir "$T/scratch"
-check "incremental through libvirt reads exactly the dirty blocks" \
+check "incremental through $MODE reads exactly the dirty blocks" \
     [ "$(json "[d['level'] for d in j['disks']], [d['bytes-read'] for d in j['disks']]")" \
       = "['inc', 'inc'] [65536, 65536]" ]
 remember 2
@@ -121,7 +164,7 @@ remember 2
 # 3: differential
 gw vda "write -P 0x31 50M 1M"
 fb run lvfb "$REPO" --level diff --json --scratch-dir "$T/scratch"
-check "differential through libvirt builds on the full point" \
+check "differential through $MODE builds on the full point" \
     [ "$(json "[(d['level'], d.get('base')) for d in j['disks']]")" = "[('diff', 1), ('diff', 1)]" ]
 remember 3
 
@@ -174,7 +217,7 @@ check "auto after a deleted checkpoint: full, and why" \
     [ "$(json "j['disks'][0]['level'], 'no longer exists' in j['disks'][0]['reason']")" = "full True" ]
 remember 5
 
-# QEMU killed: libvirt reports the bitmaps inconsistent; auto takes fulls
+# QEMU killed: its bitmaps come back inconsistent; auto takes fulls
 vsh destroy lvfb >/dev/null && vsh start lvfb >/dev/null
 kill -9 "$(qemupid)" 2>/dev/null
 for _ in $(seq 100); do vsh domstate lvfb | grep -q "shut off" && break; sleep 0.1; done
