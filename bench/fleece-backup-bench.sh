@@ -9,16 +9,16 @@
 #                                                               goal <= 1.05x
 #   incremental   fleece-backup run (auto -> inc) after 100 MiB of writes
 #                 scattered in 64 KiB pieces, vs virtnbdbackup -l inc after
-#                 the same writes on the same kind of domain    goal <= 0.2x
+#                 the same writes on a domain of the same kind, through
+#                 fleeced on the same root (fleece-backup is also timed
+#                 through fleeced)                              goal <= 0.2x
 #   restore       fleece-backup restore of the incremental point to qcow2
 #                 vs qemu-img convert -O qcow2 of the same chain (a push
 #                 full + incremental of the same domain state)  goal <= 1.1x
 #
-# virtnbdbackup needs a libvirt URI.  Unless FBK_BENCH_URI names a libvirt
-# connection to Fleece (the fleeced daemon), it runs against a private
-# libvirtd 9.0 (own mount namespace, configuration and state under the
-# bench directory, only the qemu/storage/secret drivers) on a domain
-# defined the same way, with a copy of the same disk.
+# virtnbdbackup needs a libvirt URI: fleeced, started on the bench's root.
+# FBK_BENCH_LIBVIRTD=1 runs it against a private libvirtd 9.0 instead
+# (bench/libvirtd-private.sh), FBK_BENCH_URI=URI against any libvirt URI.
 #
 # Each measurement is repeated (RUNS, default 3) alternating the two
 # sides; medians are printed with min-max.  Run as root.
@@ -33,26 +33,31 @@ SIZE=${2:-2048}
 RUNS=${3:-3}
 F=$BUILD/tools/fleece
 FB=$BUILD/tools/fleece-backup
-for p in "$F" "$FB"; do
+FLEECED=$BUILD/daemon/fleeced
+for p in "$F" "$FB" "$FLEECED"; do
     [ -x "$p" ] || { echo "missing $p: build first (scripts/build)" >&2; exit 1; }
 done
-for p in qemu-img nbdcopy virtnbdbackup virsh libvirtd unshare; do
+for p in qemu-img nbdcopy virtnbdbackup virsh; do
     command -v "$p" >/dev/null || { echo "missing $p" >&2; exit 1; }
 done
 
-# shellcheck source=tests/libvirtd-private.sh
-. "$(dirname "$0")/../tests/libvirtd-private.sh"
-
+HERE=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d /var/tmp/fbkbench.XXXXXX)
 URI="qemu:///embed?root=$T/root"
-LVBASE=$T/libvirt
+DURI="qemu+unix:///system?socket=$T/root/run/libvirt-sock"
+lvd_started=
 KVM=kvm
 [ -w /dev/kvm ] || KVM=qemu
 
 cleanup() {
     set +e
     "$F" -c "$URI" destroy fbench >/dev/null 2>&1
-    lv_stop
+    "$F" -c "$URI" destroy vbench >/dev/null 2>&1
+    [ -f "$T/fleeced.pid" ] && kill "$(cat "$T/fleeced.pid")" 2>/dev/null
+    if [ -n "$lvd_started" ]; then
+        virsh -c "$VNB_URI" destroy vbench >/dev/null 2>&1
+        "$HERE/libvirtd-private.sh" stop "$T/lvd" >/dev/null 2>&1
+    fi
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -132,28 +137,33 @@ EOF
 echo "<domaincheckpoint><name>bench0</name></domaincheckpoint>" > "$T/ck0.xml"
 "$F" -c "$URI" -q backup-begin fbench "$T/push-full.xml" --checkpointxml "$T/ck0.xml" --wait >/dev/null
 
-# ---- 3. virtnbdbackup on a private libvirtd ---------------------------------------
+# ---- 3. virtnbdbackup through fleeced (or libvirtd) ---------------------------------
+"$FLEECED" --root "$T/root" --daemon --pidfile "$T/fleeced.pid"
 VNB_URI=${FBK_BENCH_URI:-}
-if [ -z "$VNB_URI" ]; then
+if [ -n "$VNB_URI" ]; then
+    VNB_WHERE="$VNB_URI"
+elif [ "${FBK_BENCH_LIBVIRTD:-}" = 1 ]; then
     echo "starting a private libvirtd for virtnbdbackup ..."
-    lv_start "$LVBASE" || { echo "$LVERROR" >&2; exit 1; }
-    VNB_URI=$LVURI
+    "$HERE/libvirtd-private.sh" start "$T/lvd" >/dev/null
+    lvd_started=yes
+    VNB_URI="qemu+unix:///system?socket=$T/lvd/run/libvirt-sock"
     VNB_WHERE="a private libvirtd 9.0"
 else
-    VNB_WHERE="$VNB_URI"
+    VNB_URI=$DURI
+    VNB_WHERE="fleeced on the same root"
 fi
-domxml lvbench "$T/disks/libvirt.qcow2" > "$T/lvbench.xml"
-virsh -c "$VNB_URI" -q define "$T/lvbench.xml" >/dev/null
-virsh -c "$VNB_URI" -q start lvbench >/dev/null
-VNB=(virtnbdbackup -U "$VNB_URI" --user u --password p -d lvbench -o "$T/vnb")
+domxml vbench "$T/disks/libvirt.qcow2" > "$T/vbench.xml"
+virsh -c "$VNB_URI" -q define "$T/vbench.xml" >/dev/null
+virsh -c "$VNB_URI" -q start vbench >/dev/null
+VNB=(virtnbdbackup -U "$VNB_URI" --user u --password p -d vbench -o "$T/vnb")
 "${VNB[@]}" -l full >"$T/vnb-full.log" 2>&1 || { cat "$T/vnb-full.log" >&2; exit 1; }
 
 # ---- 4. incrementals, alternating ------------------------------------------------------
-finc=(); vinc=(); fbytes=0
+finc=(); dinc=(); vinc=(); fbytes=0
 for i in $(seq "$RUNS"); do
     pat=$(printf '0x%02x' $((0x40 + i)))
     writes "qemu-monitor-command fbench --hmp" "$i" "$pat" | "$F" -c "$URI" -q >/dev/null
-    writes "qemu-monitor-command lvbench --hmp" "$i" "$pat" | virsh -c "$VNB_URI" -q >/dev/null
+    writes "qemu-monitor-command vbench --hmp" "$i" "$pat" | virsh -c "$VNB_URI" -q >/dev/null
     t=$(now)
     "$FB" -c "$URI" --json run fbench "$T/repo" > "$T/inc.json"
     finc+=("$(elapsed "$t")")
@@ -161,6 +171,11 @@ for i in $(seq "$RUNS"); do
     t=$(now)
     "${VNB[@]}" -l inc >"$T/vnb-inc.log" 2>&1 || { cat "$T/vnb-inc.log" >&2; exit 1; }
     vinc+=("$(elapsed "$t")")
+    # fleece-backup again, through the daemon, after the same writes
+    writes "qemu-monitor-command fbench --hmp" "$((i + 100))" "$pat" | "$F" -c "$URI" -q >/dev/null
+    t=$(now)
+    "$FB" -c "$DURI" -q run fbench "$T/repo"
+    dinc+=("$(elapsed "$t")")
 done
 
 # the same state as the last incremental point, as a qcow2 chain
@@ -172,14 +187,23 @@ EOF
 qemu-img rebase -q -u -b "$T/chain-full.qcow2" -F qcow2 "$T/chain-inc.qcow2"
 
 # ---- 5. restore --------------------------------------------------------------------------
+# both read their sources from the disk, not from the page cache
+evict() {
+    sync
+    python3 -c 'import os, sys
+for f in sys.argv[1:]:
+    fd = os.open(f, os.O_RDONLY)
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    os.close(fd)' "$@"
+}
 rfb=(); rcv=()
 for i in $(seq "$RUNS"); do
     rm -f "$T/r-fbk.qcow2" "$T/r-convert.qcow2"
-    sync
+    evict "$T"/repo/fbench/vda/* "$T/chain-full.qcow2" "$T/chain-inc.qcow2"
     t=$(now)
     "$FB" -q restore "$T/repo" fbench --to "$T/r-fbk.qcow2"
     rfb+=("$(elapsed "$t")")
-    sync
+    evict "$T"/repo/fbench/vda/* "$T/chain-full.qcow2" "$T/chain-inc.qcow2"
     t=$(now)
     qemu-img convert -O qcow2 "$T/chain-inc.qcow2" "$T/r-convert.qcow2"
     rcv+=("$(elapsed "$t")")
@@ -193,6 +217,7 @@ read -r nfm nflo nfhi <<<"$(stats "${nbdf[@]}")"
 read -r fm flo fhi <<<"$(stats "${fbk[@]}")"
 read -r im ilo ihi <<<"$(stats "${finc[@]}")"
 read -r vm vlo vhi <<<"$(stats "${vinc[@]}")"
+read -r dm dlo dhi <<<"$(stats "${dinc[@]}")"
 read -r rm_ rlo rhi <<<"$(stats "${rfb[@]}")"
 read -r cm clo chi <<<"$(stats "${rcv[@]}")"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
@@ -207,6 +232,8 @@ printf '%-44s %-22s %-30s %-8s %s\n' "  the same, reference made durable" \
     "$fm ($flo-$fhi)" "nbdcopy --flush: $nfm ($nflo-$nfhi)" "$(ratio "$fm" "$nfm")" ""
 printf '%-44s %-22s %-30s %-8s %s\n' "incremental after 100 MiB scattered writes" \
     "$im ($ilo-$ihi)" "virtnbdbackup: $vm ($vlo-$vhi)" "$(ratio "$im" "$vm")" "<= 0.2"
+printf '%-44s %-22s %-30s %-8s %s\n' "  fleece-backup through fleeced" \
+    "$dm ($dlo-$dhi)" "virtnbdbackup: $vm ($vlo-$vhi)" "$(ratio "$dm" "$vm")" ""
 printf '%-44s %-22s %-30s %-8s %s\n' "restore of full + incremental to qcow2" \
     "$rm_ ($rlo-$rhi)" "qemu-img convert: $cm ($clo-$chi)" "$(ratio "$rm_" "$cm")" "<= 1.1"
 echo "(incremental read $((fbytes / 1048576)) MiB; virtnbdbackup ran against $VNB_WHERE)"

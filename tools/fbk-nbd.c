@@ -11,8 +11,9 @@
  *     requestSize bytes; each connection keeps `depth` of them in flight
  *     (libnbd aio), and as each arrives, splits it into blocks, drops
  *     the zero ones (an incremental records them as zero), digests the
- *     others and writes them to the data file at offsets taken from one
- *     shared counter.
+ *     others and writes them to the data file where the plan put the
+ *     request: requests end to end in disk order, so that a restore reads
+ *     each data file front to back (a block found zero leaves a hole).
  *
  * The result is the point's records, sorted by disk offset.
  *
@@ -22,6 +23,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libnbd.h>
 
@@ -34,6 +36,7 @@
 typedef struct {
     guint64 offset;
     guint64 len;
+    guint64 dataoff;        /* where its bytes go in the data file */
 } fbkRequest;
 
 typedef struct {
@@ -46,7 +49,7 @@ typedef struct {
     GArray *requests;               /* fbkRequest */
     gint nextWindow;                /* atomic */
     gint nextRequest;               /* atomic */
-    guint64 nextDataOff;            /* atomic */
+    guint64 dataSize;               /* the requests' bytes, end to end */
     guint64 issued;                 /* bytes asked for, atomic (rate limit) */
     gint64 started;
     GMutex lock;
@@ -244,7 +247,7 @@ static void
 fbkPlanRequests(fbkReadState *st, GArray *zeroRecords, guint64 *total)
 {
     guint64 max = MAX(FBK_BLOCK_SIZE, st->params->requestSize & ~(FBK_BLOCK_SIZE - 1));
-    fbkRequest cur = { 0, 0 };
+    fbkRequest cur = { 0, 0, 0 };
     guint64 b;
 
     *total = 0;
@@ -259,8 +262,10 @@ fbkPlanRequests(fbkReadState *st, GArray *zeroRecords, guint64 *total)
                 g_array_append_val(st->requests, cur);
                 cur.len = 0;
             }
-            if (!cur.len)
+            if (!cur.len) {
                 cur.offset = off;
+                cur.dataoff = *total;
+            }
             cur.len += len;
             *total += len;
             continue;
@@ -330,7 +335,7 @@ fbkReadProcess(fbkReader *r, fbkSlot *s, GError **error)
         }
         if (!runLen)
             continue;
-        dataoff = __atomic_fetch_add(&st->nextDataOff, runLen, __ATOMIC_RELAXED);
+        dataoff = s->req.dataoff + runStart;
         if (fbkPwriteAll(st->params->dataFd, s->buf + runStart, runLen, dataoff, error) < 0) {
             g_prefix_error(error, _("data file: "));
             return -1;
@@ -515,6 +520,7 @@ fbkNBDRead(const fbkNBDReadParams *params, fbkNBDReadResult *res, GError **error
     if (fbkCheckInterrupted(error))
         goto cleanup;
     fbkPlanRequests(&st, zeros, &total);
+    st.dataSize = total;
     if (params->progress) {
         params->progress->total = total;
         params->progress->done = 0;
@@ -533,13 +539,19 @@ fbkNBDRead(const fbkNBDReadParams *params, fbkNBDReadResult *res, GError **error
     if (fbkCheckInterrupted(error))
         goto cleanup;
 
+    /* blocks found zero at the end left no bytes: the file has the size
+     * the index will record */
+    if (ftruncate(params->dataFd, st.dataSize) < 0) {
+        fbkErrorSystem(error, errno, _("cannot size the data file"));
+        goto cleanup;
+    }
     res->size = st.size;
     res->records = g_array_new(FALSE, FALSE, sizeof(fbkRecord));
     g_array_append_vals(res->records, zeros->data, zeros->len);
     for (i = 0; i < nconn; i++)
         g_array_append_vals(res->records, readers[i].records->data, readers[i].records->len);
     g_array_sort(res->records, fbkRecordCompare);
-    res->dataSize = st.nextDataOff;
+    res->dataSize = st.dataSize;
     res->bytesRead = total;
     ret = 0;
 

@@ -26,6 +26,16 @@
 #include "fbk.h"
 
 #define FBK_REBUILD_RUN (8ULL << 20)        /* bytes per read, at most */
+#define FBK_REBUILD_AHEAD (64ULL << 20)     /* read ahead, at most */
+#define FBK_REBUILD_GAP (1ULL << 20)        /* read over gaps this small */
+
+typedef struct {
+    guint first;                /* index of its first block in the resolved map */
+    guint n;                    /* blocks */
+    guint member;               /* chain member holding them */
+    guint64 dataoff;
+    guint64 len;
+} fbkRebuildRun;
 #define FBK_NBD_ZERO_MAX (1ULL << 30)
 
 int
@@ -36,9 +46,11 @@ fbkRebuild(fbkDomainRepo *dr, fbkPoint *p, const char *disk, fbkBlockSink sink,
     g_autoptr(GArray) resolved = NULL;
     g_autofree int *fds = NULL;
     g_autofree guint8 *buf = NULL;
+    g_autoptr(GArray) runs = NULL;
+    g_autofree fbkRange *prefetch = NULL;
     fbkPointDisk *pd;
-    guint64 size;
-    guint i = 0, m;
+    guint64 size, aheadBytes = 0;
+    guint i = 0, m, r, ahead = 0;
     int ret = -1;
 
     if (!(chain = fbkChainGet(dr, p, disk, error)) ||
@@ -76,52 +88,100 @@ fbkRebuild(fbkDomainRepo *dr, fbkPoint *p, const char *disk, fbkBlockSink sink,
         progress->done = 0;
     }
 
-    buf = g_malloc(FBK_REBUILD_RUN);
+    /* the runs: contiguous in the disk and in one data file */
+    runs = g_array_new(FALSE, FALSE, sizeof(fbkRebuildRun));
     while (i < resolved->len) {
         const fbkResolved *first = &g_array_index(resolved, fbkResolved, i);
-        guint64 len = MIN(FBK_BLOCK_SIZE, size - first->offset);
-        guint n = 1, k;
+        fbkRebuildRun run = { i, 1, first->member, first->dataoff,
+                              MIN(FBK_BLOCK_SIZE, size - first->offset) };
+
+        while (i + run.n < resolved->len && run.len + FBK_BLOCK_SIZE <= FBK_REBUILD_RUN) {
+            const fbkResolved *next = &g_array_index(resolved, fbkResolved, i + run.n);
+
+            if (next->member != first->member || next->offset != first->offset + run.len ||
+                next->dataoff != first->dataoff + run.len)
+                break;
+            run.len += MIN(FBK_BLOCK_SIZE, size - next->offset);
+            run.n++;
+        }
+        g_array_append_val(runs, run);
+        i += run.n;
+    }
+
+    buf = g_malloc(FBK_REBUILD_RUN);
+    prefetch = g_new0(fbkRange, chain->len);
+    for (r = 0; r < runs->len; r++) {
+        const fbkRebuildRun *run = &g_array_index(runs, fbkRebuildRun, r);
+        const fbkResolved *first = &g_array_index(resolved, fbkResolved, run->first);
+        guint k;
         guint64 pos;
 
-        /* the longest run contiguous in the disk and in one data file */
-        while (i + n < resolved->len && len + FBK_BLOCK_SIZE <= FBK_REBUILD_RUN) {
-            const fbkResolved *next = &g_array_index(resolved, fbkResolved, i + n);
+        /* the runs after this one are read ahead by the kernel, several
+         * at a time: the chain's files are read in disk order, which
+         * jumps between them */
+        while (ahead < runs->len && aheadBytes < FBK_REBUILD_AHEAD) {
+            const fbkRebuildRun *a = &g_array_index(runs, fbkRebuildRun, ahead);
+            fbkRange *pf = &prefetch[a->member];
 
-            if (next->member != first->member || next->offset != first->offset + len ||
-                next->dataoff != first->dataoff + len)
-                break;
-            len += MIN(FBK_BLOCK_SIZE, size - next->offset);
-            n++;
+            /* ranges of one file close together are asked for at once */
+            if (pf->len && a->dataoff >= pf->offset + pf->len &&
+                a->dataoff <= pf->offset + pf->len + FBK_REBUILD_GAP &&
+                pf->len < FBK_REBUILD_AHEAD / 4) {
+                pf->len = a->dataoff + a->len - pf->offset;
+            } else {
+                if (pf->len)
+                    posix_fadvise(fds[a->member], pf->offset, pf->len, POSIX_FADV_WILLNEED);
+                pf->offset = a->dataoff;
+                pf->len = a->len;
+            }
+            aheadBytes += a->len;
+            ahead++;
+            if (ahead == runs->len) {
+                for (m = 0; m < chain->len; m++) {
+                    if (prefetch[m].len)
+                        posix_fadvise(fds[m], prefetch[m].offset, prefetch[m].len,
+                                      POSIX_FADV_WILLNEED);
+                    prefetch[m].len = 0;
+                }
+            }
         }
+        /* what the consumer is about to read is asked for now */
+        if (prefetch[run->member].len && prefetch[run->member].offset <= run->dataoff) {
+            posix_fadvise(fds[run->member], prefetch[run->member].offset,
+                          prefetch[run->member].len, POSIX_FADV_WILLNEED);
+            prefetch[run->member].len = 0;
+        }
+        aheadBytes -= MIN(aheadBytes, run->len);
+
         if (fbkCheckInterrupted(error))
             goto cleanup;
-        if (fbkPreadAll(fds[first->member], buf, len, first->dataoff, error) < 0) {
-            fbkChainMember *cm = g_ptr_array_index(chain, first->member);
+        if (fbkPreadAll(fds[run->member], buf, run->len, run->dataoff, error) < 0) {
+            fbkChainMember *cm = g_ptr_array_index(chain, run->member);
 
             g_prefix_error(error, _("data file '%s': "), cm->disk->data);
             goto cleanup;
         }
-        for (k = 0, pos = 0; k < n; k++) {
-            const fbkResolved *r = &g_array_index(resolved, fbkResolved, i + k);
-            guint64 blen = MIN(FBK_BLOCK_SIZE, size - r->offset);
+        for (k = 0, pos = 0; k < run->n; k++) {
+            const fbkResolved *rs = &g_array_index(resolved, fbkResolved, run->first + k);
+            guint64 blen = MIN(FBK_BLOCK_SIZE, size - rs->offset);
 
-            if (!fbkDigestEqual(fbkDigestBlock(buf + pos, blen, r->offset), r->digest)) {
-                fbkChainMember *cm = g_ptr_array_index(chain, r->member);
+            if (!fbkDigestEqual(fbkDigestBlock(buf + pos, blen, rs->offset), rs->digest)) {
+                fbkChainMember *cm = g_ptr_array_index(chain, rs->member);
 
                 g_set_error(error, FBK_ERROR, FBK_ERROR_CORRUPT,
                             _("point %u disk '%s': the block at offset %" PRIu64
                               " (stored by point %u in '%s' at %" PRIu64 ") is damaged"),
-                            p->number, disk, r->offset, cm->point->number, cm->disk->data,
-                            r->dataoff);
+                            p->number, disk, rs->offset, cm->point->number, cm->disk->data,
+                            rs->dataoff);
                 goto cleanup;
             }
             pos += blen;
         }
-        if (sink(opaque, first->offset, buf, len, error) < 0)
+        if (sink(opaque, first->offset, buf, run->len, error) < 0)
             goto cleanup;
         if (progress)
-            __atomic_fetch_add(&progress->done, (guint64) n * FBK_BLOCK_SIZE, __ATOMIC_RELAXED);
-        i += n;
+            __atomic_fetch_add(&progress->done, (guint64) run->n * FBK_BLOCK_SIZE,
+                               __ATOMIC_RELAXED);
     }
     ret = 0;
 

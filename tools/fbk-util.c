@@ -138,11 +138,6 @@ fbkPreadAll(int fd, void *buf, size_t len, guint64 off, GError **error)
  * once, and once more than a window of them is in flight, the oldest are
  * waited for and dropped from the cache.  A small file never waits.
  * Errors are the final fsync's business. */
-typedef struct {
-    guint64 offset;
-    guint64 len;
-} fbkRange;
-
 void
 fbkWriteBehindInit(fbkWriteBehind *wb, int fd)
 {

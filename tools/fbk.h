@@ -77,6 +77,12 @@ int fbkFsyncPath(const char *path, GError **error);
 int fbkFsyncDir(const char *dir, GError **error);
 int fbkPwriteAll(int fd, const void *buf, size_t len, guint64 off, GError **error);
 
+/* A range of a file. */
+typedef struct {
+    guint64 offset;
+    guint64 len;
+} fbkRange;
+
 /* Write-behind of a large file being written: ranges are handed to the
  * kernel's writeback as they come, and beyond a window in flight the
  * oldest are waited for and dropped from the page cache (Linux
