@@ -615,22 +615,17 @@ cmdCheckpointList(fleeceControl *ctl, const fleeceCmd *cmd)
 
     if (tree) {
         g_autofree const char **names = g_new0(const char *, items->len + 1);
-        g_autofree int *parents = g_new0(int, items->len + 1);
+        g_autofree const char **parents = g_new0(const char *, items->len + 1);
         g_autofree char *text = NULL;
-        guint j, k;
+        guint j;
 
         for (j = 0; j < items->len; j++) {
             fleeceCheckpointItem *it = &g_array_index(items, fleeceCheckpointItem, j);
 
             names[j] = it->name;
-            parents[j] = -1;
-            for (k = 0; it->parent && k < items->len; k++) {
-                if (g_str_equal(g_array_index(items, fleeceCheckpointItem, k).name,
-                                it->parent))
-                    parents[j] = k;
-            }
+            parents[j] = it->parent;
         }
-        text = fleeceTreeFormat(names, parents, items->len);
+        text = fleeceTreeFormatNamed(names, parents, items->len);
         fleecePrint(ctl, "%s", text);
         fleecePrintExtra(ctl, "\n");
     } else if (fleeceOptBool(cmd, "name")) {

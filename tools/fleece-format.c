@@ -208,6 +208,22 @@ fleeceTreeFormat(const char *const *names, const int *parents, size_t n)
     return g_string_free(t.out, FALSE);
 }
 
+char *
+fleeceTreeFormatNamed(const char *const *names, const char *const *parentNames, size_t n)
+{
+    g_autofree int *parents = g_new0(int, n + 1);
+    size_t i, k;
+
+    for (i = 0; i < n; i++) {
+        parents[i] = -1;
+        for (k = 0; parentNames[i] && k < n; k++) {
+            if (g_str_equal(names[k], parentNames[i]))
+                parents[i] = k;
+        }
+    }
+    return fleeceTreeFormat(names, parents, n);
+}
+
 /* ---- job statistics ---------------------------------------------------------- */
 
 static const char *const fleeceJobTypes[] = {

@@ -133,6 +133,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(fleeceTable, fleeceTableFree);
 
 /* An ASCII tree: @parents[i] is the index of item i's parent, or -1. */
 char *fleeceTreeFormat(const char *const *names, const int *parents, size_t n);
+/* The same with each item's parent given by name (NULL: a root; a name
+ * not among @names: a root too). */
+char *fleeceTreeFormatNamed(const char *const *names, const char *const *parentNames,
+                            size_t n);
 
 /* domjobinfo's text from the job type and statistics. */
 char *fleeceJobInfoFormat(int type, virTypedParameterPtr params, int nparams,
