@@ -295,14 +295,23 @@ run resume testvm
 run domstate testvm --reason
 expect "domstate --reason after resume" "running (unpaused)"
 
+# QEMU's whole reply, with the id the client gave the command (its
+# number differs from run to run)
 run qemu-monitor-command testvm --pretty '{"execute":"query-status"}'
+OUT=$(printf '%s\n' "$OUT" | sed -E 's/"(fleece|libvirt)-[0-9]+"/"ID"/')
 expect "qemu-monitor-command --pretty" '{
   "return": {
     "status": "running",
     "singlestep": false,
     "running": true
-  }
+  },
+  "id": "ID"
 }'
+# an error reply of QEMU is the command's output, not a failure
+run qemu-monitor-command testvm '{"execute":"no-such-command"}'
+OUT=$(printf '%s\n' "$OUT" | sed -E 's/"(fleece|libvirt)-[0-9]+"/"ID"/')
+expect "qemu-monitor-command passes QEMU's error reply on" \
+    '{"id":"ID","error":{"class":"CommandNotFound","desc":"The command no-such-command has not been found"}}'
 layout "qemu-monitor-command --hmp with several words: the reply, a newline, virsh's empty line" \
     $'VM status: running\r\n\n\n' '' qemu-monitor-command testvm --hmp info status
 layout "a failed lookup: virsh's message, and the empty line on stdout" \
@@ -313,13 +322,36 @@ if [ "$RC" = 0 ] && [ "$DOMID" -ge 1 ] 2>/dev/null; then ok "domid"; else notok 
 layout "domname by id" $'testvm\n\n' '' domname "$DOMID"
 layout "domuuid" $'5f0c2a8e-9d41-4b7a-8c3e-2b6f1d0e7a93\n\n' '' domuuid testvm
 run qemu-monitor-command testvm --hmp --pretty info
-expect_error "--hmp and --pretty are exclusive" "mutually exclusive"
-run qemu-monitor-command testvm 'not json'
-if [ "$RC" = 1 ] && [ "$(printf '%s\n' "$ERR" | grep -c '^error:')" = 1 ]; then
-    ok "qemu-monitor-command with bad JSON"
+expect_error "--hmp and --pretty are exclusive" "Options --hmp and --pretty are mutually exclusive"
+# virsh's wrapping of words into a QMP command: a name, then arguments as
+# JSON members; --return-value prints the 'return' member only, without
+# the empty line
+run qemu-monitor-command testvm query-block-jobs
+OUT=$(printf '%s\n' "$OUT" | sed -E 's/"(fleece|libvirt)-[0-9]+"/"ID"/')
+expect "qemu-monitor-command NAME" '{"return":[],"id":"ID"}'
+run qemu-monitor-command testvm query-status '"nosuch":1'
+OUT=$(printf '%s\n' "$OUT" | sed -E 's/"(fleece|libvirt)-[0-9]+"/"ID"/')
+expect "qemu-monitor-command NAME MEMBERS" \
+    '{"id":"ID","error":{"class":"GenericError","desc":"Parameter '"'nosuch'"' is unexpected"}}'
+# (virsh adds its JSON parser's message on more lines)
+run qemu-monitor-command testvm query-status foo=bar
+if [ "$RC" = 1 ] && printf '%s\n' "$ERR" | head -1 |
+        grep -qxF "error: failed to wrap arguments 'foo=bar' into a QMP command wrapper"; then
+    ok "qemu-monitor-command NAME with arguments that are not JSON"
 else
-    notok "qemu-monitor-command with bad JSON"
+    notok "qemu-monitor-command NAME with arguments that are not JSON"
+    { echo "rc=$RC"; echo "$ERR"; } | diag
 fi
+layout "qemu-monitor-command --return-value: the value, no empty line" \
+    $'{"status":"running","singlestep":false,"running":true}\n' '' \
+    qemu-monitor-command testvm --return-value query-status
+run qemu-monitor-command testvm --return-value no-such-command
+expect_error "qemu-monitor-command --return-value of an error reply" "'return' member missing"
+# one word that is not a JSON object is a command name, as in virsh
+run qemu-monitor-command testvm 'not json'
+OUT=$(printf '%s\n' "$OUT" | sed -E 's/"(fleece|libvirt)-[0-9]+"/"ID"/')
+expect "qemu-monitor-command with a word that is not JSON" \
+    '{"id":"ID","error":{"class":"CommandNotFound","desc":"The command not json has not been found"}}'
 run domfsfreeze testvm
 if [ "$RC" = 1 ] && [ "$(printf '%s\n' "$ERR" | grep -vc '^error: Unable to')" = 1 ]; then
     ok "domfsfreeze without a guest agent fails with one error"

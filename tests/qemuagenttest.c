@@ -499,9 +499,13 @@ testRealQEMU(const void *data G_GNUC_UNUSED)
     virCommandAddArgSet(cmd, (const char *const *)argv);
     if (virCommandRunDetached(cmd, log, &pid) < 0)
         goto cleanup;
-    for (i = 0; i < 3000 && !g_file_test(sock, G_FILE_TEST_EXISTS); i++)
+    /* QEMU makes the socket file when it binds and accepts only once it
+     * listens: connect until it does (30 s at most, a loaded machine) */
+    for (i = 0; i < 3000 && !(agent = qemuAgentOpen(sock, 300)); i++) {
+        virResetLastError();
         g_usleep(10000);
-    if (!(agent = qemuAgentOpen(sock, 300)))
+    }
+    if (!agent && !(agent = qemuAgentOpen(sock, 300)))
         goto cleanup;
     if (qemuAgentPing(agent) != -1 ||
         virTestCheckError(VIR_ERR_AGENT_UNRESPONSIVE, "guest-sync-delimited") < 0)

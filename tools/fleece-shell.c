@@ -282,7 +282,7 @@ bool
 fleeceOptExclusive(const fleeceCmd *cmd, const char *a, const char *b)
 {
     if (fleeceOptString(cmd, a) && fleeceOptString(cmd, b)) {
-        fleeceError(_("options --%s and --%s are mutually exclusive"), a, b);
+        fleeceError(_("Options --%s and --%s are mutually exclusive"), a, b);
         return false;
     }
     return true;

@@ -1193,7 +1193,6 @@ qemuDomainQemuMonitorCommand(virDomain *dom, const char *cmd, char **result,
     g_autoptr(qemuMonitor) mon = NULL;
     g_autoptr(virJSONValue) json = NULL;
     g_autoptr(virJSONValue) reply = NULL;
-    g_autoptr(virJSONValue) wrapped = NULL;
 
     virCheckFlags(VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP, -1);
     if (!(obj = qemuDomainLoadActive(dom, QEMU_DOMAIN_LOAD_LOCK)))
@@ -1211,12 +1210,11 @@ qemuDomainQemuMonitorCommand(virDomain *dom, const char *cmd, char **result,
                        _("a QMP command must be an object with 'execute'"));
         return -1;
     }
-    if (qemuMonitorCommand(mon, &json, &reply, QEMU_MONITOR_TIMEOUT_DEFAULT) < 0)
+    /* QEMU's reply as it came, its id and an error included (as libvirt) */
+    if (qemuMonitorCommandFull(mon, &json, &reply, QEMU_MONITOR_TIMEOUT_DEFAULT,
+                               QEMU_MONITOR_COMMAND_WHOLE_REPLY) < 0)
         return -1;
-    wrapped = json_object_new_object();
-    json_object_object_add(wrapped, "return",
-                           reply ? json_object_get(reply) : json_object_new_object());
-    *result = virJSONValueToString(wrapped, false);
+    *result = virJSONValueToString(reply, false);
     return 0;
 }
 

@@ -678,6 +678,13 @@ qemuMonitorCommandFull(qemuMonitor *mon, virJSONValue **cmd,
         /* A reply without id answers a command QEMU could not even
          * parse, which can only be the one outstanding. */
 
+        if ((flags & QEMU_MONITOR_COMMAND_WHOLE_REPLY) &&
+            (virJSONValueObjectGet(msg, KEY(ERROR)) ||
+             virJSONValueObjectGet(msg, KEY(RETURN)))) {
+            if (reply_return)
+                *reply_return = g_steal_pointer(&msg);
+            return 0;
+        }
         if ((error = virJSONValueObjectGet(msg, KEY(ERROR)))) {
             qemuMonitorReportQEMUError(mon, name, error);
             return -1;

@@ -34,6 +34,9 @@ typedef struct _qemuMonitor qemuMonitor;
 typedef enum {
     /* End of file instead of a reply is a success (quit). */
     QEMU_MONITOR_COMMAND_EOF_OK = 1 << 0,
+    /* The reply is QEMU's whole message, an error reply included, which
+     * is then no failure (qemu-monitor-command passes it on). */
+    QEMU_MONITOR_COMMAND_WHOLE_REPLY = 1 << 1,
 } qemuMonitorCommandFlags;
 
 /* Connect to the QMP socket at @path, retrying while QEMU is still
