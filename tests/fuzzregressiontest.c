@@ -118,6 +118,32 @@ testAttributeWhitespace(const void *data G_GNUC_UNUSED)
     return 0;
 }
 
+/* fuzz-status: the status of a shut-off domain with a backup job loaded
+ * with a return value of 1 (success was taken for 0), so its own text
+ * did not load back. */
+static int
+testStatusInactive(const void *data G_GNUC_UNUSED)
+{
+    static qemuDriver driver = { .root = (char *) "/nonexistent" };
+    g_autoptr(qemuDomainObj) obj = qemuDomainObjNew(&driver, "n");
+    g_autoptr(qemuDomainObj) again = qemuDomainObjNew(&driver, "n");
+    g_autofree char *text = NULL;
+    g_autofree char *text2 = NULL;
+    const char *xml =
+        "<domstatus active='no' persistent='yes' state='5' reason='0'>\n"
+        "  <job async='backup' status='active' flags='0x0' started='1796315272910'>\n"
+        "    <disk total='0' processed='0' tempTotal='0' tempUsed='0'/>\n"
+        "  </job>\n"
+        "</domstatus>\n";
+
+    if (qemuDomainObjParseStatus(obj, xml, "n.xml") != 0 ||
+        !(text = qemuDomainObjFormatStatus(obj)) ||
+        qemuDomainObjParseStatus(again, text, "n.xml") != 0 ||
+        !(text2 = qemuDomainObjFormatStatus(again)))
+        return -1;
+    return virTestCompareStrings(text, text2);
+}
+
 /* fuzz-status: numbers of the status file were stored in narrower
  * fields without a range check (a state of 3886972011 came back as
  * -407995285, then as something else), malformed ones were skipped with
@@ -250,6 +276,7 @@ mymain(void)
     ret |= virTestRun("status domain without a UUID keeps it", testStatusNoUUID, NULL);
     ret |= virTestRun("multi-line text in kept elements is kept", testKeptMultilineText, NULL);
     ret |= virTestRun("status numbers out of range refused", testStatusNumbers, NULL);
+    ret |= virTestRun("status of a shut-off domain with a job loads back", testStatusInactive, NULL);
     ret |= virTestRun("tabs and line breaks in values are kept", testAttributeWhitespace, NULL);
     ret |= virTestRun("checkpoint created at time 0 loads back", testCheckpointTimeZero, NULL);
     ret |= virTestRun("'&' in a namespace name is kept", testNamespaceAmpersand, NULL);

@@ -153,7 +153,7 @@ qemuDomainObjParseStatus(qemuDomainObj *obj, const char *xml, const char *path)
         if (qemuStorageDaemonParse(doc, ctxt, &obj->storage, &obj->nextIndex) < 0 ||
             qemuBackupStateParse(doc, ctxt, &obj->backup) < 0)
             return -1;
-        return 1;
+        return 0;
     }
 
     if ((rc = qemuDomainStatusNumber(ctxt->node, path, "pid", G_MAXINT, &v)) < 0)
