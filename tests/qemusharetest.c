@@ -227,10 +227,13 @@ static int
 testLoopNeverBlocks(void)
 {
     g_autofree char *xml = pullXML("nbd-loop.sock", "scratch-loop.qcow2");
-    jobEvents ev = { .seen = g_string_new(NULL) };
+    /* static: a failed check returns with the callback still registered */
+    static jobEvents ev;
     int id, timer, status = -1, n0, n1;
     gint64 gap;
     pid_t holder;
+
+    ev.seen = g_string_new(NULL);
 
     CHECK((id = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
                                                  VIR_DOMAIN_EVENT_CALLBACK(jobCompleted),
@@ -410,9 +413,12 @@ testJobCompletedElsewhere(void)
         "<domainbackup><disks><disk name='vda' type='file'><target file='%s'/></disk>"
         "</disks></domainbackup>", target);
     g_autofree char *pull = pullXML("nbd-ro.sock", "scratch-ro.qcow2");
-    jobEvents ev = { .seen = g_string_new(NULL) };
+    /* static: a failed check returns with the callback still registered */
+    static jobEvents ev;
     virConnectPtr ro;
     int id, i, type = -1;
+
+    ev.seen = g_string_new(NULL);
 
     CHECK((ro = virConnectOpenReadOnly(uri)), "read-only open");
     CHECK((id = virConnectDomainEventRegisterAny(ro, NULL, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
