@@ -917,7 +917,10 @@ qemuDomainLoadForJob(virDomain *dom, bool discardCompleted)
         }
         return g_steal_pointer(&obj);
     }
-    if (obj->backup || (discardCompleted && obj->job.completed)) {
+    /* a backup, or a backup job without one (its process was killed
+     * between two saves), is looked at under the lock */
+    if (obj->backup || obj->job.asyncJob == QEMU_ASYNC_JOB_BACKUP ||
+        (discardCompleted && obj->job.completed)) {
         g_clear_pointer(&obj, qemuDomainObjFree);
         if (!(obj = qemuDomainLoadFor(dom, QEMU_DOMAIN_LOAD_LOCK)) ||
             qemuDomainReconcileBackup(dom->conn, obj) < 0)
@@ -1102,7 +1105,8 @@ qemuDomainReconcileBackup(virConnect *conn, qemuDomainObj *obj)
 {
     g_autoptr(qemuDomainJobData) done = NULL;
 
-    if (!obj->backup)
+    /* a backup job whose backup is gone frees its slot too */
+    if (!obj->backup && obj->job.asyncJob != QEMU_ASYNC_JOB_BACKUP)
         return 0;
     if (qemuBackupReconcile(obj, NULL, &done) < 0)
         return -1;
