@@ -231,6 +231,8 @@ virErrorMsgPrefix(int code)
         return _("Invalid domain checkpoint: %s");
     case VIR_ERR_NO_DOMAIN_CHECKPOINT:
         return _("Domain checkpoint not found: %s");
+    case VIR_ERR_NO_DOMAIN_SNAPSHOT:
+        return _("Domain snapshot not found: %s");
     case VIR_ERR_NO_DOMAIN_BACKUP:
         return _("Domain backup job id not found: %s");
     case VIR_ERR_CHECKPOINT_INCONSISTENT:
