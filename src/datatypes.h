@@ -118,6 +118,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectHandleUnrefVoid);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainHandleUnrefVoid);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomainCheckpoint,
                               virDomainCheckpointHandleUnrefVoid);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomainSnapshot,
+                              virDomainSnapshotHandleUnrefVoid);
 
 /* ---- Checks shared by the public entry points --------------------- */
 

@@ -8,6 +8,7 @@
 #include "remote_daemon_dispatch.h"
 #include "remote_protocol.h"
 #include "remote_daemon_watch.h"
+#include "remote_daemon_snapshot.h"
 #include "datatypes.h"
 #include "viruuid.h"
 #include "virtypedparam.h"
@@ -60,7 +61,6 @@ typedef struct {
     struct _remoteClientPriv *priv;
 } remoteEventCallback;
 
-typedef struct _remoteClientPriv remoteClientPriv;
 struct _remoteClientPriv {
     remoteDaemon *daemon;
     virNetServerClient *client;    /* referenced */
@@ -83,13 +83,13 @@ typedef struct {
 
 /* ---- objects on the wire ----------------------------------------------- */
 
-static virDomain *
+virDomain *
 remoteGetDomain(virConnect *conn, const remoteNonnullDomain *d)
 {
     return virGetDomain(conn, d->name, d->uuid, d->id);
 }
 
-static void
+void
 remoteMakeDomain(remoteNonnullDomain *d, virDomain *dom)
 {
     d->name = g_strdup(dom->name);
@@ -1051,6 +1051,16 @@ remoteDispatchConnectDomainEventCallbackRegisterAny(remoteClientPriv *priv,
         virReportError(VIR_ERR_INVALID_ARG, _("unsupported event ID %d"), args->eventID);
         return -1;
     }
+    /* a client waiting for a block job's end falls back to polling
+     * virDomainGetBlockJobInfo only when it cannot register for these
+     * (virsh blockcommit --wait): the driver sends none */
+    if (args->eventID == VIR_DOMAIN_EVENT_ID_BLOCK_JOB ||
+        args->eventID == VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2) {
+        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED,
+                       _("block job events (event ID %d) are not delivered: poll the block job"),
+                       args->eventID);
+        return -1;
+    }
     if (args->dom && !(dom = remoteGetDomain(conn, args->dom)))
         return -1;
 
@@ -1065,8 +1075,9 @@ remoteDispatchConnectDomainEventCallbackRegisterAny(remoteClientPriv *priv,
         memcpy(cb->uuid, dom->uuid, VIR_UUID_BUFLEN);
     /* lifecycle events come from the daemon's watcher, which sees what
      * every process does; job completions from the driver; other events
-     * never happen in Fleece: their registration is kept so that clients
-     * asking for every event (virsh event --all) work */
+     * (but block jobs', refused above) never happen in Fleece: their
+     * registration is kept so that clients asking for every event (virsh
+     * event --all) work */
     if (args->eventID == VIR_DOMAIN_EVENT_ID_JOB_COMPLETED)
         fn = VIR_DOMAIN_EVENT_CALLBACK(remoteEventJobCompleted);
     if (fn && (cb->driverID = virConnectDomainEventRegisterAny(conn, dom, args->eventID,
@@ -1165,6 +1176,8 @@ static const remoteDispatchEntry remoteDispatchTable[] = {
     R(DOMAIN_GET_MESSAGES, remoteDispatchDomainGetMessages, true),
     R(DOMAIN_GET_SECURITY_LABEL, remoteDispatchDomainGetSecurityLabel, true),
     R(DOMAIN_GET_BLOCK_JOB_INFO, remoteDispatchDomainGetBlockJobInfo, true),
+    R(DOMAIN_BLOCK_COMMIT, remoteDispatchDomainBlockCommit, true),
+    R(DOMAIN_BLOCK_JOB_ABORT, remoteDispatchDomainBlockJobAbort, true),
     R(DOMAIN_FSFREEZE, remoteDispatchDomainFSFreeze, true),
     R(DOMAIN_FSTHAW, remoteDispatchDomainFSThaw, true),
     R(DOMAIN_GET_JOB_INFO, remoteDispatchDomainGetJobInfo, true),
@@ -1179,6 +1192,20 @@ static const remoteDispatchEntry remoteDispatchTable[] = {
     R(DOMAIN_CHECKPOINT_LOOKUP_BY_NAME, remoteDispatchDomainCheckpointLookupByName, true),
     R(DOMAIN_CHECKPOINT_GET_PARENT, remoteDispatchDomainCheckpointGetParent, true),
     R(DOMAIN_CHECKPOINT_DELETE, remoteDispatchDomainCheckpointDelete, true),
+    R(DOMAIN_SNAPSHOT_CREATE_XML, remoteDispatchDomainSnapshotCreateXML, true),
+    R(DOMAIN_SNAPSHOT_GET_XML_DESC, remoteDispatchDomainSnapshotGetXMLDesc, true),
+    R(DOMAIN_SNAPSHOT_NUM, remoteDispatchDomainSnapshotNum, true),
+    R(DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, remoteDispatchDomainSnapshotLookupByName, true),
+    R(DOMAIN_HAS_CURRENT_SNAPSHOT, remoteDispatchDomainHasCurrentSnapshot, true),
+    R(DOMAIN_SNAPSHOT_CURRENT, remoteDispatchDomainSnapshotCurrent, true),
+    R(DOMAIN_REVERT_TO_SNAPSHOT, remoteDispatchDomainRevertToSnapshot, true),
+    R(DOMAIN_SNAPSHOT_DELETE, remoteDispatchDomainSnapshotDelete, true),
+    R(DOMAIN_SNAPSHOT_NUM_CHILDREN, remoteDispatchDomainSnapshotNumChildren, true),
+    R(DOMAIN_SNAPSHOT_GET_PARENT, remoteDispatchDomainSnapshotGetParent, true),
+    R(DOMAIN_SNAPSHOT_IS_CURRENT, remoteDispatchDomainSnapshotIsCurrent, true),
+    R(DOMAIN_SNAPSHOT_HAS_METADATA, remoteDispatchDomainSnapshotHasMetadata, true),
+    R(DOMAIN_LIST_ALL_SNAPSHOTS, remoteDispatchDomainListAllSnapshots, true),
+    R(DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN, remoteDispatchDomainSnapshotListAllChildren, true),
     R(CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
       remoteDispatchConnectDomainEventCallbackRegisterAny, true),
     R(CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,

@@ -228,6 +228,21 @@ remoteGetCheckpoint(virConnect *conn, const remoteNonnullDomainCheckpoint *c)
     return dom ? virGetDomainCheckpoint(dom, c->name) : NULL;
 }
 
+static void
+remoteMakeSnapshot(remoteNonnullDomainSnapshot *s, virDomainSnapshot *snap)
+{
+    s->name = snap->name;
+    remoteMakeDomain(&s->dom, snap->domain);
+}
+
+static virDomainSnapshot *
+remoteGetSnapshot(virConnect *conn, const remoteNonnullDomainSnapshot *s)
+{
+    g_autoptr(virDomain) dom = remoteGetDomain(conn, &s->dom);
+
+    return dom ? virGetDomainSnapshot(dom, s->name) : NULL;
+}
+
 static int
 remoteTypedParamsFromWire(const remoteTypedParamList *list, virTypedParameter **params,
                           int *nparams)
@@ -1080,6 +1095,161 @@ remoteDomainCheckpointDelete(virDomainCheckpoint *cp, unsigned int flags)
     return remoteCall(cp->domain->conn, REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE, &args, NULL);
 }
 
+/* ---- snapshots ------------------------------------------------------------------- */
+
+static virDomainSnapshot *
+remoteReturnSnapshot(virConnect *conn, int proc, const void *args)
+{
+    remoteSnapshotRet ret = { { 0 } };
+    virDomainSnapshot *snap;
+
+    if (remoteCall(conn, proc, args, &ret) < 0)
+        return NULL;
+    snap = remoteGetSnapshot(conn, &ret.snapshot);
+    remoteClearRet(proc, &ret);
+    return snap;
+}
+
+static virDomainSnapshot *
+remoteDomainSnapshotCreateXML(virDomain *dom, const char *xml, unsigned int flags)
+{
+    remoteDomainSnapshotCreateXMLArgs args = { { 0 }, (char *) xml, flags };
+
+    remoteMakeDomain(&args.dom, dom);
+    return remoteReturnSnapshot(dom->conn, REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML, &args);
+}
+
+static char *
+remoteDomainSnapshotGetXMLDesc(virDomainSnapshot *snap, unsigned int flags)
+{
+    remoteSnapshotFlagsArgs args = { { 0 }, flags };
+    remoteStringRet ret = { 0 };
+
+    remoteMakeSnapshot(&args.snapshot, snap);
+    if (remoteCall(snap->domain->conn, REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC,
+                   &args, &ret) < 0)
+        return NULL;
+    return ret.str;
+}
+
+static int
+remoteDomainListAllSnapshots(virDomain *dom, virDomainSnapshot ***snaps,
+                             unsigned int flags)
+{
+    remoteDomainListAllSnapshotsArgs args = { { 0 }, snaps != NULL, flags };
+    remoteSnapshotListRet ret = { { 0 } };
+    unsigned int i;
+    int n;
+
+    remoteMakeDomain(&args.dom, dom);
+    if (remoteCall(dom->conn, REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS, &args, &ret) < 0)
+        return -1;
+    n = ret.ret;
+    if (snaps) {
+        *snaps = g_new0(virDomainSnapshot *, ret.snapshots.len + 1);
+        for (i = 0; i < ret.snapshots.len; i++)
+            (*snaps)[i] = remoteGetSnapshot(dom->conn, &ret.snapshots.val[i]);
+        n = ret.snapshots.len;
+    }
+    remoteClearRet(REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS, &ret);
+    return n;
+}
+
+static virDomainSnapshot *
+remoteDomainSnapshotLookupByName(virDomain *dom, const char *name, unsigned int flags)
+{
+    remoteDomainSnapshotLookupByNameArgs args = { { 0 }, (char *) name, flags };
+
+    remoteMakeDomain(&args.dom, dom);
+    return remoteReturnSnapshot(dom->conn, REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, &args);
+}
+
+static virDomainSnapshot *
+remoteDomainSnapshotGetParent(virDomainSnapshot *snap, unsigned int flags)
+{
+    remoteSnapshotFlagsArgs args = { { 0 }, flags };
+
+    remoteMakeSnapshot(&args.snapshot, snap);
+    return remoteReturnSnapshot(snap->domain->conn, REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT,
+                                &args);
+}
+
+static int
+remoteDomainSnapshotIsCurrent(virDomainSnapshot *snap, unsigned int flags)
+{
+    remoteSnapshotFlagsArgs args = { { 0 }, flags };
+    remoteIntRet ret = { 0 };
+
+    remoteMakeSnapshot(&args.snapshot, snap);
+    if (remoteCall(snap->domain->conn, REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT,
+                   &args, &ret) < 0)
+        return -1;
+    return ret.value;
+}
+
+static int
+remoteSnapshotCallFlags(virDomainSnapshot *snap, int proc, unsigned int flags)
+{
+    remoteSnapshotFlagsArgs args = { { 0 }, flags };
+
+    remoteMakeSnapshot(&args.snapshot, snap);
+    return remoteCall(snap->domain->conn, proc, &args, NULL);
+}
+
+static int
+remoteDomainRevertToSnapshot(virDomainSnapshot *snap, unsigned int flags)
+{
+    return remoteSnapshotCallFlags(snap, REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT, flags);
+}
+
+static int
+remoteDomainSnapshotDelete(virDomainSnapshot *snap, unsigned int flags)
+{
+    return remoteSnapshotCallFlags(snap, REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE, flags);
+}
+
+/* ---- block jobs -------------------------------------------------------------------- */
+
+static int
+remoteDomainBlockCommit(virDomain *dom, const char *disk, const char *base,
+                        const char *top, unsigned long bandwidth, unsigned int flags)
+{
+    remoteDomainBlockCommitArgs args = { { 0 }, (char *) disk, (char *) base, (char *) top,
+                                         bandwidth, flags };
+
+    remoteMakeDomain(&args.dom, dom);
+    return remoteCall(dom->conn, REMOTE_PROC_DOMAIN_BLOCK_COMMIT, &args, NULL);
+}
+
+static int
+remoteDomainGetBlockJobInfo(virDomain *dom, const char *disk, virDomainBlockJobInfo *info,
+                            unsigned int flags)
+{
+    remoteDomainGetBlockJobInfoArgs args = { { 0 }, (char *) disk, flags };
+    remoteDomainGetBlockJobInfoRet ret = { 0 };
+
+    remoteMakeDomain(&args.dom, dom);
+    if (remoteCall(dom->conn, REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO, &args, &ret) < 0)
+        return -1;
+    memset(info, 0, sizeof(*info));
+    if (ret.found > 0) {
+        info->type = ret.type;
+        info->bandwidth = ret.bandwidth;
+        info->cur = ret.cur;
+        info->end = ret.end;
+    }
+    return ret.found;
+}
+
+static int
+remoteDomainBlockJobAbort(virDomain *dom, const char *disk, unsigned int flags)
+{
+    remoteDomainBlockJobAbortArgs args = { { 0 }, (char *) disk, flags };
+
+    remoteMakeDomain(&args.dom, dom);
+    return remoteCall(dom->conn, REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT, &args, NULL);
+}
+
 /* ---- QEMU specific ------------------------------------------------------------------ */
 
 static int
@@ -1137,6 +1307,17 @@ static const virConnectDriver remoteConnectDriver = {
     .domainCheckpointLookupByName = remoteDomainCheckpointLookupByName,
     .domainCheckpointGetParent = remoteDomainCheckpointGetParent,
     .domainCheckpointDelete = remoteDomainCheckpointDelete,
+    .domainSnapshotCreateXML = remoteDomainSnapshotCreateXML,
+    .domainSnapshotGetXMLDesc = remoteDomainSnapshotGetXMLDesc,
+    .domainListAllSnapshots = remoteDomainListAllSnapshots,
+    .domainSnapshotLookupByName = remoteDomainSnapshotLookupByName,
+    .domainSnapshotGetParent = remoteDomainSnapshotGetParent,
+    .domainSnapshotIsCurrent = remoteDomainSnapshotIsCurrent,
+    .domainRevertToSnapshot = remoteDomainRevertToSnapshot,
+    .domainSnapshotDelete = remoteDomainSnapshotDelete,
+    .domainBlockCommit = remoteDomainBlockCommit,
+    .domainGetBlockJobInfo = remoteDomainGetBlockJobInfo,
+    .domainBlockJobAbort = remoteDomainBlockJobAbort,
     .domainQemuMonitorCommand = remoteDomainQemuMonitorCommand,
 };
 

@@ -17,6 +17,7 @@
 #define FSUB(st, m, kind, max, sub) VIR_XDR_FIELD_SUB(st, m, kind, max, &sub##Type)
 #define FDOM(st, m) FSUB(st, m, VIR_XDR_STRUCT, 0, remoteNonnullDomain)
 #define FCP(st, m) FSUB(st, m, VIR_XDR_STRUCT, 0, remoteNonnullDomainCheckpoint)
+#define FSN(st, m) FSUB(st, m, VIR_XDR_STRUCT, 0, remoteNonnullDomainSnapshot)
 
 TYPE(remoteNonnullDomain,
      FS(remoteNonnullDomain, name),
@@ -25,6 +26,9 @@ TYPE(remoteNonnullDomain,
 TYPE(remoteNonnullDomainCheckpoint,
      FS(remoteNonnullDomainCheckpoint, name),
      FDOM(remoteNonnullDomainCheckpoint, dom));
+TYPE(remoteNonnullDomainSnapshot,
+     FS(remoteNonnullDomainSnapshot, name),
+     FDOM(remoteNonnullDomainSnapshot, dom));
 TYPE(remoteTypedParam,
      VIR_XDR_FIELD_MAX(remoteTypedParam, field, VIR_XDR_STRING, 80),
      F(remoteTypedParam, value, VIR_XDR_TYPED_PARAM_VALUE));
@@ -48,6 +52,14 @@ TYPE(remoteCheckpointListRet,
      FSUB(remoteCheckpointListRet, checkpoints, VIR_XDR_ARRAY,
           REMOTE_DOMAIN_CHECKPOINT_LIST_MAX, remoteNonnullDomainCheckpoint),
      F(remoteCheckpointListRet, ret, VIR_XDR_INT));
+TYPE(remoteSnapshotRet, FSN(remoteSnapshotRet, snapshot));
+TYPE(remoteSnapshotFlagsArgs,
+     FSN(remoteSnapshotFlagsArgs, snapshot),
+     F(remoteSnapshotFlagsArgs, flags, VIR_XDR_UINT));
+TYPE(remoteSnapshotListRet,
+     FSUB(remoteSnapshotListRet, snapshots, VIR_XDR_ARRAY,
+          REMOTE_DOMAIN_SNAPSHOT_LIST_MAX, remoteNonnullDomainSnapshot),
+     F(remoteSnapshotListRet, ret, VIR_XDR_INT));
 
 TYPE(remoteConnectOpenArgs,
      FOS(remoteConnectOpenArgs, name),
@@ -161,6 +173,33 @@ TYPE(remoteDomainBackupBeginArgs,
 TYPE(remoteDomainGetMessagesRet,
      VIR_XDR_FIELD_MAX(remoteDomainGetMessagesRet, msgs, VIR_XDR_STRING_ARRAY,
                        REMOTE_DOMAIN_MESSAGES_MAX));
+TYPE(remoteDomainSnapshotCreateXMLArgs,
+     FDOM(remoteDomainSnapshotCreateXMLArgs, dom),
+     FS(remoteDomainSnapshotCreateXMLArgs, xml),
+     F(remoteDomainSnapshotCreateXMLArgs, flags, VIR_XDR_UINT));
+TYPE(remoteDomainListAllSnapshotsArgs,
+     FDOM(remoteDomainListAllSnapshotsArgs, dom),
+     F(remoteDomainListAllSnapshotsArgs, needResults, VIR_XDR_INT),
+     F(remoteDomainListAllSnapshotsArgs, flags, VIR_XDR_UINT));
+TYPE(remoteDomainSnapshotListAllChildrenArgs,
+     FSN(remoteDomainSnapshotListAllChildrenArgs, snapshot),
+     F(remoteDomainSnapshotListAllChildrenArgs, needResults, VIR_XDR_INT),
+     F(remoteDomainSnapshotListAllChildrenArgs, flags, VIR_XDR_UINT));
+TYPE(remoteDomainSnapshotLookupByNameArgs,
+     FDOM(remoteDomainSnapshotLookupByNameArgs, dom),
+     FS(remoteDomainSnapshotLookupByNameArgs, name),
+     F(remoteDomainSnapshotLookupByNameArgs, flags, VIR_XDR_UINT));
+TYPE(remoteDomainBlockJobAbortArgs,
+     FDOM(remoteDomainBlockJobAbortArgs, dom),
+     FS(remoteDomainBlockJobAbortArgs, path),
+     F(remoteDomainBlockJobAbortArgs, flags, VIR_XDR_UINT));
+TYPE(remoteDomainBlockCommitArgs,
+     FDOM(remoteDomainBlockCommitArgs, dom),
+     FS(remoteDomainBlockCommitArgs, disk),
+     FOS(remoteDomainBlockCommitArgs, base),
+     FOS(remoteDomainBlockCommitArgs, top),
+     F(remoteDomainBlockCommitArgs, bandwidth, VIR_XDR_UHYPER),
+     F(remoteDomainBlockCommitArgs, flags, VIR_XDR_UINT));
 TYPE(qemuDomainMonitorCommandArgs,
      FDOM(qemuDomainMonitorCommandArgs, dom),
      FS(qemuDomainMonitorCommandArgs, cmd),
@@ -202,14 +241,33 @@ static const remoteProcedureInfo remoteProcedures[] = {
     P(DOMAIN_GET_JOB_INFO, A(remoteDomainArgs), A(remoteDomainGetJobInfoRet)),
     P(DOMAIN_ABORT_JOB, A(remoteDomainArgs), NULL),
     P(DOMAIN_HAS_MANAGED_SAVE_IMAGE, A(remoteDomainFlagsArgs), A(remoteIntRet)),
+    P(DOMAIN_SNAPSHOT_CREATE_XML, A(remoteDomainSnapshotCreateXMLArgs),
+      A(remoteSnapshotRet)),
+    P(DOMAIN_SNAPSHOT_GET_XML_DESC, A(remoteSnapshotFlagsArgs), A(remoteStringRet)),
     P(DOMAIN_SNAPSHOT_NUM, A(remoteDomainFlagsArgs), A(remoteIntRet)),
+    P(DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, A(remoteDomainSnapshotLookupByNameArgs),
+      A(remoteSnapshotRet)),
+    P(DOMAIN_HAS_CURRENT_SNAPSHOT, A(remoteDomainFlagsArgs), A(remoteIntRet)),
+    P(DOMAIN_SNAPSHOT_CURRENT, A(remoteDomainFlagsArgs), A(remoteSnapshotRet)),
+    P(DOMAIN_REVERT_TO_SNAPSHOT, A(remoteSnapshotFlagsArgs), NULL),
+    P(DOMAIN_SNAPSHOT_DELETE, A(remoteSnapshotFlagsArgs), NULL),
     P(DOMAIN_CREATE_WITH_FLAGS, A(remoteDomainFlagsArgs), A(remoteDomainRet)),
     P(DOMAIN_GET_STATE, A(remoteDomainFlagsArgs), A(remoteDomainGetStateRet)),
     P(DOMAIN_UNDEFINE_FLAGS, A(remoteDomainFlagsArgs), NULL),
     P(DOMAIN_GET_BLOCK_JOB_INFO, A(remoteDomainGetBlockJobInfoArgs),
       A(remoteDomainGetBlockJobInfoRet)),
+    P(DOMAIN_BLOCK_JOB_ABORT, A(remoteDomainBlockJobAbortArgs), NULL),
+    P(DOMAIN_SNAPSHOT_NUM_CHILDREN, A(remoteSnapshotFlagsArgs), A(remoteIntRet)),
+    P(DOMAIN_SNAPSHOT_GET_PARENT, A(remoteSnapshotFlagsArgs), A(remoteSnapshotRet)),
+    P(DOMAIN_SNAPSHOT_IS_CURRENT, A(remoteSnapshotFlagsArgs), A(remoteIntRet)),
+    P(DOMAIN_SNAPSHOT_HAS_METADATA, A(remoteSnapshotFlagsArgs), A(remoteIntRet)),
+    P(DOMAIN_BLOCK_COMMIT, A(remoteDomainBlockCommitArgs), NULL),
     P(CONNECT_LIST_ALL_DOMAINS, A(remoteConnectListAllDomainsArgs),
       A(remoteConnectListAllDomainsRet)),
+    P(DOMAIN_LIST_ALL_SNAPSHOTS, A(remoteDomainListAllSnapshotsArgs),
+      A(remoteSnapshotListRet)),
+    P(DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN, A(remoteDomainSnapshotListAllChildrenArgs),
+      A(remoteSnapshotListRet)),
     P(DOMAIN_GET_JOB_STATS, A(remoteDomainFlagsArgs), A(remoteDomainGetJobStatsRet)),
     P(CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
       A(remoteConnectDomainEventCallbackRegisterAnyArgs),

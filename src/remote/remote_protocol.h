@@ -6,7 +6,8 @@
  *
  * Three programs:
  *   REMOTE_PROGRAM   libvirt's main program (connections, domains,
- *                    checkpoints, backups, jobs, events)
+ *                    checkpoints, backups, snapshots, block jobs, jobs,
+ *                    events)
  *   QEMU_PROGRAM     libvirt's QEMU-specific program (monitor commands)
  *   FLEECE_PROGRAM   Fleece's own additions (virDomainBackupEnd)
  * The keepalive program is in virnetmessage.h.
@@ -33,6 +34,7 @@
 #define REMOTE_STRING_MAX VIR_NET_MESSAGE_STRING_MAX
 #define REMOTE_DOMAIN_LIST_MAX 16384
 #define REMOTE_DOMAIN_CHECKPOINT_LIST_MAX 16384
+#define REMOTE_DOMAIN_SNAPSHOT_LIST_MAX 16384
 #define REMOTE_DOMAIN_JOB_STATS_MAX 64
 #define REMOTE_AUTH_TYPE_LIST_MAX 20
 #define REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX 256
@@ -88,12 +90,27 @@ typedef enum {
     REMOTE_PROC_DOMAIN_GET_JOB_INFO = 163,
     REMOTE_PROC_DOMAIN_ABORT_JOB = 164,
     REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE = 183,
+    REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML = 185,
+    REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC = 186,
     REMOTE_PROC_DOMAIN_SNAPSHOT_NUM = 187,
+    REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME = 189,
+    REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT = 190,
+    REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT = 191,
+    REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT = 192,
+    REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE = 193,
     REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS = 196,
     REMOTE_PROC_DOMAIN_GET_STATE = 212,
     REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS = 231,
+    REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT = 237,
     REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO = 238,
+    REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT = 244,
+    REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN = 246,
+    REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT = 271,
+    REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA = 272,
     REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS = 273,
+    REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS = 274,
+    REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN = 275,
+    REMOTE_PROC_DOMAIN_BLOCK_COMMIT = 290,
     REMOTE_PROC_DOMAIN_GET_JOB_STATS = 298,
     REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY = 316,
     REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY = 317,
@@ -138,6 +155,11 @@ typedef struct {
 } remoteNonnullDomainCheckpoint;
 
 typedef struct {
+    char *name;
+    remoteNonnullDomain dom;
+} remoteNonnullDomainSnapshot;
+
+typedef struct {
     char *field;
     virXDRTypedParamValue value;
 } remoteTypedParam;
@@ -173,6 +195,13 @@ typedef struct {
     struct { unsigned int len; remoteNonnullDomainCheckpoint *val; } checkpoints;
     int ret;
 } remoteCheckpointListRet;
+
+typedef struct { remoteNonnullDomainSnapshot snapshot; } remoteSnapshotRet;
+typedef struct { remoteNonnullDomainSnapshot snapshot; unsigned int flags; } remoteSnapshotFlagsArgs;
+typedef struct {
+    struct { unsigned int len; remoteNonnullDomainSnapshot *val; } snapshots;
+    int ret;
+} remoteSnapshotListRet;
 
 typedef struct { char *name; unsigned int flags; } remoteConnectOpenArgs;
 typedef struct { int feature; } remoteConnectSupportsFeatureArgs;
@@ -269,6 +298,39 @@ typedef struct {
     unsigned int flags;
 } remoteDomainBackupBeginArgs;
 typedef struct { remoteStringList msgs; } remoteDomainGetMessagesRet;
+typedef struct {
+    remoteNonnullDomain dom;
+    char *xml;
+    unsigned int flags;
+} remoteDomainSnapshotCreateXMLArgs;
+typedef struct {
+    remoteNonnullDomain dom;
+    int needResults;
+    unsigned int flags;
+} remoteDomainListAllSnapshotsArgs;
+typedef struct {
+    remoteNonnullDomainSnapshot snapshot;
+    int needResults;
+    unsigned int flags;
+} remoteDomainSnapshotListAllChildrenArgs;
+typedef struct {
+    remoteNonnullDomain dom;
+    char *name;
+    unsigned int flags;
+} remoteDomainSnapshotLookupByNameArgs;
+typedef struct {
+    remoteNonnullDomain dom;
+    char *path;
+    unsigned int flags;
+} remoteDomainBlockJobAbortArgs;
+typedef struct {
+    remoteNonnullDomain dom;
+    char *disk;
+    char *base;                    /* optional */
+    char *top;                     /* optional */
+    unsigned long long bandwidth;
+    unsigned int flags;
+} remoteDomainBlockCommitArgs;
 typedef struct {
     remoteNonnullDomain dom;
     char *cmd;
