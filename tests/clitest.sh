@@ -603,41 +603,143 @@ expect "$(pick backup-end domjobabort) of the pull backup" "$(pick "Backup ended
 
 # ---- snapshots and block commit -------------------------------------------------
 
-# fleeced serves no snapshot or block-job procedures yet (they reached the
-# driver after the daemon): these cases run on the embedded driver only
-if [ "$MODE" = fleece ]; then
-    run snapshot-create-as testvm s1 --disk-only
-    expect "snapshot-create-as --disk-only" "Domain snapshot s1 created"
-    run snapshot-list testvm --name
-    expect "snapshot-list --name" "s1"
-    run snapshot-list testvm
-    if [ "$RC" = 0 ] && [ "$(printf '%s\n' "$OUT" | sed -n 1p)" = " Name   Creation Time               State" ] &&
-       printf '%s\n' "$OUT" | sed -n 3p | grep -Eq '^ s1     [0-9-]+ [0-9:]+ [-+][0-9]{4}   disk-snapshot$'; then
-        ok "snapshot-list layout"
-    else
-        notok "snapshot-list layout"; echo "$OUT" | diag
-    fi
-    run snapshot-dumpxml testvm s1
-    if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q '<state>disk-snapshot</state>' &&
-       printf '%s' "$OUT" | grep -q "<source file='$DISKS/vda.s1'/>"; then
-        ok "snapshot-dumpxml"
-    else
-        notok "snapshot-dumpxml"; echo "$OUT$ERR" | diag
-    fi
-    run snapshot-create-as testvm s2
-    expect_error "snapshot-create-as without --disk-only" "disk-only"
-    run blockcommit testvm vda --active --pivot --wait
-    expect "blockcommit --active --pivot --wait" "
-Successfully pivoted"
-    run blockjob testvm vda --info
-    expect "blockjob --info without a job" "No current block job for vda"
-    run blockcommit testvm vdb --wait
-    expect_error "blockcommit of the active layer needs --active" "active"
-    run snapshot-delete testvm s1 --metadata
-    expect "snapshot-delete --metadata" "Domain snapshot s1 deleted"
-    run snapshot-create-as testvm s3 --disk-only
-    expect "snapshot-create-as --disk-only, kept until undefine" "Domain snapshot s3 created"
+# the same cases on the embedded driver and through fleeced (virsh and
+# fleece's remote driver); the tool has no snapshot-info, snapshot-current
+# or snapshot-parent: those run through virsh only
+run snapshot-create-as testvm s1 --disk-only
+expect "snapshot-create-as --disk-only" "Domain snapshot s1 created"
+OUT=$("$CLIENT" -r -c "$URI" snapshot-create-as testvm s9 --disk-only 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+expect_error "read-only connection refuses snapshot-create-as" "read only access"
+OUT=$("$CLIENT" -r -c "$URI" snapshot-list testvm --name 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+expect "read-only connection lists snapshots" "s1"
+# a guest write into the overlay: the commits below must carry it into
+# the base image (checked byte for byte once the domain is off)
+run qemu-monitor-command testvm --hmp 'qemu-io -d virtio-disk0/virtio-backend "write -P 0xa5 2M 1M"'
+cp "$TMP/ref-vda.qcow2" "$TMP/ref-commit.qcow2"
+qemu-io -f qcow2 -c "write -P 0xa5 2M 1M" "$TMP/ref-commit.qcow2" >/dev/null
+run snapshot-list testvm --name
+expect "snapshot-list --name" "s1"
+run snapshot-list testvm
+if [ "$RC" = 0 ] && [ "$(printf '%s\n' "$OUT" | sed -n 1p)" = " Name   Creation Time               State" ] &&
+   printf '%s\n' "$OUT" | sed -n 3p | grep -Eq '^ s1     [0-9-]+ [0-9:]+ [-+][0-9]{4}   disk-snapshot$'; then
+    ok "snapshot-list layout"
+else
+    notok "snapshot-list layout"; echo "$OUT" | diag
 fi
+run snapshot-dumpxml testvm s1
+if [ "$RC" = 0 ] && printf '%s' "$OUT" | grep -q '<state>disk-snapshot</state>' &&
+   printf '%s' "$OUT" | grep -q "<source file='$DISKS/vda.s1'/>"; then
+    ok "snapshot-dumpxml"
+else
+    notok "snapshot-dumpxml"; echo "$OUT$ERR" | diag
+fi
+run snapshot-create-as testvm s2
+expect_error "snapshot-create-as without --disk-only" "disk-only"
+run snapshot-create-as testvm s2 second --disk-only
+expect "snapshot-create-as NAME DESCRIPTION --disk-only" "Domain snapshot s2 created"
+run snapshot-list testvm --tree
+expect "snapshot-list --tree" "s1
+  |
+  +- s2
+    "
+run snapshot-list testvm --parent
+if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | sed -n 1p | grep -q '^ Name   Creation Time               State           Parent$' &&
+   printf '%s\n' "$OUT" | grep -Eq '^ s2     [0-9-]+ [0-9:]+ [-+][0-9]{4}   disk-snapshot   s1$'; then
+    ok "snapshot-list --parent layout"
+else
+    notok "snapshot-list --parent layout"; echo "$OUT" | diag
+fi
+run snapshot-list testvm --roots --name
+expect "snapshot-list --roots" "s1"
+run snapshot-list testvm --leaves --name
+expect "snapshot-list --leaves" "s2"
+run snapshot-list testvm --topological --name
+expect "snapshot-list --topological" "s1
+s2"
+if [ "$MODE" = virsh ]; then
+    run snapshot-info testvm s1
+    expect "snapshot-info" "Name:           s1
+Domain:         testvm
+Current:        no
+State:          disk-snapshot
+Location:       external
+Parent:         -
+Children:       1
+Descendants:    1
+Metadata:       yes"
+    run snapshot-info testvm --current
+    if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -qx 'Name:           s2' &&
+       printf '%s\n' "$OUT" | grep -qx 'Current:        yes' &&
+       printf '%s\n' "$OUT" | grep -qx 'Parent:         s1'; then
+        ok "snapshot-info --current"
+    else
+        notok "snapshot-info --current"; echo "$OUT$ERR" | diag
+    fi
+    run snapshot-current testvm --name
+    expect "snapshot-current --name" "s2"
+    run snapshot-parent testvm s2
+    expect "snapshot-parent" "s1"
+    run snapshot-parent testvm s1
+    expect_error "snapshot-parent of a root" "snapshot 's1' has no parent"
+    run snapshot-list testvm --from s1 --name
+    expect "snapshot-list --from (the children)" "s2"
+    # (--current lists the current snapshot's children: s2 has none)
+    run snapshot-list testvm --current --name
+    expect "snapshot-list --current" ""
+fi
+layout "snapshot-dumpxml of an unknown snapshot" $'\n' \
+    $'error: Domain snapshot not found: no domain snapshot with matching name \'nosuch\'\n' \
+    snapshot-dumpxml testvm nosuch
+layout "snapshot-revert is refused with the driver's reason" $'\n' \
+    "error: Failed to revert snapshot s1
+error: Requested operation is not valid: cannot revert domain 'testvm' to snapshot 's1': its checkpoints 'c1', 'c2' would describe disks that no longer hold their writes; delete them first
+" snapshot-revert testvm s1
+# a lower layer of vdb (vdb.s1, under vdb.s2) into its base
+run blockcommit testvm vdb --top "$DISKS/vdb.s1" --base "$DISKS/vdb.qcow2" --wait
+expect "blockcommit --top --base --wait" "
+Commit complete"
+run blockcommit testvm vda --active --pivot --wait
+expect "blockcommit --active --pivot --wait" "
+Successfully pivoted"
+run domblklist testvm
+expect "the pivot left vda on its base" " Target   Source
+$(dashes $(( 6 + ${#DISKS} + 10 + 6 )))
+ vda      $DISKS/vda.qcow2
+ vdb      $DISKS/vdb.s2"
+run blockjob testvm vda --info
+expect "blockjob --info without a job" "No current block job for vda"
+run blockcommit testvm vdb --wait
+expect_error "blockcommit of the active layer needs --active" "active"
+OUT=$("$CLIENT" -r -c "$URI" blockcommit testvm vdb --active --wait 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+expect_error "read-only connection refuses blockcommit" "read only access"
+OUT=$("$CLIENT" -r -c "$URI" blockjob testvm vda --info 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err")
+expect "read-only connection reads block jobs" "No current block job for vda"
+run snapshot-delete testvm s1 --metadata
+expect "snapshot-delete --metadata" "Domain snapshot s1 deleted"
+layout "read-only connection refuses snapshot-delete" $'\n' \
+    $'error: Failed to delete snapshot s2\nerror: operation forbidden: read only access prevents virDomainSnapshotDelete\n' \
+    -r snapshot-delete testvm s2 --metadata
+run snapshot-list testvm --roots --name
+expect "the child of a deleted snapshot is a root" "s2"
+run snapshot-create-as testvm s3 --disk-only
+expect "snapshot-create-as --disk-only, kept until undefine" "Domain snapshot s3 created"
+run snapshot-create-as testvm s4 --disk-only --no-metadata
+expect "snapshot-create-as --no-metadata" "Domain snapshot s4 created"
+run snapshot-list testvm --name
+expect "a snapshot without metadata is not listed" "s2
+s3"
+# a commit left running, then aborted: the disk stays on its overlay
+run blockcommit testvm vda --active
+expect "blockcommit --active without --wait" "Active Block Commit started"
+run blockjob testvm vda --abort
+expect "blockjob --abort" ""
+run blockjob testvm vda --info
+expect "blockjob --info after the abort" "No current block job for vda"
+run domblklist testvm
+expect "the aborted commit left vda on its overlay" " Target   Source
+$(dashes $(( 6 + ${#DISKS} + 7 + 6 )))
+ vda      $DISKS/vda.s4
+ vdb      $DISKS/vdb.s4"
 
 # ---- the end ------------------------------------------------------------------------
 
@@ -645,6 +747,16 @@ run destroy testvm
 expect "destroy" "Domain 'testvm' destroyed"
 run domstate testvm --reason
 expect "domstate after destroy" "shut off (destroyed)"
+if qemu-img compare -q "$DISKS/vda.qcow2" "$TMP/ref-commit.qcow2" 2>/dev/null; then
+    ok "the commits carried the guest's write into the base image (qemu-img compare)"
+else
+    notok "the commits carried the guest's write into the base image (qemu-img compare)"
+fi
+if qemu-img compare -q "$DISKS/vda.s3" "$TMP/ref-commit.qcow2" 2>/dev/null; then
+    ok "the overlay made after the commit reads the same (qemu-img compare)"
+else
+    notok "the overlay made after the commit reads the same (qemu-img compare)"
+fi
 
 # a shut-off domain is backed up in qemu-storage-daemon, and stays off
 cat >"$TMP/backup-off.xml" <<EOF
@@ -711,19 +823,14 @@ fi
 
 run undefine testvm
 expect_error "undefine refuses checkpoints without --checkpoints-metadata" "checkpoints"
-if [ "$MODE" = fleece ]; then
-    run checkpoint-list testvm --name
-    checkpoints=$OUT
-    run undefine testvm --checkpoints-metadata
-    expect_error "undefine refuses snapshots without --snapshots-metadata" "snapshots"
-    run checkpoint-list testvm --name
-    expect "a refused undefine leaves the checkpoints" "$checkpoints"
-    run undefine testvm --checkpoints-metadata --snapshots-metadata
-    expect "undefine --checkpoints-metadata --snapshots-metadata" "Domain 'testvm' has been undefined"
-else
-    run undefine testvm --checkpoints-metadata
-    expect "undefine --checkpoints-metadata" "Domain 'testvm' has been undefined"
-fi
+run checkpoint-list testvm --name
+checkpoints=$OUT
+run undefine testvm --checkpoints-metadata
+expect_error "undefine refuses snapshots without --snapshots-metadata" "snapshots"
+run checkpoint-list testvm --name
+expect "a refused undefine leaves the checkpoints" "$checkpoints"
+run undefine testvm --checkpoints-metadata --snapshots-metadata
+expect "undefine --checkpoints-metadata --snapshots-metadata" "Domain 'testvm' has been undefined"
 run list --all --name
 expect "list after undefine" ""
 

@@ -14,6 +14,8 @@
 #include "virnetmessage.h"
 #include "virerror.h"
 #include "libvirt/libvirt-host.h"
+#include "libvirt/libvirt-domain.h"
+#include "libvirt/libvirt-domain-snapshot.h"
 
 static const unsigned char testUUID[16] = {
     0x64, 0xc0, 0x6b, 0x4d, 0x31, 0xf3, 0x4c, 0x2b,
@@ -72,6 +74,51 @@ testSizesOfObservedCalls(const void *data G_GNUC_UNUSED)
     return 0;
 }
 
+/* What virsh 9.0 sent for snapshot-create-as testvm s1 --disk-only,
+ * snapshot-info testvm s1 and blockcommit testvm vda --active --pivot
+ * --wait. */
+static int
+testSizesOfObservedSnapshotCalls(const void *data G_GNUC_UNUSED)
+{
+    remoteNonnullDomain dom = { (char *) "testvm", { 0 }, 1 };
+    remoteDomainSnapshotCreateXMLArgs create = {
+        dom, (char *) "<domainsnapshot>\n  <name>s1</name>\n</domainsnapshot>\n",
+        VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY };
+    remoteSnapshotFlagsArgs snap = { { (char *) "s1", dom }, 0 };
+    remoteDomainSnapshotListAllChildrenArgs children = { { (char *) "s1", dom }, 1, 0 };
+    remoteDomainFlagsArgs current = { dom, 0 };
+    remoteDomainBlockCommitArgs commit = { dom, (char *) "vda", NULL, NULL, 0,
+                                           VIR_DOMAIN_BLOCK_COMMIT_ACTIVE };
+    remoteDomainBlockJobAbortArgs pivot = { dom, (char *) "vda",
+                                            VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT };
+    static const int snapProcs[] = {
+        REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC, REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT,
+        REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN, REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT,
+        REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA,
+    };
+    size_t i;
+
+    /* CREATE_XML 124, a snapshot and flags 72, LIST_ALL_CHILDREN 76,
+     * SNAPSHOT_CURRENT 64, BLOCK_COMMIT without base and top 88,
+     * BLOCK_JOB_ABORT 72 */
+    if (testWireLen(testArgs(REMOTE_PROGRAM, REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML),
+                    &create, 124) < 0 ||
+        testWireLen(testArgs(REMOTE_PROGRAM, REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN),
+                    &children, 76) < 0 ||
+        testWireLen(testArgs(REMOTE_PROGRAM, REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT),
+                    &current, 64) < 0 ||
+        testWireLen(testArgs(REMOTE_PROGRAM, REMOTE_PROC_DOMAIN_BLOCK_COMMIT),
+                    &commit, 88) < 0 ||
+        testWireLen(testArgs(REMOTE_PROGRAM, REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT),
+                    &pivot, 72) < 0)
+        return -1;
+    for (i = 0; i < G_N_ELEMENTS(snapProcs); i++) {
+        if (testWireLen(testArgs(REMOTE_PROGRAM, snapProcs[i]), &snap, 72) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Encode, decode, encode again: the same bytes. */
 static int
 testRoundTrip(const virXDRType *type, const void *obj)
@@ -123,6 +170,13 @@ testRoundTrips(const void *data G_GNUC_UNUSED)
     char *mounts[] = { (char *) "/", (char *) "/boot" };
     remoteDomainFSFreezeArgs freeze = { { (char *) "d", { 0 }, 1 }, { 2, mounts }, 0 };
     remoteNodeGetSecurityModelRet sec = { { 4, (char *) "none" }, { 1, (char *) "0" } };
+    remoteNonnullDomainSnapshot snaps[2] = {
+        { (char *) "s1", { (char *) "d", { 0 }, 1 } }, { (char *) "s22", { (char *) "d", { 0 }, 1 } },
+    };
+    remoteSnapshotListRet snapList = { { 2, snaps }, 2 };
+    remoteDomainBlockCommitArgs commit = { { (char *) "d", { 0 }, 1 }, (char *) "vdb",
+                                           (char *) "/i/base.qcow2", (char *) "/i/top.qcow2",
+                                           1ULL << 40, 0 };
     virNetMessageErrorDomain edom = { (char *) "d", { 0 }, 2 };
     virNetMessageError err = { VIR_ERR_NO_DOMAIN, VIR_FROM_QEMU, (char *) "Domain not found",
                                VIR_ERR_ERROR, &edom, NULL, NULL, NULL, 0, 0, NULL };
@@ -140,6 +194,9 @@ testRoundTrips(const void *data G_GNUC_UNUSED)
         testRoundTrip(testArgs(REMOTE_PROGRAM, REMOTE_PROC_DOMAIN_BACKUP_BEGIN), &begin) < 0 ||
         testRoundTrip(testArgs(REMOTE_PROGRAM, REMOTE_PROC_DOMAIN_FSFREEZE), &freeze) < 0 ||
         testRoundTrip(testRet(REMOTE_PROGRAM, REMOTE_PROC_NODE_GET_SECURITY_MODEL), &sec) < 0 ||
+        testRoundTrip(testRet(REMOTE_PROGRAM, REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS),
+                      &snapList) < 0 ||
+        testRoundTrip(testArgs(REMOTE_PROGRAM, REMOTE_PROC_DOMAIN_BLOCK_COMMIT), &commit) < 0 ||
         testRoundTrip(&virNetMessageErrorType, &err) < 0)
         return -1;
     return 0;
@@ -278,6 +335,8 @@ mymain(void)
     int ret = 0;
 
     ret |= virTestRun("wire sizes of calls libvirt's client sends", testSizesOfObservedCalls, NULL);
+    ret |= virTestRun("wire sizes of snapshot and block commit calls virsh sends",
+                      testSizesOfObservedSnapshotCalls, NULL);
     ret |= virTestRun("round trips", testRoundTrips, NULL);
     ret |= virTestRun("malformed bodies are refused", testMalformed, NULL);
     ret |= virTestRun("framing bounds", testFraming, NULL);
