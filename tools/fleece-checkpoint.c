@@ -613,10 +613,9 @@ cmdCheckpointList(fleeceControl *ctl, const fleeceCmd *cmd)
     if (!(flags & VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL))
         g_array_sort(items, fleeceCheckpointItemCompare);
 
-    if (tree) {
+    if (tree || fleeceOptBool(cmd, "name")) {
         g_autofree const char **names = g_new0(const char *, items->len + 1);
         g_autofree const char **parents = g_new0(const char *, items->len + 1);
-        g_autofree char *text = NULL;
         guint j;
 
         for (j = 0; j < items->len; j++) {
@@ -625,13 +624,7 @@ cmdCheckpointList(fleeceControl *ctl, const fleeceCmd *cmd)
             names[j] = it->name;
             parents[j] = it->parent;
         }
-        text = fleeceTreeFormatNamed(names, parents, items->len);
-        fleecePrint(ctl, "%s", text);
-        fleecePrintExtra(ctl, "\n");
-    } else if (fleeceOptBool(cmd, "name")) {
-        for (i = 0; i < (int) items->len; i++)
-            fleecePrint(ctl, "%s\n", g_array_index(items, fleeceCheckpointItem, i).name);
-        fleecePrintExtra(ctl, "\n");
+        fleecePrintNameList(ctl, names, tree ? parents : NULL, items->len);
     } else {
         bool withParent = fleeceOptBool(cmd, "parent");
         g_autoptr(fleeceTable) table = NULL;

@@ -53,6 +53,23 @@ fleecePrintExtra(fleeceControl *ctl, const char *fmt, ...)
     va_end(ap);
 }
 
+void
+fleecePrintNameList(fleeceControl *ctl, const char *const *names,
+                    const char *const *parents, size_t n)
+{
+    size_t i;
+
+    if (parents) {
+        g_autofree char *text = fleeceTreeFormatNamed(names, parents, n);
+
+        fleecePrint(ctl, "%s", text);
+    } else {
+        for (i = 0; i < n; i++)
+            fleecePrint(ctl, "%s\n", names[i]);
+    }
+    fleecePrintExtra(ctl, "\n");
+}
+
 /* Print one "error: MESSAGE" line on stderr. */
 void
 fleeceError(const char *fmt, ...)

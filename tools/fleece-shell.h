@@ -131,6 +131,11 @@ char *fleeceTableFormat(const fleeceTable *table, bool quiet);
 void fleeceTableFree(fleeceTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(fleeceTable, fleeceTableFree);
 
+/* The names of a listing, one a line, or with @parents (each item's
+ * parent's name, NULL for a root) as a tree; then virsh's empty line. */
+void fleecePrintNameList(fleeceControl *ctl, const char *const *names,
+                         const char *const *parents, size_t n);
+
 /* An ASCII tree: @parents[i] is the index of item i's parent, or -1. */
 char *fleeceTreeFormat(const char *const *names, const int *parents, size_t n);
 /* The same with each item's parent given by name (NULL: a root; a name
